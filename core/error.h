@@ -1,0 +1,43 @@
+// Errors that say what failed: the system call, the errno's name and the context.
+//   unshare(CLONE_NEWUSER): EPERM (Operation not permitted) — kernel.unprivileged_userns_clone=0
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace nsm {
+
+// "EPERM" for EPERM; "E123" for a number glibc does not name.
+std::string errno_name(int err);
+
+// A failed system call. what() reads "call: ENAME (strerror)[ — context]".
+class SysError : public std::runtime_error {
+ public:
+  SysError(std::string call, int err, std::string context = {});
+  const std::string& call() const { return call_; }
+  int err() const { return err_; }
+  const std::string& context() const { return context_; }
+
+ private:
+  std::string call_;
+  int err_;
+  std::string context_;
+};
+
+// Throws SysError for the current errno.
+[[noreturn]] void throw_sys(std::string call, std::string context = {});
+
+// Bad input or a broken invariant that is not a system call's errno (a garbage config, a
+// malformed results file). The message is complete and meant for a person.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A wait that ran out of time (a child that never answered, a device that never appeared).
+class TimeoutError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace nsm

@@ -1,0 +1,230 @@
+#include "core/netlink.h"
+
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/socket.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+namespace nsm {
+
+namespace {
+
+// libnl's NLE_* codes back to the nearest errno, for errors the kernel did not send.
+int errno_for_nl_code(int code) {
+  switch (code) {
+    case NLE_NOMEM: return ENOMEM;
+    case NLE_EXIST: return EEXIST;
+    case NLE_INVAL: return EINVAL;
+    case NLE_RANGE: return ERANGE;
+    case NLE_PERM: return EPERM;
+    case NLE_NODEV: return ENODEV;
+    case NLE_OBJ_NOTFOUND: return ENOENT;
+    case NLE_OPNOTSUPP: return EOPNOTSUPP;
+    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+    case NLE_BUSY: return EBUSY;
+    case NLE_AGAIN: return EAGAIN;
+    case NLE_NOACCESS: return EACCES;
+    default: return EIO;
+  }
+}
+
+struct LinkPtr {
+  rtnl_link* p = nullptr;
+  ~LinkPtr() {
+    if (p) rtnl_link_put(p);
+  }
+};
+
+}  // namespace
+
+NetlinkError::NetlinkError(std::string operation, int err, int nl_code, std::string context)
+    : SysError(std::move(operation), err, std::move(context)), nl_code_(nl_code) {}
+
+bool LinkInfo::up() const { return flags & IFF_UP; }
+
+struct RouteSocket::State {
+  nl_sock* sock = nullptr;
+  int kernel_errno = 0;  // from the last NLMSG_ERROR, 0 when none
+  ~State() {
+    if (sock) nl_socket_free(sock);
+  }
+};
+
+namespace {
+int capture_kernel_error(sockaddr_nl*, nlmsgerr* e, void* arg) {
+  static_cast<int*>(arg)[0] = -e->error;
+  return NL_STOP;  // libnl then returns its own code for the same error
+}
+}  // namespace
+
+RouteSocket::RouteSocket(std::unique_ptr<State> state) : state_(std::move(state)) {}
+RouteSocket::RouteSocket(RouteSocket&&) noexcept = default;
+RouteSocket& RouteSocket::operator=(RouteSocket&&) noexcept = default;
+RouteSocket::~RouteSocket() = default;
+
+nl_sock* RouteSocket::get() const { return state_->sock; }
+
+RouteSocket RouteSocket::open() {
+  auto state = std::make_unique<State>();
+  state->sock = nl_socket_alloc();
+  if (!state->sock) throw NetlinkError("nl_socket_alloc", ENOMEM, NLE_NOMEM);
+  if (int r = nl_connect(state->sock, NETLINK_ROUTE); r < 0)
+    throw NetlinkError("socket(AF_NETLINK, NETLINK_ROUTE)", errno ? errno : errno_for_nl_code(-r), -r, nl_geterror(r));
+  nl_socket_modify_err_cb(state->sock, NL_CB_CUSTOM, capture_kernel_error, &state->kernel_errno);
+  return RouteSocket(std::move(state));
+}
+
+void RouteSocket::check(int nl_result, std::string operation, std::string_view name) {
+  const int kernel_errno = std::exchange(state_->kernel_errno, 0);
+  if (nl_result >= 0) return;
+  const int code = -nl_result;
+  const int err = kernel_errno ? kernel_errno : errno_for_nl_code(code);
+  throw NetlinkError(fmt::format("{} {}", operation, name), err, code,
+                     kernel_errno ? std::string() : fmt::format("libnl: {}", nl_geterror(nl_result)));
+}
+
+std::vector<LinkInfo> RouteSocket::links() {
+  nl_cache* cache = nullptr;
+  check(rtnl_link_alloc_cache(get(), AF_UNSPEC, &cache), "RTM_GETLINK", "(dump)");
+  std::vector<LinkInfo> out;
+  for (nl_object* o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+    auto* l = reinterpret_cast<rtnl_link*>(o);
+    LinkInfo info;
+    info.ifindex = rtnl_link_get_ifindex(l);
+    info.name = rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "";
+    info.kind = rtnl_link_get_type(l) ? rtnl_link_get_type(l) : "";
+    info.flags = rtnl_link_get_flags(l);
+    info.master = rtnl_link_get_master(l);
+    out.push_back(std::move(info));
+  }
+  nl_cache_free(cache);
+  return out;
+}
+
+std::optional<LinkInfo> RouteSocket::link(std::string_view name) {
+  for (auto& l : links())
+    if (l.name == name) return l;
+  return std::nullopt;
+}
+
+LinkInfo RouteSocket::must_link(std::string_view name) {
+  if (auto l = link(name)) return *l;
+  throw NetlinkError(fmt::format("RTM_GETLINK {}", name), ENODEV, NLE_OBJ_NOTFOUND, "no such link in this namespace");
+}
+
+void RouteSocket::add_veth(std::string_view name, std::string_view peer_name, int peer_netns_fd) {
+  rtnl_link* veth = rtnl_link_veth_alloc();
+  if (!veth) throw NetlinkError("rtnl_link_veth_alloc", ENOMEM, NLE_NOMEM);
+  rtnl_link_set_name(veth, std::string(name).c_str());
+  rtnl_link* peer = rtnl_link_veth_get_peer(veth);
+  rtnl_link_set_name(peer, std::string(peer_name).c_str());
+  if (peer_netns_fd >= 0) rtnl_link_set_ns_fd(peer, peer_netns_fd);
+  rtnl_link_put(peer);
+  const int r = rtnl_link_add(get(), veth, NLM_F_CREATE | NLM_F_EXCL);
+  rtnl_link_veth_release(veth);
+  check(r, "RTM_NEWLINK veth", name);
+}
+
+void RouteSocket::add_bridge(std::string_view name) {
+  check(rtnl_link_bridge_add(get(), std::string(name).c_str()), "RTM_NEWLINK bridge", name);
+}
+
+void RouteSocket::add_link_of_kind(std::string_view kind, std::string_view name) {
+  LinkPtr l{rtnl_link_alloc()};
+  rtnl_link_set_name(l.p, std::string(name).c_str());
+  check(rtnl_link_set_type(l.p, std::string(kind).c_str()), fmt::format("rtnl_link_set_type({})", kind), name);
+  check(rtnl_link_add(get(), l.p, NLM_F_CREATE | NLM_F_EXCL), fmt::format("RTM_NEWLINK {}", kind), name);
+}
+
+void RouteSocket::add_macvlan(std::string_view name, std::string_view lower) {
+  const LinkInfo lower_link = must_link(lower);
+  LinkPtr l{rtnl_link_macvlan_alloc()};
+  rtnl_link_set_name(l.p, std::string(name).c_str());
+  rtnl_link_set_link(l.p, lower_link.ifindex);
+  check(rtnl_link_add(get(), l.p, NLM_F_CREATE | NLM_F_EXCL), "RTM_NEWLINK macvlan", name);
+}
+
+void RouteSocket::add_vxlan(std::string_view name, uint32_t vni) {
+  LinkPtr l{rtnl_link_vxlan_alloc()};
+  rtnl_link_set_name(l.p, std::string(name).c_str());
+  rtnl_link_vxlan_set_id(l.p, vni);
+  rtnl_link_vxlan_set_port(l.p, 4789);
+  check(rtnl_link_add(get(), l.p, NLM_F_CREATE | NLM_F_EXCL), "RTM_NEWLINK vxlan", name);
+}
+
+void RouteSocket::del_link(std::string_view name) {
+  LinkPtr l{rtnl_link_alloc()};
+  rtnl_link_set_name(l.p, std::string(name).c_str());
+  check(rtnl_link_delete(get(), l.p), "RTM_DELLINK", name);
+}
+
+namespace {
+// RTM_NEWLINK on an existing link, changing what `change` sets.
+template <class Fill>
+int change_link(nl_sock* sock, int ifindex, Fill fill) {
+  LinkPtr orig{rtnl_link_alloc()};
+  rtnl_link_set_ifindex(orig.p, ifindex);
+  LinkPtr change{rtnl_link_alloc()};
+  fill(change.p);
+  return rtnl_link_change(sock, orig.p, change.p, 0);
+}
+}  // namespace
+
+void RouteSocket::set_up(std::string_view name, bool up) {
+  const int ifindex = must_link(name).ifindex;
+  check(change_link(get(), ifindex,
+                    [up](rtnl_link* c) {
+                      if (up) rtnl_link_set_flags(c, IFF_UP);
+                      else rtnl_link_unset_flags(c, IFF_UP);
+                    }),
+        up ? "RTM_NEWLINK up" : "RTM_NEWLINK down", name);
+}
+
+void RouteSocket::set_master(std::string_view name, std::string_view bridge) {
+  const int slave = must_link(name).ifindex;
+  const int master = must_link(bridge).ifindex;
+  check(rtnl_link_enslave_ifindex(get(), master, slave), fmt::format("RTM_NEWLINK master {}", bridge), name);
+}
+
+void RouteSocket::move_to_netns(std::string_view name, int netns_fd) {
+  const int ifindex = must_link(name).ifindex;
+  check(change_link(get(), ifindex, [netns_fd](rtnl_link* c) { rtnl_link_set_ns_fd(c, netns_fd); }),
+        "RTM_NEWLINK netns", name);
+}
+
+void RouteSocket::add_address(std::string_view name, std::string_view cidr) {
+  const int ifindex = must_link(name).ifindex;
+  nl_addr* local = nullptr;
+  const std::string text(cidr);
+  check(nl_addr_parse(text.c_str(), AF_UNSPEC, &local), fmt::format("nl_addr_parse({})", cidr), name);
+  rtnl_addr* addr = rtnl_addr_alloc();
+  rtnl_addr_set_ifindex(addr, ifindex);
+  rtnl_addr_set_family(addr, nl_addr_get_family(local));
+  int r = rtnl_addr_set_local(addr, local);
+  nl_addr_put(local);
+  if (r >= 0) r = rtnl_addr_add(get(), addr, 0);
+  rtnl_addr_put(addr);
+  check(r, fmt::format("RTM_NEWADDR {}", cidr), name);
+}
+
+ScopedLink::~ScopedLink() {
+  if (!socket_) return;
+  try {
+    socket_->del_link(name_);
+  } catch (const NetlinkError&) {
+    // Already gone (moved away, or its namespace died): nothing left to own.
+  }
+}
+
+}  // namespace nsm

@@ -1,0 +1,78 @@
+#include "core/netns.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace nsm {
+
+namespace {
+// Runs fn on a fresh thread; exceptions cross back to the caller.
+void on_helper_thread(const std::function<void()>& fn) {
+  std::exception_ptr failure;
+  std::thread worker([&] {
+    try {
+      fn();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  });
+  worker.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+UniqueFd open_ns_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw_sys(fmt::format("open({})", path));
+  return fd;
+}
+}  // namespace
+
+NetNs NetNs::create() {
+  UniqueFd fd;
+  on_helper_thread([&] {
+    if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
+    fd = open_ns_file("/proc/thread-self/ns/net");
+  });
+  return NetNs(std::move(fd));
+}
+
+NetNs NetNs::current() { return NetNs(open_ns_file("/proc/thread-self/ns/net")); }
+
+NetNs NetNs::of_pid(pid_t pid) { return NetNs(open_ns_file(fmt::format("/proc/{}/ns/net", pid))); }
+
+ino_t NetNs::inode() const {
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) throw_sys("fstat(netns)");
+  return st.st_ino;
+}
+
+void NetNs::run_void(const std::function<void()>& fn) const {
+  on_helper_thread([&] {
+    if (::setns(fd_.get(), CLONE_NEWNET) != 0) throw_sys("setns(CLONE_NEWNET)");
+    fn();
+  });
+}
+
+RouteSocket NetNs::route() const {
+  return run([] { return RouteSocket::open(); });
+}
+
+UniqueFd NetNs::socket(int domain, int type, int protocol) const {
+  return run([&] {
+    UniqueFd s(::socket(domain, type | SOCK_CLOEXEC, protocol));
+    if (!s) throw_sys(fmt::format("socket({}, {}, {})", domain, type, protocol));
+    return s;
+  });
+}
+
+void NetNs::loopback_up() const { route().set_up("lo"); }
+
+}  // namespace nsm

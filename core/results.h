@@ -1,0 +1,51 @@
+// The results directory (DESIGN.md, "The results directory"): file names, the schema
+// version, and JSON reading/writing that never guesses.
+//
+//   results/<run-id>/run.json
+//   results/<run-id>/<kernel-id>/{kernel,probe,conformance,bench,status}.json, console.log
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace nsm {
+
+// Every JSON file the suite writes carries this. Readers reject a larger one.
+inline constexpr int kSchemaVersion = 1;
+
+namespace result_files {
+inline constexpr std::string_view kRun = "run.json";
+inline constexpr std::string_view kKernel = "kernel.json";
+inline constexpr std::string_view kProbe = "probe.json";
+inline constexpr std::string_view kConformance = "conformance.json";
+inline constexpr std::string_view kBench = "bench.json";
+inline constexpr std::string_view kStatus = "status.json";
+inline constexpr std::string_view kConsole = "console.log";
+}  // namespace result_files
+
+// A results file that cannot be used; what() names the file and the problem.
+class ResultsError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Writes `doc` (pretty, newline-terminated) through a temporary file and rename(2), so a
+// reader never sees half a file. Creates missing parent directories. Throws SysError.
+void write_json_file(const std::string& path, const nlohmann::json& doc);
+
+// Reads a results file and checks its schema_version (present, an integer, not newer than
+// kSchemaVersion) and, when `kind` is non-empty, its "kind" field. Throws ResultsError
+// naming the file: missing, unreadable, malformed, wrong kind, or from a future schema.
+nlohmann::json read_json_file(const std::string& path, std::string_view kind = {});
+
+// Creates a directory and its parents (mkdir -p). Throws SysError.
+void make_directories(const std::string& path);
+
+// ISO 8601 UTC time, "2026-11-29T09:11:34Z".
+std::string utc_timestamp();
+
+}  // namespace nsm
