@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,6 +56,9 @@ void become_unprivileged(uid_t uid, gid_t gid) {
   if (::setgroups(0, nullptr) != 0) throw_sys("setgroups(0)");
   if (::setresgid(gid, gid, gid) != 0) throw_sys(fmt::format("setresgid({})", gid));
   if (::setresuid(uid, uid, uid) != 0) throw_sys(fmt::format("setresuid({})", uid));
+  // Changing the euid clears the dumpable flag, which makes /proc/self/* root-owned: the
+  // process could no longer write its own uid_map.
+  if (::prctl(PR_SET_DUMPABLE, 1) != 0) throw_sys("prctl(PR_SET_DUMPABLE, 1)");
 }
 
 void enter_own_user_namespace() {

@@ -1,0 +1,27 @@
+// How a subcommand plugs into the nsmatrix command: each cmd_<name>.cpp defines one
+// add_<name>_command(), which declares its options on a CLI11 subcommand and, when that
+// subcommand is the one parsed, stores what to run in `selected`. main() runs it.
+//
+// Exit codes (every subcommand): 0 done; 1 the run worked and found failures (a failed
+// check, a kernel that did not boot); 2 bad input (usage, a missing or garbage file);
+// 3 the tool itself could not work (a setup error, an unexpected system error).
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace nsm::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailures = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitBroken = 3;
+
+using Runner = std::function<int()>;
+
+void add_probe_command(CLI::App& app, Runner& selected);
+
+}  // namespace nsm::cli

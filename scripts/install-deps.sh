@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything nsmatrix needs from Debian's archive. Idempotent: packages already
+# present are not touched, and apt-get update runs only when something is missing.
+#   scripts/install-deps.sh            # build, tests, VM matrix, report browser test
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config git
+  # libraries (no vendored copies: all from Debian)
+  libgtest-dev libgmock-dev libbenchmark-dev libnl-3-dev libnl-route-3-dev libfmt-dev
+  nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev
+  # residue checks in tests and the side-by-side benchmark script (never used by the suite)
+  iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root (or with sudo)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get -o DPkg::Lock::Timeout=600 update -q
+apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
