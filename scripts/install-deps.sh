@@ -10,6 +10,9 @@ packages=(
   # libraries (no vendored copies: all from Debian)
   libgtest-dev libgmock-dev libbenchmark-dev libnl-3-dev libnl-route-3-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev
+  # the kernel matrix: apt fetches Debian kernels with the archive's own keys; variants
+  # are built from Debian's linux-source with the kernel's build dependencies
+  apt debian-archive-keyring bc bison flex libelf-dev libssl-dev xz-utils
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)
   iproute2
 )

@@ -1,0 +1,202 @@
+#include "vm/kernels/kernel_build.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "core/kernel_config.h"
+#include "core/results.h"
+#include "vm/kernels/apt_session.h"
+#include "vm/kernels/cache_util.h"
+#include "vm/kernels/deb_archive.h"
+#include "vm/kernels/fragment.h"
+#include "vm/kernels/run_command.h"
+#include "vm/kernels/sha256.h"
+
+namespace nsm::vm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool safe_relative(const std::string& path) {
+  if (path.empty() || path.front() == '/') return false;
+  for (const auto& part : fs::path(path)) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+// The unpacked tree of one source package version, shared by every variant built from it.
+std::string source_tree(const AptPackage& package, AptSession& apt, const Progress& progress) {
+  const std::string root = cache_dir() + "/sources";
+  const std::string dest = root + "/" + package.name + "_" + package.version;
+  FileLock lock(dest + ".lock");
+  if (fs::exists(dest + "/.nsm-complete")) {
+    for (const auto& entry : fs::directory_iterator(dest)) {
+      if (entry.is_directory()) return entry.path().string();
+    }
+  }
+  StagingDir staging(cache_dir(), "source");
+  if (progress) progress(fmt::format("downloading {} {} ({:.0f} MB)", package.name, package.version, package.size / 1e6));
+  const std::string deb = apt.client().download(package, staging.path(), progress);
+  const std::string tree_dir = staging.path() + "/tree";
+  const std::string top = unpack_kernel_source(deb, tree_dir, progress);
+  fs::remove(deb);
+  write_whole_file(tree_dir + "/.nsm-complete", package.version + "\n");
+  // Commit the tree directory (not the staging dir) as the cached source.
+  make_directories(root);
+  remove_tree(dest);
+  if (::rename(tree_dir.c_str(), dest.c_str()) != 0) throw_sys("rename", tree_dir + " -> " + dest);
+  return dest + "/" + fs::path(top).filename().string();
+}
+
+class BuildLog {
+ public:
+  BuildLog(const std::string& path, const Progress& progress) : out_(path), path_(path), progress_(progress) {
+    if (!out_) throw Error("cannot write " + path);
+  }
+  void step(const std::string& what) {
+    out_ << "### " << what << "\n";
+    if (progress_) progress_(fmt::format("  {} ({:.0f} s)", what, watch_.seconds()));
+  }
+  // Make's "  CC  kernel/fork.o" lines, condensed into a line every 250 objects.
+  void line(std::string_view text) {
+    out_ << text << "\n";
+    if (text.starts_with("  CC ") || text.starts_with("  AS ") || text.starts_with("  LD ") ||
+        text.starts_with("  AR ")) {
+      if (++objects_ % 250 == 0 && progress_) {
+        progress_(fmt::format("  make: {} objects ({:.0f} s)", objects_, watch_.seconds()));
+      }
+    }
+  }
+  void run(const std::vector<std::string>& argv, const CommandOptions& options) {
+    out_ << "$ " << fmt::format("{}", fmt::join(argv, " ")) << "\n";
+    const auto result = run_command(argv, options, [&](std::string_view l) { line(l); });
+    out_.flush();
+    if (!result.ok()) {
+      throw Error(fmt::format("{} {} (full log: {})", fmt::join(argv, " "), result.describe(), path_));
+    }
+  }
+  size_t objects() const { return objects_; }
+
+ private:
+  std::ofstream out_;
+  std::string path_;
+  Progress progress_;
+  Stopwatch watch_;
+  size_t objects_ = 0;
+};
+
+}  // namespace
+
+std::string unpack_kernel_source(const std::string& deb, const std::string& dest, const Progress& progress) {
+  make_directories(dest);
+  std::string top;
+  size_t files = 0;
+  bool found = false;
+  for_each_deb_entry(deb, [&](const DebEntry& outer, EntryReader& tarball) {
+    if (!outer.is_file || !outer.path.starts_with("usr/src/linux-source-") || outer.path.find(".tar") == std::string::npos) {
+      return;
+    }
+    found = true;
+    for_each_tar_entry(tarball, deb + ":" + outer.path, [&](const DebEntry& e, EntryReader& reader) {
+      std::string path = e.path;
+      while (!path.empty() && path.back() == '/') path.pop_back();
+      if (path.empty()) return;
+      if (!safe_relative(path)) throw Error(fmt::format("{}: unsafe path in the source tarball: '{}'", deb, e.path));
+      if (top.empty()) top = path.substr(0, path.find('/'));
+      const std::string target = dest + "/" + path;
+      if (e.is_dir) {
+        make_directories(target);
+      } else if (e.is_symlink) {
+        make_directories(fs::path(target).parent_path().string());
+        if (::symlink(e.link_target.c_str(), target.c_str()) != 0 && errno != EEXIST) throw_sys("symlink", target);
+      } else if (e.is_file) {
+        make_directories(fs::path(target).parent_path().string());
+        reader.copy_to(target);
+        if (::chmod(target.c_str(), e.mode & 0777) != 0) throw_sys("chmod", target);
+        if (++files % 20000 == 0 && progress) progress(fmt::format("  unpacked {} files", files));
+      }
+    });
+  });
+  if (!found) throw Error(fmt::format("{}: no usr/src/linux-source-*.tar.* inside: not a linux-source package", deb));
+  if (top.empty()) throw Error(fmt::format("{}: the source tarball is empty", deb));
+  if (progress) progress(fmt::format("  unpacked {} files into {}", files, top));
+  return dest + "/" + top;
+}
+
+void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKernel& out, const Progress& progress,
+                  const PrepareOptions& options) {
+  const auto base = parse_fragment(guest_base_fragment(), "built-in:fragments/guest-base.config");
+  const auto variant = parse_fragment(entry.fragment_text, entry.fragment);
+  const auto wanted = merge_fragments({base, variant});
+
+  AptSession apt(entry.suite, progress);
+  const AptPackage package = apt.must_show(entry.source_package, entry.suite);
+  const std::string src = source_tree(package, apt, progress);
+
+  const std::string fragment_sha = sha256_hex(entry.fragment_text);
+  const std::string key = sha256_hex(fmt::format("{}\n{}\n{}\n{}\n{}", kBuildRecipe, package.name, package.version,
+                                                 sha256_hex(guest_base_fragment()), fragment_sha));
+  const std::string build_dir = fmt::format("{}/builds/{}-{}", cache_dir(), entry.id, key.substr(0, 16));
+  FileLock lock(build_dir + ".lock");
+  make_directories(build_dir);
+  write_whole_file(build_dir + "/nsm-guest-base.config", guest_base_fragment());
+  write_whole_file(build_dir + "/nsm-variant.config", entry.fragment_text);
+
+  BuildLog log(dir + "/build.log", progress);
+  const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  CommandOptions run;
+  run.cwd = src;
+  run.env = {{"LC_ALL", "C"}, {"KBUILD_BUILD_USER", "nsmatrix"}, {"KBUILD_BUILD_HOST", "nsmatrix"}};
+  const std::vector<std::string> make = {"make", "O=" + build_dir, "ARCH=x86_64",
+                                         "LOCALVERSION=-nsm-" + entry.id};
+  auto make_with = [&](std::vector<std::string> targets) {
+    auto argv = make;
+    argv.insert(argv.end(), targets.begin(), targets.end());
+    return argv;
+  };
+  log.step("make tinyconfig");
+  log.run(make_with({"tinyconfig"}), run);
+  log.step("merge fragments: guest-base.config, " + fs::path(entry.fragment).filename().string());
+  log.run({"scripts/kconfig/merge_config.sh", "-m", "-O", build_dir, build_dir + "/.config",
+           build_dir + "/nsm-guest-base.config", build_dir + "/nsm-variant.config"},
+          run);
+  log.run(make_with({"olddefconfig"}), run);
+  const auto config = KernelConfig::load(build_dir + "/.config");
+  const auto unmet = unmet_fragment_lines(wanted, config);
+  if (!unmet.empty()) {
+    throw Error(fmt::format("{}: Kconfig did not keep {} fragment line(s) (a dependency is off, or the symbol "
+                            "does not exist in {} {}): {}",
+                            entry.id, unmet.size(), package.name, package.version, fmt::join(unmet, "; ")));
+  }
+  if (progress) progress(fmt::format("  config verified: all {} fragment lines kept", wanted.size()));
+  log.step(fmt::format("make -j{} bzImage", jobs));
+  Stopwatch compile;
+  log.run(make_with({fmt::format("-j{}", jobs), "bzImage"}), run);
+  if (progress) progress(fmt::format("  built in {:.0f} s ({} objects)", compile.seconds(), log.objects()));
+
+  copy_file(build_dir + "/arch/x86/boot/bzImage", dir + "/vmlinuz");
+  copy_file(build_dir + "/.config", dir + "/config");
+  out.image = dir + "/vmlinuz";
+  out.config = dir + "/config";
+  out.version = config.header_version().value_or(package.version.substr(0, package.version.find('-')));
+  out.source = {{"type", "build"},
+                {"package", package.name},
+                {"package_version", package.version},
+                {"suite", entry.suite},
+                {"base_config", "tinyconfig"},
+                {"fragment", entry.fragment},
+                {"fragment_sha256", fragment_sha},
+                {"guest_base_sha256", sha256_hex(guest_base_fragment())}};
+}
+
+}  // namespace nsm::vm
