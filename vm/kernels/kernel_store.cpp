@@ -97,7 +97,10 @@ void finish(PreparedKernel& k) {
   if (k.release.empty()) k.release = info.release;
   if (!k.config.empty()) {
     const KernelConfig config = KernelConfig::load(k.config);
-    if (k.version.empty() && config.header_version()) k.version = *config.header_version();
+    if (k.version.empty() && config.header_version()) {
+      const auto v = KernelVersion::parse(*config.header_version());
+      if (v) k.version = v->numbers();
+    }
     std::vector<std::string> still_absent;
     for (const auto& name : k.modules_absent) {
       bool builtin = false;
