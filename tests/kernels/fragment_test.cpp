@@ -67,7 +67,9 @@ TEST(Fragment, BuiltInFragmentsAreValid) {
   EXPECT_TRUE(has("CONFIG_SERIAL_8250_CONSOLE=y"));
   EXPECT_TRUE(has("CONFIG_VETH=y"));
   for (const auto& entry : load_manifest(std::nullopt)) {
-    if (entry.type == SourceType::Build) EXPECT_NO_THROW(parse_fragment(entry.fragment_text, entry.fragment));
+    if (entry.type == SourceType::Build) {
+      EXPECT_NO_THROW(parse_fragment(entry.fragment_text, entry.fragment));
+    }
   }
 }
 

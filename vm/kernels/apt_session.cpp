@@ -26,7 +26,7 @@ std::set<std::string> updated_sources;
 }  // namespace
 
 AptSession::AptSession(const std::string& suite, const Progress& progress)
-    : lock_(cache_dir() + "/apt/nsmatrix.lock"),
+    : lock_(cache_dir() + "/locks/apt.lock"),
       sources_(sources_for(suite)),
       client_(cache_dir() + "/apt", sources_) {
   std::lock_guard guard(updated_mutex);

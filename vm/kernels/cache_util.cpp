@@ -45,6 +45,14 @@ void StagingDir::commit(const std::string& destination) {
   if (!aside.empty()) remove_tree(fs::path(aside).parent_path().string());
 }
 
+void remove_stale_staging(const std::string& cache_root, const std::string& label) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(cache_root + "/tmp", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(label + ".") && name.size() == label.size() + 7) remove_tree(entry.path().string());
+  }
+}
+
 FileLock::FileLock(const std::string& path) {
   make_directories(fs::path(path).parent_path().string());
   fd_ = UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));

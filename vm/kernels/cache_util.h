@@ -29,6 +29,10 @@ class StagingDir {
   bool committed_ = false;
 };
 
+// Removes ROOT/tmp/LABEL.* (staging dirs of a run that was killed). Call it only while
+// holding the lock that serialises work on LABEL.
+void remove_stale_staging(const std::string& cache_root, const std::string& label);
+
 // An exclusive flock(2) on PATH, held while the object lives. Blocks until it is free.
 class FileLock {
  public:

@@ -101,6 +101,7 @@ void extract_debian_kernel(const std::vector<std::string>& debs, const std::stri
 void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, PreparedKernel& out,
                          const Progress& progress) {
   std::vector<AptPackage> packages;
+  std::vector<std::string> debs;
   {
     AptSession apt(entry.suite, progress);
     const AptPackage main = apt.must_show(entry.package, entry.suite);
@@ -112,11 +113,12 @@ void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, Prepa
     for (const auto& p : packages) {
       if (progress) progress(fmt::format("downloading {} {} ({:.1f} MB)", p.name, p.version, p.size / 1e6));
     }
-    const std::vector<std::string> debs = apt.client().download(packages, debs_dir, progress);
-    for (const auto& deb : debs) out.download_bytes += static_cast<long long>(fs::file_size(deb));
-    extract_debian_kernel(debs, dir, out, progress);
-    remove_tree(debs_dir);
+    debs = apt.client().download(packages, debs_dir, progress);
   }
+  // Reading the packages needs no apt: the session's lock is released for other fetches.
+  for (const auto& deb : debs) out.download_bytes += static_cast<long long>(fs::file_size(deb));
+  extract_debian_kernel(debs, dir, out, progress);
+  remove_tree(dir + "/debs");
   const AptPackage& main = packages.front();
   out.source = {{"type", "debian"},
                 {"package", main.name},

@@ -38,13 +38,15 @@ bool safe_relative(const std::string& path) {
 std::string source_tree(const AptPackage& package, AptSession& apt, const Progress& progress) {
   const std::string root = cache_dir() + "/sources";
   const std::string dest = root + "/" + package.name + "_" + package.version;
-  FileLock lock(dest + ".lock");
+  FileLock lock(cache_dir() + "/locks/source-" + package.name + "_" + package.version + ".lock");
   if (fs::exists(dest + "/.nsm-complete")) {
     for (const auto& entry : fs::directory_iterator(dest)) {
       if (entry.is_directory()) return entry.path().string();
     }
   }
-  StagingDir staging(cache_dir(), "source");
+  const std::string label = "source-" + package.name + "_" + package.version;
+  remove_stale_staging(cache_dir(), label);
+  StagingDir staging(cache_dir(), label);
   if (progress) progress(fmt::format("downloading {} {} ({:.0f} MB)", package.name, package.version, package.size / 1e6));
   const std::string deb = apt.client().download(package, staging.path(), progress);
   const std::string tree_dir = staging.path() + "/tree";
@@ -139,15 +141,20 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   const auto variant = parse_fragment(entry.fragment_text, entry.fragment);
   const auto wanted = merge_fragments({base, variant});
 
-  AptSession apt(entry.suite, progress);
-  const AptPackage package = apt.must_show(entry.source_package, entry.suite);
-  const std::string src = source_tree(package, apt, progress);
+  // The apt session (and its lock) lasts only as long as apt is needed, not the build.
+  AptPackage package;
+  std::string src;
+  {
+    AptSession apt(entry.suite, progress);
+    package = apt.must_show(entry.source_package, entry.suite);
+    src = source_tree(package, apt, progress);
+  }
 
   const std::string fragment_sha = sha256_hex(entry.fragment_text);
   const std::string key = sha256_hex(fmt::format("{}\n{}\n{}\n{}\n{}", kBuildRecipe, package.name, package.version,
                                                  sha256_hex(guest_base_fragment()), fragment_sha));
   const std::string build_dir = fmt::format("{}/builds/{}-{}", cache_dir(), entry.id, key.substr(0, 16));
-  FileLock lock(build_dir + ".lock");
+  FileLock lock(cache_dir() + "/locks/" + fs::path(build_dir).filename().string() + ".lock");
   make_directories(build_dir);
   write_whole_file(build_dir + "/nsm-guest-base.config", guest_base_fragment());
   write_whole_file(build_dir + "/nsm-variant.config", entry.fragment_text);

@@ -185,7 +185,9 @@ PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress
     k.id = entry.id;
     return k;
   }
-  FileLock lock(cache_dir() + "/kernels/" + entry.id + ".lock");
+  FileLock lock(cache_dir() + "/locks/kernel-" + entry.id + ".lock");
+  // What a killed run of this id left in tmp/ (its staging dirs die with it only on errors).
+  remove_stale_staging(cache_dir(), entry.id);
   if (!options.refresh) {
     if (auto cached = cached_kernel(entry)) {
       if (progress) progress(fmt::format("{}: cached ({})", entry.id, entry_dir(entry.id)));
