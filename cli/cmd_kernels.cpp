@@ -131,6 +131,36 @@ int run_build(const KernelsOptions& o) {
   return prepare_all(entries, o);
 }
 
+int run_verify(const KernelsOptions& o) {
+  const auto kernels = vm::load_manifest(o.manifest);
+  std::vector<const KernelEntry*> entries;
+  if (o.ids.empty()) {
+    for (const auto& e : kernels) entries.push_back(&e);
+  } else {
+    for (const auto& id : o.ids) entries.push_back(&vm::find_kernel(kernels, id));
+  }
+  int code = kExitOk;
+  for (const KernelEntry* e : entries) {
+    std::optional<vm::PreparedKernel> k;
+    try {
+      k = e->type == SourceType::File
+              ? vm::prepare_kernel_file(e->image, e->modules_dir.empty() ? std::nullopt
+                                                                          : std::optional<std::string>(e->modules_dir))
+              : vm::cached_kernel(*e);
+      if (!k) {
+        fmt::print("{:<24} not cached\n", e->id);
+        continue;
+      }
+      const auto lines = vm::verify_kernel(*k);
+      for (size_t i = 0; i < lines.size(); ++i) fmt::print("{:<24} {}\n", i == 0 ? e->id : "", lines[i]);
+    } catch (const std::exception& err) {
+      fmt::print("{:<24} BROKEN: {}\n", e->id, err.what());
+      code = kExitFailures;
+    }
+  }
+  return code;
+}
+
 }  // namespace
 
 void add_kernels_command(CLI::App& app, Runner& selected) {
@@ -152,6 +182,12 @@ void add_kernels_command(CLI::App& app, Runner& selected) {
   fetch->add_option("ID", options->ids, "Manifest ids (a build id builds it)");
   fetch->add_flag("--refresh", options->refresh, "Fetch again even when cached");
   fetch->callback([&selected, options] { selected = [options] { return run_fetch(*options); }; });
+
+  auto* verify = kernels->add_subcommand(
+      "verify", "Check cached kernels again: bzImage header, config, modules (default: all)");
+  add_manifest(verify);
+  verify->add_option("ID", options->ids, "Manifest ids");
+  verify->callback([&selected, options] { selected = [options] { return run_verify(*options); }; });
 
   auto* build = kernels->add_subcommand("build", "Build kernel variants from Debian's linux-source with their fragment");
   add_manifest(build);

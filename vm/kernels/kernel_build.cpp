@@ -181,9 +181,9 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   const auto config = KernelConfig::load(build_dir + "/.config");
   const auto unmet = unmet_fragment_lines(wanted, config);
   if (!unmet.empty()) {
-    throw Error(fmt::format("{}: Kconfig did not keep {} fragment line(s) (a dependency is off, or the symbol "
+    throw Error(fmt::format("Kconfig did not keep {} fragment line(s) (a dependency is off, or the symbol "
                             "does not exist in {} {}): {}",
-                            entry.id, unmet.size(), package.name, package.version, fmt::join(unmet, "; ")));
+                            unmet.size(), package.name, package.version, fmt::join(unmet, "; ")));
   }
   if (progress) progress(fmt::format("  config verified: all {} fragment lines kept", wanted.size()));
   log.step(fmt::format("make -j{} bzImage", jobs));
@@ -195,6 +195,9 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   copy_file(build_dir + "/.config", dir + "/config");
   out.image = dir + "/vmlinuz";
   out.config = dir + "/config";
+  // tinyconfig has no module support: the guest's modules are built in or absent, which
+  // finish() reads from the config.
+  out.modules_absent = guest_modules();
   out.version = config.header_version().value_or(package.version.substr(0, package.version.find('-')));
   out.source = {{"type", "build"},
                 {"package", package.name},

@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.h"
 #include "core/kernel_config.h"
@@ -17,6 +18,7 @@
 #include "vm/kernels/cache_util.h"
 #include "vm/kernels/debian_fetch.h"
 #include "vm/kernels/kernel_build.h"
+#include "vm/kernels/module_info.h"
 #include "vm/kernels/module_set.h"
 #include "vm/kernels/sha256.h"
 
@@ -162,6 +164,12 @@ std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry) {
     if (j.value("cache_key", "") != cache_key(entry)) return std::nullopt;
     PreparedKernel k = from_json(j, dir);
     if (!fs::exists(k.image)) return std::nullopt;
+    if (entry.type == SourceType::Build && k.modules_builtin.empty() && !k.config.empty()) {
+      // Builds cached by an earlier nsmatrix did not record this; a build's config says it.
+      k.modules_builtin.clear();
+      k.modules_absent = guest_modules();
+      finish(k);
+    }
     for (const auto& m : k.modules_in_load_order) {
       if (!fs::exists(m)) return std::nullopt;
     }
@@ -265,6 +273,38 @@ PreparedKernel prepare_kernel_file(const std::string& image, const std::optional
   }
   finish(k);
   return k;
+}
+
+std::vector<std::string> verify_kernel(const PreparedKernel& k) {
+  std::vector<std::string> report;
+  const BzImageInfo info = read_bzimage(k.image);
+  if (info.release != k.release) {
+    throw Error(fmt::format("{}: the image says release {}, the cache says {}", k.image, info.release, k.release));
+  }
+  report.push_back(fmt::format("bzImage {} (boot protocol {}.{:02})", info.release, info.protocol >> 8,
+                               info.protocol & 0xff));
+  if (!k.config.empty()) {
+    const KernelConfig config = KernelConfig::load(k.config);
+    report.push_back(fmt::format("config {} symbols, header {}, CONFIG_TIME_NS={} CONFIG_USER_NS={}",
+                                 config.symbol_count(), config.header_version().value_or("none"),
+                                 tristate_name(config.tristate("CONFIG_TIME_NS")),
+                                 tristate_name(config.tristate("CONFIG_USER_NS"))));
+  } else {
+    report.push_back("config: none");
+  }
+  std::vector<std::string> names;
+  for (const auto& path : k.modules_in_load_order) {
+    const ModuleInfo m = parse_module(must_read_file(path), path);
+    if (!m.vermagic.starts_with(k.release + " ")) {
+      throw Error(fmt::format("{}: vermagic '{}' is not for release {}", path, m.vermagic, k.release));
+    }
+    names.push_back(m.name);
+  }
+  report.push_back(fmt::format("modules in load order: {}", names.empty() ? "none" : fmt::format("{}", fmt::join(names, " "))));
+  report.push_back(fmt::format("built in: {}; absent: {}",
+                               k.modules_builtin.empty() ? "none" : fmt::format("{}", fmt::join(k.modules_builtin, " ")),
+                               k.modules_absent.empty() ? "none" : fmt::format("{}", fmt::join(k.modules_absent, " "))));
+  return report;
 }
 
 }  // namespace nsm::vm

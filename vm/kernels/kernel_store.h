@@ -61,6 +61,12 @@ std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry);
 // MODULES_DIR/build/.config that exists.
 PreparedKernel prepare_kernel_file(const std::string& image, const std::optional<std::string>& modules_dir);
 
+// Checks a prepared kernel again: the image is a bzImage whose header names `release`, the
+// config parses (core/kernel_config.h), every module is an ELF module whose vermagic starts
+// with the release. Returns one line per check ("bzImage 6.1.0-50-cloud-amd64 (protocol
+// 2.15)"); throws nsm::Error naming the first problem.
+std::vector<std::string> verify_kernel(const PreparedKernel& kernel);
+
 // What decides whether a cached kernel is still the one the entry asks for.
 std::string cache_key(const KernelEntry& entry);
 
