@@ -2,16 +2,18 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <deque>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/spawn.h"
 #include "core/unique_fd.h"
 
 extern char** environ;
@@ -46,51 +48,31 @@ std::vector<std::string> merged_environment(const std::map<std::string, std::str
   return env;
 }
 
-// Owns the started process: kills its group and reaps it unless wait() already did.
-class Process {
- public:
-  explicit Process(pid_t pid) : pid_(pid) {}
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  ~Process() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGKILL);
-      int status = 0;
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
+// The program's path, searched in PATH as execvp would; throws when it is not there, so the
+// child never has to report a failed exec.
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const std::string_view dir = dirs.substr(0, colon);
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    const std::string candidate = (std::filesystem::path(dir.empty() ? "." : dir) / name).string();
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
-  int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0) {
-      if (errno != EINTR) throw_sys("waitpid");
-    }
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
+  throw Error(fmt::format("{}: program not found in PATH (scripts/install-deps.sh installs it)", name));
+}
 
 }  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options,
                           const std::function<void(std::string_view)>& on_line) {
   if (argv.empty()) throw Error("run_command: no program given");
+  const std::string program = find_program(argv[0]);
   auto [read_end, write_end] = make_pipe();
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
-  if (!options.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-
+  // Everything the child needs is built before the clone: after it, only system calls.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -98,13 +80,24 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
   std::vector<char*> envp;
   for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
+  const int out_fd = write_end.get();
+  const char* cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
 
-  pid_t pid = -1;
-  const int err = ::posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) throw SysError(fmt::format("posix_spawnp({})", argv[0]), err);
-  Process process(pid);
+  // core's spawner: the program gets its own process group, dies with us (PDEATHSIG), and
+  // the Child kills its whole group if we leave early (an exception, a progress callback
+  // that throws). The timeout only bounds a hung program; kernel builds take long.
+  SpawnOptions spawn;
+  spawn.timeout = std::chrono::hours(12);
+  Child child = Child::spawn(spawn, [&](Channel&) -> int {
+    const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull < 0 || ::dup2(devnull, STDIN_FILENO) < 0 || ::dup2(out_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(out_fd, STDERR_FILENO) < 0) {
+      ::_exit(126);
+    }
+    if (cwd && ::chdir(cwd) != 0) ::_exit(126);
+    ::execve(program.c_str(), args.data(), envp.data());
+    ::_exit(127);
+  });
   write_end.reset();
 
   CommandResult result;
@@ -135,10 +128,22 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
   }
   if (!pending.empty()) emit(std::move(pending));
 
-  const int status = process.wait();
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  const ChildStatus status = child.wait();
   result.last_lines.assign(tail.begin(), tail.end());
+  switch (status.end) {
+    case ChildStatus::End::Exited:
+      result.exit_code = status.exit_code;
+      if (status.exit_code == 126 || status.exit_code == 127) {
+        result.last_lines.push_back(fmt::format("could not start {} in {} (exit {})", program,
+                                                options.cwd.empty() ? "." : options.cwd, status.exit_code));
+      }
+      break;
+    case ChildStatus::End::Signaled:
+      result.signal = status.signal;
+      break;
+    case ChildStatus::End::TimedOut:
+      throw TimeoutError(fmt::format("{} {}", argv[0], status.describe()));
+  }
   return result;
 }
 

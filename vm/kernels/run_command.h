@@ -25,10 +25,11 @@ struct CommandResult {
   std::string describe() const;
 };
 
-// Starts argv[0] (looked up in PATH) in its own process group with stdin on /dev/null and
-// stdout+stderr on one pipe; calls on_line for each line. If on_line throws, the process
-// group is killed and reaped before the exception leaves. Throws SysError when the program
-// cannot be started (ENOENT for a missing program).
+// Starts argv[0] (looked up in PATH) with core's spawner — its own process group, killed
+// when we die (PDEATHSIG) — with stdin on /dev/null and stdout+stderr on one pipe; calls
+// on_line for each line. If on_line throws, the process group is killed and reaped before
+// the exception leaves. Throws nsm::Error when the program is not in PATH, SysError when
+// the kernel refuses the child.
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options,
                           const std::function<void(std::string_view)>& on_line);
 
