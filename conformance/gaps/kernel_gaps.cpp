@@ -175,19 +175,17 @@ NSM_CHECK(KeyringGap, UserKeyringSharedBetweenContainersWithoutUserNs,
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_KEYS"}, .root = true}}) {
   const std::string description = fmt::format("nsm-keyring-gap-{}", ::getpid());
   Janitor janitor = Janitor::start();
+  janitor.invalidate_user_key_on_death(description);
   Peer first = Peer::spawn(container_spec(), [description](Link& link) {
     const long serial = ::syscall(SYS_add_key, "user", description.c_str(), "nsm-secret", 10, KEY_SPEC_USER_KEYRING);
     if (serial < 0) throw_sys("add_key(user, @u)");
-    // Let the janitor (same uid, no possession) invalidate it; and let it expire anyway.
-    keyctl(KEYCTL_SETPERM, serial, 0x3f3f0000);
-    keyctl(KEYCTL_SET_TIMEOUT, serial, 60);
+    keyctl(KEYCTL_SET_TIMEOUT, serial, 60);  // should even the janitor fail
     link.send({{"serial", serial}});
     link.recv();
     keyctl(KEYCTL_INVALIDATE, serial);
   });
   const json added = first.recv();
   const long serial = added["serial"].get<long>();
-  janitor.invalidate_key_on_death(static_cast<int32_t>(serial));
   const json second = in_child(container_spec(), [description] {
     const long found = keyctl(KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, reinterpret_cast<long>("user"),
                               reinterpret_cast<long>(description.c_str()), 0);

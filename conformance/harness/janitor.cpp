@@ -70,7 +70,9 @@ constexpr size_t kMaxLine = 512;
         if (pause_ns < 400'000'000) pause_ns *= 2;
       }
     } else if (commands[i][0] == 'k') {
-      ::syscall(SYS_keyctl, KEYCTL_INVALIDATE, static_cast<long>(std::strtol(arg, nullptr, 10)));
+      // Found through @u, which the janitor (same uid) possesses: no permission to grant.
+      const long serial = ::syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", arg, 0);
+      if (serial >= 0) ::syscall(SYS_keyctl, KEYCTL_INVALIDATE, serial);
     }
   }
   ::_exit(0);
@@ -97,7 +99,7 @@ void Janitor::tell(const std::string& line) {
 
 void Janitor::rmdir_on_death(const std::string& path) { tell("c" + path); }
 
-void Janitor::invalidate_key_on_death(int32_t serial) { tell("k" + std::to_string(serial)); }
+void Janitor::invalidate_user_key_on_death(const std::string& description) { tell("k" + description); }
 
 void Janitor::dismiss() {
   if (pid_ <= 0) return;

@@ -4,13 +4,13 @@
 // pipe. The check tells it what to undo; when the check undid it itself, it says so and the
 // janitor exits. If instead the pipe closes (the suite died), the janitor undoes it all:
 // rmdir of the cgroups (retrying while the killed children leave them, bounded) and
-// KEYCTL_INVALIDATE of the keys. The janitor keeps no other file descriptor open, so it
+// KEYCTL_INVALIDATE of the keys. Both are registered by name before they exist, so that no
+// moment leaves them unguarded. The janitor keeps no other file descriptor open, so it
 // holds no namespace alive and no pipe of the caller's open.
 #pragma once
 
 #include <sys/types.h>
 
-#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -27,7 +27,8 @@ class Janitor {
   ~Janitor();  // dismiss()
 
   void rmdir_on_death(const std::string& path);
-  void invalidate_key_on_death(int32_t serial);
+  // A "user" key with this description in the caller's user keyring (@u).
+  void invalidate_user_key_on_death(const std::string& description);
   // Everything was undone by the check: the janitor exits without touching anything.
   void dismiss();
   // The check could not undo it: the janitor does it now; returns when it is done.
