@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
@@ -37,8 +38,10 @@ std::string suite_binary_next_to_self() {
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error(fmt::format("cannot resolve /proc/self/exe: {}", ec.message()));
   const std::string path = (self.parent_path() / "nsmatrix-conformance").string();
+  // A broken installation, not bad input: std::runtime_error makes the exit code 3.
   if (::access(path.c_str(), X_OK) != 0)
-    throw Error(fmt::format("the conformance suite is missing: {} ({}); build the nsmatrix-conformance target", path, errno_name(errno)));
+    throw std::runtime_error(
+        fmt::format("the conformance suite is missing: {} ({}); build the nsmatrix-conformance target", path, errno_name(errno)));
   return path;
 }
 

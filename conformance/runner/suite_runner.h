@@ -13,8 +13,8 @@
 
 namespace nsm::conformance {
 
-// dirname(/proc/self/exe)/nsmatrix-conformance. Throws nsm::Error naming the path when it
-// is missing or not executable.
+// dirname(/proc/self/exe)/nsmatrix-conformance. Throws std::runtime_error naming the path
+// when it is missing or not executable (a broken installation).
 std::string suite_binary_next_to_self();
 
 struct SuiteOptions {
