@@ -43,7 +43,9 @@ void changes_section(std::string& out, const Context& ctx) {
     const size_t n = changes.rows.size();
     out += fmt::format("<details class=\"pair\"{}><summary><strong>{}</strong> \u2192 <strong>{}</strong>: {}</summary>\n",
                        open ? " open" : "", h(a.id), h(b.id),
-                       n == 0 ? std::string("no row differs") : fmt::format("{} row{} differ{}", n, n == 1 ? "" : "s", n == 1 ? "s" : ""));
+                       n > 0                      ? fmt::format("{} row{} differ{}", n, n == 1 ? "" : "s", n == 1 ? "s" : "")
+                       : changes.missing.empty() ? std::string("no row differs")
+                                                 : std::string("nothing to compare"));
     for (const auto& m : changes.missing) out += fmt::format("<p class=\"muted\">No results: {}</p>\n", h(m));
     if (n > 0) {
       out += fmt::format("<table class=\"diff\"><thead><tr><th scope=\"col\">row</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>"

@@ -36,12 +36,12 @@ std::string outcome_cell(const CheckResult& c) {
 std::string check_header(const CheckRow& row) {
   std::string out = fmt::format("<th scope=\"row\" class=\"rowh\"><span class=\"title\">{}</span><code class=\"id\">{}</code>",
                                 h(row.title.empty() ? row.id : row.title), h(row.id));
-  if (row.differs) out += "<span class=\"differs\" title=\"the kernels do not agree on this row\">\u2260 differs</span>";
+  if (row.differs) out += "<span class=\"differs-badge\" title=\"the kernels do not agree on this row\">\u2260 differs</span>";
   return out + "</th>";
 }
 
 void check_table(std::string& out, const Context& ctx, const std::vector<const CheckRow*>& rows, std::string_view label) {
-  out += fmt::format("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table class=\"matrix\">\n<thead><tr>"
+  out += fmt::format("<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{}\"><table class=\"matrix checks\">\n<thead><tr>"
                      "<th scope=\"col\" class=\"corner\">check</th>",
                      h(label));
   out += kernel_header_cells(ctx.run);
@@ -59,7 +59,7 @@ void check_table(std::string& out, const Context& ctx, const std::vector<const C
       out += fmt::format("<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"{}\">{}</th></tr>\n", ctx.run.kernels.size() + 1, name);
       first = false;
     }
-    out += fmt::format("<tr{}>", row->differs ? " class=\"differs\"" : "");
+    out += fmt::format("<tr{}>", row->differs ? " class=\"row-differs\"" : "");
     out += check_header(*row);
     for (const auto& k : ctx.run.kernels) {
       if (const CheckResult* c = check_cell(k, *row)) out += outcome_cell(*c);
@@ -150,7 +150,7 @@ void gaps_section(std::string& out, const Context& ctx) {
     }
     out += fmt::format("<span class=\"chip o-gap-confirmed\">\u25C6 {} open</span>", open);
     if (closed) out += fmt::format(" <span class=\"chip o-gap-closed\">\u2605 {} closed</span>", closed);
-    if (other) out += fmt::format(" <span class=\"muted\">{} not checked</span>", other);
+    if (other) out += fmt::format(" <span class=\"muted\">{} not checked (skip or broken)</span>", other);
     out += "</li>";
   }
   out += "</ul>\n";

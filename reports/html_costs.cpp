@@ -2,6 +2,7 @@
 // kernel (the 0-day robot's style) and a chart across kernels with the spread. Figures are
 // always labelled native / KVM / TCG; kernels under different accelerators get separate
 // charts with their own axes and are never compared, and TCG figures are marked emulated.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -33,9 +34,18 @@ std::string change_text(const Metric& base, const Metric& m, bool lower_is_bette
   return fmt::format("<span class=\"chg\" title=\"no spread known: cannot tell noise from change\">{}</span>", format_percent(*pct));
 }
 
-std::string metric_value(const Metric& m) {
-  std::string out = fmt::format("<span class=\"val\">{}</span>", h(format_number(m.value)));
-  if (m.stddev) out += fmt::format(" <span class=\"sd\">\u00B1 {}</span>", h(format_number(*m.stddev)));
+// One display unit per figure, from its largest value: every kernel's cell and the chart
+// read in the same unit.
+UnitScale row_scale(const Context& ctx, const MetricRow& row) {
+  double largest = 0;
+  for (const auto& k : ctx.run.kernels)
+    if (const Metric* m = metric_cell(k, row)) largest = std::max(largest, std::fabs(m->value));
+  return unit_scale(row.unit, largest);
+}
+
+std::string metric_value(const Metric& m, const UnitScale& scale) {
+  std::string out = fmt::format("<span class=\"val\">{}</span>", h(format_number(m.value / scale.divisor)));
+  if (m.stddev) out += fmt::format(" <span class=\"sd\">\u00B1 {}</span>", h(format_number(*m.stddev / scale.divisor)));
   return out;
 }
 
@@ -52,9 +62,10 @@ std::string metric_cell_html(const Context& ctx, const KernelResults& k, const M
     }
     return no_data_cell(no_data_reason(k, "bench.json"));
   }
-  std::string tip = fmt::format("{} {} on {}, {}", format_number(m->value), row.unit, k.id, accel_words(k));
+  const UnitScale scale = row_scale(ctx, row);
+  std::string tip = fmt::format("{} {} on {}, {}", format_number(m->value / scale.divisor), scale.unit, k.id, accel_words(k));
   if (m->repetitions) tip += fmt::format(", {} repetitions", *m->repetitions);
-  std::string out = fmt::format("<td class=\"m accel-{}\" title=\"{}\">{}", accel_of(k), h(tip), metric_value(*m));
+  std::string out = fmt::format("<td class=\"m accel-{}\" title=\"{}\">{}", accel_of(k), h(tip), metric_value(*m, scale));
   if (const KernelResults* base = baseline_for(ctx.run, k, row))
     out += "<br>" + change_text(*metric_cell(*base, row), *m, row.lower_is_better);
   else
@@ -62,10 +73,10 @@ std::string metric_cell_html(const Context& ctx, const KernelResults& k, const M
   return out + "</td>";
 }
 
-std::string row_header(const MetricRow& row) {
+std::string row_header(const MetricRow& row, const UnitScale& scale) {
   return fmt::format("<th scope=\"row\" class=\"rowh\"><span class=\"title\">{}</span><code class=\"id\">{}</code>"
                      "<span class=\"sub\">{} in {} \u00B7 {} is better</span></th>",
-                     h(row.check_title.empty() ? row.check_id : row.check_title), h(row.check_id), h(row.metric), h(row.unit),
+                     h(row.check_title.empty() ? row.check_id : row.check_title), h(row.check_id), h(row.metric), h(scale.unit),
                      row.lower_is_better ? "lower" : "higher");
 }
 
@@ -75,7 +86,7 @@ void cost_table(std::string& out, const Context& ctx) {
   out += kernel_header_cells(ctx.run);
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : ctx.metrics) {
-    out += "<tr>" + row_header(row);
+    out += "<tr>" + row_header(row, row_scale(ctx, row));
     for (const auto& k : ctx.run.kernels) out += metric_cell_html(ctx, k, row);
     out += "</tr>\n";
   }
@@ -102,9 +113,10 @@ void not_run_list(std::string& out, const Context& ctx) {
 void charts(std::string& out, const Context& ctx) {
   out += "<div class=\"figs\">\n";
   for (const auto& row : ctx.metrics) {
+    const UnitScale scale = row_scale(ctx, row);
     out += fmt::format("<figure class=\"costfig\"><figcaption><strong>{}</strong> <code>{}</code><span class=\"sub\">{} in {}, "
                        "{} is better; whiskers: \u00B1 one standard deviation</span></figcaption>\n",
-                       h(row.check_title.empty() ? row.check_id : row.check_title), h(row.check_id), h(row.metric), h(row.unit),
+                       h(row.check_title.empty() ? row.check_id : row.check_title), h(row.check_id), h(row.metric), h(scale.unit),
                        row.lower_is_better ? "lower" : "higher");
     // One chart per accelerator, in the order the accelerators first appear.
     std::vector<std::string> order;
@@ -117,15 +129,17 @@ void charts(std::string& out, const Context& ctx) {
       if (!groups.count(accel)) order.push_back(accel), labels[accel] = accel_words(k);
       std::string note = accel_words(k);
       if (m->repetitions) note += fmt::format(", {} repetitions", *m->repetitions);
-      groups[accel].push_back({k.id, m->value, m->stddev, note});
+      std::optional<double> spread;
+      if (m->stddev) spread = *m->stddev / scale.divisor;
+      groups[accel].push_back({k.id, m->value / scale.divisor, spread, note});
     }
     for (const auto& accel : order) {
       const bool emulated = accel == "tcg";
       out += fmt::format("<div class=\"accel-group g-{0}\"><p><span class=\"badge accel-{0}\">{1}</span>{2}{3}</p>\n", accel, h(labels[accel]),
                          order.size() > 1 ? " <span class=\"muted\">its own axis: not comparable with the other chart</span>" : "",
                          emulated ? " <span class=\"muted\">emulated: slower than hardware, compare only with each other</span>" : "");
-      out += bar_chart_svg(groups[accel], row.unit,
-                           fmt::format("{} {} ({}), {}", row.check_id, row.metric, row.unit, labels[accel]));
+      out += bar_chart_svg(groups[accel], scale.unit,
+                           fmt::format("{} {} ({}), {}", row.check_id, row.metric, scale.unit, labels[accel]));
       out += "</div>\n";
     }
     out += "</figure>\n";

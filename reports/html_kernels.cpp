@@ -1,5 +1,7 @@
 // Per kernel: release, source, config source, accelerator, boot and run times, status; for
 // a kernel that did not finish, its status, the reason and the end of its console log.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "reports/html_parts.h"
@@ -21,8 +23,16 @@ std::string source_html(const KernelInfo& k) {
 }
 
 std::string durations_html(const StatusInfo& s) {
+  // In the order things happen, then anything else the runner measured.
+  static constexpr std::string_view kOrder[] = {"boot_seconds", "probe_seconds", "conformance_seconds", "bench_seconds",
+                                                "total_seconds"};
+  std::vector<std::pair<std::string, double>> ordered;
+  for (auto name : kOrder)
+    if (auto d = s.duration(name)) ordered.emplace_back(std::string(name), *d);
+  for (const auto& [name, seconds] : s.durations)
+    if (std::find(std::begin(kOrder), std::end(kOrder), name) == std::end(kOrder)) ordered.emplace_back(name, seconds);
   std::string out;
-  for (const auto& [name, seconds] : s.durations) {
+  for (const auto& [name, seconds] : ordered) {
     std::string label = name;
     if (label.size() > 8 && label.ends_with("_seconds")) label.resize(label.size() - 8);
     out += fmt::format("{}<span class=\"muted\">{}</span> {}", out.empty() ? "" : " \u00B7 ", h(label), h(format_seconds(seconds)));
@@ -84,7 +94,9 @@ void kernel_card(std::string& out, const KernelResults& k) {
   if (k.console_tail) {
     // The end of the console explains a kernel that did not finish; for one that did it
     // stays folded.
-    out += fmt::format("<details class=\"console\"{}><summary>console.log, {}</summary><pre>{}</pre></details>\n",
+    // column-reverse: the box opens scrolled to its end, where a failed boot explains itself.
+    out += fmt::format("<details class=\"console\"{}><summary>console.log, {}</summary><div class=\"tail\" tabindex=\"0\">"
+                       "<pre>{}</pre></div></details>\n",
                        s == KernelStatus::Ok ? "" : " open", k.console_truncated ? fmt::format("last {} lines", kConsoleTailLines) : "all",
                        h(*k.console_tail));
   }

@@ -70,14 +70,16 @@ std::string row_header(const SupportRow& row) {
   std::string out = "<th scope=\"row\" class=\"rowh\">";
   if (row.type) {
     const auto& info = ns_info(*row.type);
-    out += fmt::format("<span class=\"name\">{}</span> <code class=\"flag\">{}</code><span class=\"sub\">{}</span>"
+    out += fmt::format("<span class=\"name\">{}</span> <code class=\"flag\">{}</code><span class=\"sub\">{} \u00B7 "
                        "<span class=\"since\">since {}</span>",
                        h(info.name), h(info.clone_flag_name), h(info.isolates), h(info.first_version));
   } else {
-    out += fmt::format("<span class=\"name\">{}</span> <code class=\"flag\">{}</code>", h(row.label), h(row.feature_id));
-    if (!row.first_version.empty()) out += fmt::format("<span class=\"since\">since {}</span>", h(row.first_version));
+    out += fmt::format("<span class=\"name\">{}</span><span class=\"sub\"><code class=\"flag\">{}</code>", h(row.label),
+                       h(row.feature_id));
+    if (!row.first_version.empty()) out += fmt::format(" \u00B7 <span class=\"since\">since {}</span>", h(row.first_version));
   }
-  if (row.differs) out += "<span class=\"differs\" title=\"the kernels do not agree on this row\">\u2260 differs</span>";
+  if (row.differs) out += "<span class=\"differs-badge\" title=\"the kernels do not agree on this row\">\u2260 differs</span>";
+  out += "</span>";
   out += "</th>";
   return out;
 }
@@ -87,7 +89,7 @@ std::string row_header(const SupportRow& row) {
 void support_section(std::string& out, const Context& ctx) {
   out += "<section id=\"support\" aria-labelledby=\"support-h\"><h2 id=\"support-h\">Support matrix</h2>\n"
          "<p class=\"lede\">Which namespace types and related features each kernel has. Rows where kernels disagree are "
-         "marked <span class=\"differs\">\u2260 differs</span>. Open a cell for its evidence: the Kconfig line and where it "
+         "marked <span class=\"differs-badge\">\u2260 differs</span>. Open a cell for its evidence: the Kconfig line and where it "
          "came from, <code>/proc/self/ns</code>, and the errno of a real attempt.</p>\n";
   out += "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Support matrix\"><table class=\"matrix\">\n<thead><tr>"
          "<th scope=\"col\" class=\"corner\">namespace type</th>";
@@ -100,7 +102,7 @@ void support_section(std::string& out, const Context& ctx) {
       out += fmt::format("</tbody>\n<tbody><tr class=\"group\"><th scope=\"rowgroup\" colspan=\"{}\">other probed features</th></tr>\n",
                          ctx.run.kernels.size() + 1);
     }
-    out += fmt::format("<tr{}>", row.differs ? " class=\"differs\"" : "");
+    out += fmt::format("<tr{}>", row.differs ? " class=\"row-differs\"" : "");
     out += row_header(row);
     for (const auto& k : ctx.run.kernels) out += verdict_cell(support_cell(k, row));
     out += "</tr>\n";

@@ -1,5 +1,7 @@
 #include "reports/html_report.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "reports/html_parts.h"
@@ -54,32 +56,51 @@ void stat_tile(std::string& out, std::string_view cls, const std::string& number
   out += "</div>";
 }
 
+// "a, b and 3 more": names in a tile stay short with 20 kernels.
+std::string few(const std::vector<std::string>& names) {
+  std::string text;
+  for (size_t i = 0; i < names.size() && i < 2; ++i) text += (i ? "; " : "") + names[i];
+  if (names.size() > 2) text += fmt::format("; and {} more", names.size() - 2);
+  return text;
+}
+
 void headline(std::string& out, const html::Context& ctx) {
   const auto& run = ctx.run;
-  int ok = 0, all_ns = 0, with_probe = 0;
+  const int n = static_cast<int>(run.kernels.size());
+  std::vector<std::string> not_ok, lacking;
+  int with_probe = 0, kernels_with_leaks = 0;
   OutcomeCounts total;
+  std::set<std::string> leaks;
   for (const auto& k : run.kernels) {
-    ok += k.effective_status() == KernelStatus::Ok;
+    if (const KernelStatus s = k.effective_status(); s != KernelStatus::Ok) not_ok.push_back(fmt::format("{}: {}", k.id, status_name(s)));
     if (auto t = namespace_tally(k)) {
       ++with_probe;
-      all_ns += t->not_supported.empty() && t->probed == static_cast<int>(ns_types().size());
+      std::string missing;
+      for (const auto& name : t->not_supported) missing += (missing.empty() ? "" : ", ") + name.substr(0, name.find(' '));
+      if (t->probed < static_cast<int>(ns_types().size())) missing += (missing.empty() ? "" : ", ") + std::string("some not probed");
+      if (!missing.empty()) lacking.push_back(fmt::format("{}: no {}", k.id, missing));
     }
-    if (k.conformance)
-      for (size_t i = 0; i < total.n.size(); ++i) total.n[i] += count_outcomes(*k.conformance).n[i];
+    if (!k.conformance) continue;
+    const auto counts = count_outcomes(*k.conformance);
+    for (size_t i = 0; i < total.n.size(); ++i) total.n[i] += counts.n[i];
+    kernels_with_leaks += counts[Outcome::GapConfirmed] > 0;
+    for (const auto& c : k.conformance->checks)
+      if (c.outcome == Outcome::GapConfirmed) leaks.insert(c.id);
   }
-  const int n = static_cast<int>(run.kernels.size());
+  const int ok = n - static_cast<int>(not_ok.size());
+  const int complete = with_probe - static_cast<int>(lacking.size());
   out += "<div class=\"tiles\">";
-  stat_tile(out, ok == n ? "good" : "bad", fmt::format("{}/{}", ok, n), n == 1 ? "kernel ran" : "kernels ran",
-            ok == n ? "every run came back" : fmt::format("{} without results", n - ok));
-  stat_tile(out, all_ns == with_probe ? "good" : "warn", fmt::format("{}/{}", all_ns, with_probe), "have all 8 namespace types",
-            with_probe < n ? fmt::format("{} not probed", n - with_probe) : "");
-  const int fails = total[Outcome::Fail] + total[Outcome::Broken];
-  stat_tile(out, fails ? "bad" : "good", fmt::format("{}", total[Outcome::Fail]), "guarantees broken",
-            fmt::format("{} {} pass \u00B7 {} {} skip \u00B7 {} {} broken", outcome_symbol(Outcome::Pass), total[Outcome::Pass],
+  stat_tile(out, ok == n ? "good" : "bad", fmt::format("{}/{}", ok, n), n == 1 ? "kernel ran to the end" : "kernels ran to the end",
+            ok == n ? "every run came back" : few(not_ok));
+  stat_tile(out, complete == with_probe && with_probe == n ? "good" : "warn", fmt::format("{}/{}", complete, with_probe),
+            "have all 8 namespace types", lacking.empty() ? (with_probe < n ? fmt::format("{} not probed", n - with_probe) : "") : few(lacking));
+  stat_tile(out, total[Outcome::Fail] ? "bad" : "good", fmt::format("{}", total[Outcome::Fail]), "guarantees broken",
+            fmt::format("{} {} pass \u00B7 {} {} skip \u00B7 {} {} broken, all kernels", outcome_symbol(Outcome::Pass), total[Outcome::Pass],
                         outcome_symbol(Outcome::Skip), total[Outcome::Skip], outcome_symbol(Outcome::Broken), total[Outcome::Broken]));
-  stat_tile(out, "leak", fmt::format("{}", total[Outcome::GapConfirmed]), "known leaks confirmed",
-            total[Outcome::GapClosed] ? fmt::format("{} {} closed: news", outcome_symbol(Outcome::GapClosed), total[Outcome::GapClosed])
-                                      : "none closed");
+  std::string leak_detail = leaks.empty() ? "" : fmt::format("on {} of {} kernels", kernels_with_leaks, n);
+  if (total[Outcome::GapClosed])
+    leak_detail += fmt::format("{}{} {} closed: news", leak_detail.empty() ? "" : "; ", outcome_symbol(Outcome::GapClosed), total[Outcome::GapClosed]);
+  stat_tile(out, total[Outcome::GapClosed] ? "news" : "leak", fmt::format("{}", leaks.size()), "known leaks confirmed", leak_detail);
   out += "</div>\n";
 }
 
@@ -135,7 +156,7 @@ std::string html_report(const RunResults& run) {
       meta += fmt::format(" \u00B7 host <code>{}</code>{}", h(r.hostname),
                           r.host_release.empty() ? "" : fmt::format(" ({}{})", h(r.host_release),
                                                                     r.host_cpus ? fmt::format(", {} CPUs", *r.host_cpus) : ""));
-    if (!r.started.empty()) meta += fmt::format(" \u00B7 {}{}", h(r.started), r.ended.empty() ? "" : " \u2192 " + h(r.ended));
+    if (!r.started.empty()) meta += fmt::format(" \u00B7 {}", h(describe_run_time(r.started, r.ended)));
     if (!r.tool_version.empty()) meta += fmt::format(" \u00B7 nsmatrix {}", h(r.tool_version));
   }
   out += fmt::format("<p class=\"meta\">{}</p>\n", meta);

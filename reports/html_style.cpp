@@ -45,7 +45,7 @@ h1{margin:.2rem 0 .3rem;font-size:1.75rem;line-height:1.2}
 .tile .lbl{font-weight:600}
 .tile .det{color:var(--muted);font-size:.82rem}
 .tile.good{border-left-color:var(--ok-fg)}.tile.bad{border-left-color:var(--bad-fg)}
-.tile.warn{border-left-color:var(--warn-fg)}.tile.leak{border-left-color:var(--leak-fg)}
+.tile.warn{border-left-color:var(--warn-fg)}.tile.leak{border-left-color:var(--leak-fg)}.tile.news{border-left-color:var(--news-fg)}
 .toc{position:sticky;top:0;z-index:5;display:flex;flex-wrap:wrap;gap:.2rem 1.2rem;padding:.55rem 2rem;background:var(--bg);border-bottom:1px solid var(--line);font-weight:600;font-size:.92rem}
 .toc a{text-decoration:none}.toc a:hover{text-decoration:underline}
 main{padding:0 2rem 2rem}
@@ -77,16 +77,18 @@ table.matrix{border-collapse:separate;border-spacing:3px;font-size:.9rem}
 .rowh .flag,.rowh .id{color:var(--muted);font-size:.76rem}
 .rowh .id{display:block}
 .rowh .title{font-weight:500}
-.rowh .sub,.rowh .since{display:block;color:var(--muted);font-size:.78rem}
-.rowh .since{display:inline;margin-right:.5rem}
-tr.differs th.rowh{border-left-color:var(--differs)}
-.differs{display:inline-block;font-size:.72rem;font-weight:700;color:var(--warn-fg);background:var(--warn-bg);border-radius:4px;padding:0 .35rem;white-space:nowrap}
+.rowh .sub{display:block;color:var(--muted);font-size:.78rem}
+.rowh .since{white-space:nowrap}
+.rowh .differs-badge{margin-left:.4rem}
+.matrix.checks th.rowh{min-width:21rem}
+tr.row-differs th.rowh{border-left-color:var(--differs);background:linear-gradient(90deg,var(--warn-bg),var(--bg) 70%)}
+.differs-badge{display:inline-block;font-size:.72rem;font-weight:700;color:var(--warn-fg);background:var(--warn-bg);border-radius:4px;padding:0 .35rem;white-space:nowrap}
 tr.group th{position:sticky;left:0;text-align:left;font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);padding:.9rem .5rem .2rem;background:var(--bg)}
 tr.group .muted{text-transform:none;letter-spacing:0;font-weight:400}
-td.c{text-align:center;vertical-align:top;border-radius:5px;padding:.3rem .25rem;min-width:6.4rem}
+td.c{position:relative;text-align:center;vertical-align:top;border-radius:5px;padding:.3rem .25rem;min-width:6.4rem}
 td.c summary{list-style:none;cursor:pointer;border-radius:4px}
 td.c summary::-webkit-details-marker{display:none}
-td.c summary::after{content:"\25BE";font-size:.6rem;opacity:.55;margin-left:.1rem}
+td.c summary::after{content:"\25BE";position:absolute;top:.2rem;right:.3rem;font-size:.65rem;opacity:.6}
 td.c details[open] summary::after{content:"\25B4"}
 .sym{font-size:1.1rem;font-weight:700;line-height:1.2}
 .word{display:block;font-size:.7rem;font-weight:600;line-height:1.1;opacity:.95}
@@ -103,7 +105,8 @@ td.c details[open] summary::after{content:"\25B4"}
 .o-gap-confirmed{background:var(--leak-bg);color:var(--leak-fg)}
 .o-gap-closed{background:var(--news-bg);color:var(--news-fg);box-shadow:inset 0 0 0 2px var(--news-fg)}
 td.o-fail,td.v-unsupported{box-shadow:inset 0 0 0 2px var(--bad-fg)}
-td.none{background:repeating-linear-gradient(135deg,var(--soft) 0 6px,transparent 6px 12px);color:var(--none-fg)}
+td.none{background:repeating-linear-gradient(135deg,var(--soft) 0 5px,transparent 5px 10px);color:var(--none-fg)}
+td.none .word{font-weight:400}
 .chip{display:inline-block;border-radius:999px;padding:0 .5rem;font-size:.8rem;font-weight:600;white-space:nowrap}
 .chip.none{background:var(--soft);color:var(--none-fg)}
 table.counts td{text-align:center;font-variant-numeric:tabular-nums;padding:.2rem .4rem}
@@ -150,7 +153,8 @@ table.diff th[scope=row]{font-weight:400}
 .kcard .problems{padding-left:1.1rem;font-size:.85rem;color:var(--brk-fg)}
 .facts{display:grid;grid-template-columns:auto 1fr;gap:.15rem .8rem;margin:0;font-size:.88rem}
 .facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-word}
-.console pre{white-space:pre-wrap;word-break:break-all;max-height:22rem;overflow:auto;background:var(--soft);border-radius:6px;padding:.5rem;font-size:.78rem}
+.console .tail{display:flex;flex-direction:column-reverse;max-height:22rem;overflow:auto;background:var(--soft);border-radius:6px}
+.console pre{white-space:pre-wrap;word-break:break-all;margin:0;padding:.5rem;font-size:.78rem}
 .console summary,.splats summary{cursor:pointer;font-weight:600;margin-top:.5rem}
 footer{padding:1.5rem 2rem;color:var(--muted);font-size:.82rem;border-top:1px solid var(--line)}
 @media (max-width:700px){.top,main,.toc,footer{padding-left:1rem;padding-right:1rem}.figs{grid-template-columns:1fr}}

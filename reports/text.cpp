@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -159,6 +160,73 @@ std::string format_percent(double percent) {
 std::optional<double> percent_change(double base, double value) {
   if (base == 0) return std::nullopt;
   return 100.0 * (value - base) / base;
+}
+
+UnitScale unit_scale(std::string_view unit, double largest) {
+  struct Step {
+    std::string_view name;
+    double factor;
+  };
+  static constexpr Step kTimes[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+  const double magnitude = std::fabs(largest);
+  for (const auto& from : kTimes) {
+    if (from.name != unit) continue;
+    const Step* best = &kTimes[0];
+    for (const auto& to : kTimes)
+      if (magnitude * from.factor / to.factor >= 1) best = &to;
+    return {best->factor / from.factor, std::string(best->name)};
+  }
+  const bool bytes = unit == "B/s";
+  const std::string rate = unit == "per_s" ? "/s" : std::string(unit);
+  if (bytes || unit == "items/s" || unit == "per_s") {
+    static constexpr Step kPrefixes[] = {{"", 1}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}};
+    const Step* best = &kPrefixes[0];
+    for (const auto& p : kPrefixes)
+      if (magnitude / p.factor >= 1) best = &p;
+    std::string name = bytes || rate == "/s" ? std::string(best->name) + rate
+                                             : (best->name.empty() ? rate : std::string(best->name) + " " + rate);
+    return {best->factor, name};
+  }
+  return {1, std::string(unit)};
+}
+
+std::optional<long long> parse_utc_timestamp(std::string_view text) {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text[19] != 'Z')
+    return std::nullopt;
+  auto num = [&](size_t at, size_t len) -> std::optional<int> {
+    int v = 0;
+    for (size_t i = at; i < at + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  const auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
+  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *se > 60)
+    return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = *y - 1900;
+  tm.tm_mon = *mo - 1;
+  tm.tm_mday = *d;
+  tm.tm_hour = *h;
+  tm.tm_min = *mi;
+  tm.tm_sec = *se;
+  return static_cast<long long>(::timegm(&tm));
+}
+
+std::string format_duration(long long seconds) {
+  if (seconds < 60) return fmt::format("{} s", seconds);
+  if (seconds < 3600) return fmt::format("{} min {} s", seconds / 60, seconds % 60);
+  return fmt::format("{} h {:02} min", seconds / 3600, (seconds % 3600) / 60);
+}
+
+std::string describe_run_time(std::string_view started, std::string_view ended) {
+  const auto from = parse_utc_timestamp(started);
+  if (!from) return std::string(started);
+  std::string text = fmt::format("{} {} UTC", started.substr(0, 10), started.substr(11, 5));
+  if (const auto to = parse_utc_timestamp(ended); to && *to >= *from) text += ", took " + format_duration(*to - *from);
+  return text;
 }
 
 std::string identifier(std::string_view text) {

@@ -30,6 +30,23 @@ std::string format_percent(double percent);
 // 100 * (value - base) / base; nullopt when base is zero.
 std::optional<double> percent_change(double base, double value);
 
+// A display unit for figures given in `unit`, chosen so that `largest` reads with one to
+// three integer digits: 3120 us -> ms (divide by 1000), 3.6e8 B/s -> MB/s. Units it does not
+// know stay as they are.
+struct UnitScale {
+  double divisor = 1;
+  std::string unit;
+};
+UnitScale unit_scale(std::string_view unit, double largest);
+
+// "2026-11-29T09:11:34Z" as seconds since the epoch; nullopt for anything else.
+std::optional<long long> parse_utc_timestamp(std::string_view text);
+// "36 s", "7 min 41 s", "2 h 05 min".
+std::string format_duration(long long seconds);
+// "2026-11-29 09:11 UTC, 36 s" from run.json's started and ended; the text as written when
+// it is not an ISO 8601 UTC time.
+std::string describe_run_time(std::string_view started, std::string_view ended);
+
 // Replaces every character outside [A-Za-z0-9_-] with '_' (KCIDB path parts, XML ids).
 std::string identifier(std::string_view text);
 

@@ -190,7 +190,7 @@ class Browser : public ::testing::Test {
       const kernels = table.querySelectorAll('thead th.kcol').length;
       const rows = [...table.querySelectorAll('tbody tr:not(.group)')].map(tr => ({
         label: tr.querySelector('th .name').textContent,
-        differs: tr.classList.contains('differs'),
+        differs: tr.classList.contains('row-differs'),
         cells: tr.querySelectorAll('td.c').length,
         marked: [...tr.querySelectorAll('td.c')].filter(td =>
           td.querySelector('.sym').textContent.trim() && td.querySelector('.word').textContent.trim()).length,

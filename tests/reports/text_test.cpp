@@ -52,6 +52,30 @@ TEST(ReportText, SecondsAndPercentages) {
   EXPECT_FALSE(percent_change(0, 1).has_value());
 }
 
+TEST(ReportText, UnitsScaleToFewDigits) {
+  auto scaled = [](std::string_view unit, double v) {
+    const auto s = unit_scale(unit, v);
+    return format_number(v / s.divisor) + " " + s.unit;
+  };
+  EXPECT_EQ(scaled("us", 3120), "3.12 ms");
+  EXPECT_EQ(scaled("us", 312.5), "312.5 us");
+  EXPECT_EQ(scaled("us", 0.5), "500 ns");
+  EXPECT_EQ(scaled("ns", 2.5e9), "2.5 s");
+  EXPECT_EQ(scaled("B/s", 3.557e8), "355.7 MB/s");
+  EXPECT_EQ(scaled("items/s", 12000), "12 k items/s");
+  EXPECT_EQ(scaled("per_s", 5), "5 /s");
+  EXPECT_EQ(scaled("furlongs", 1e7), "10000000 furlongs");
+}
+
+TEST(ReportText, RunTimesReadLikeWords) {
+  EXPECT_EQ(describe_run_time("2026-11-29T10:00:00Z", "2026-11-29T10:07:41Z"), "2026-11-29 10:00 UTC, took 7 min 41 s");
+  EXPECT_EQ(describe_run_time("2026-11-29T10:00:00Z", ""), "2026-11-29 10:00 UTC");
+  EXPECT_EQ(describe_run_time("yesterday", "today"), "yesterday");
+  EXPECT_FALSE(parse_utc_timestamp("2026-13-29T10:00:00Z"));
+  EXPECT_EQ(format_duration(36), "36 s");
+  EXPECT_EQ(format_duration(7505), "2 h 05 min");
+}
+
 TEST(ReportText, IdentifierKeepsOnlySafeCharacters) {
   EXPECT_EQ(identifier("veth.pair connects/1"), "veth_pair_connects_1");
   EXPECT_EQ(identifier(""), "_");
