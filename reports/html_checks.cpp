@@ -29,7 +29,10 @@ std::string outcome_cell(const CheckResult& c) {
   if (!c.test.empty()) foot += fmt::format("<code>{}</code>", h(c.test));
   if (c.duration_seconds) foot += fmt::format("{}{}", foot.empty() ? "" : " \u00B7 ", h(format_seconds(*c.duration_seconds)));
   if (!foot.empty()) out += fmt::format("<p class=\"muted\">{}</p>", foot);
-  out += "</div></details></td>";
+  out += "</div></details>";
+  if (c.outcome != Outcome::Pass && c.outcome != Outcome::GapConfirmed && !c.reason.empty())
+    out += fmt::format("<span class=\"print-why\">{}</span>", h(c.reason));
+  out += "</td>";
   return out;
 }
 

@@ -66,10 +66,14 @@ std::string metric_cell_html(const Context& ctx, const KernelResults& k, const M
   std::string tip = fmt::format("{} {} on {}, {}", format_number(m->value / scale.divisor), scale.unit, k.id, accel_words(k));
   if (m->repetitions) tip += fmt::format(", {} repetitions", *m->repetitions);
   std::string out = fmt::format("<td class=\"m accel-{}\" title=\"{}\">{}", accel_of(k), h(tip), metric_value(*m, scale));
-  if (const KernelResults* base = baseline_for(ctx.run, k, row))
+  if (const KernelResults* base = baseline_for(ctx.run, k, row)) {
     out += "<br>" + change_text(*metric_cell(*base, row), *m, row.lower_is_better);
-  else
-    out += "<br><span class=\"chg base\">baseline</span>";
+  } else {
+    // A baseline only when some other kernel is compared with it.
+    bool compared = false;
+    for (const auto& other : ctx.run.kernels) compared |= baseline_for(ctx.run, other, row) == &k;
+    if (compared) out += "<br><span class=\"chg base\">baseline</span>";
+  }
   return out + "</td>";
 }
 

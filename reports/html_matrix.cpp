@@ -62,7 +62,10 @@ std::string verdict_cell(const SupportCell& cell) {
       verdict_name(v), h(reason), verdict_symbol(v));
   if (!reason.empty()) out += fmt::format("<p class=\"why\">{}</p>", h(reason));
   out += cell.ns ? namespace_evidence(*cell.ns) : feature_evidence(*cell.feature);
-  out += "</div></details></td>";
+  out += "</div></details>";
+  // On paper nothing opens: what is not supported says why under its symbol.
+  if (v != Verdict::Supported && !reason.empty()) out += fmt::format("<span class=\"print-why\">{}</span>", h(reason));
+  out += "</td>";
   return out;
 }
 

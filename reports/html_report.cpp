@@ -41,6 +41,8 @@ namespace {
 
 using html::h;
 
+constexpr size_t kDenseFrom = 6;
+
 std::string title_of(const RunResults& run) {
   if (run.kernels.size() == 1) {
     const auto& k = run.kernels.front();
@@ -145,8 +147,9 @@ std::string html_report(const RunResults& run) {
          "<meta name=\"color-scheme\" content=\"light dark\">\n"
          // Nothing may load from anywhere: the page is complete as it is.
          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n";
-  out += fmt::format("<title>nsmatrix \u2014 {} \u2014 run {}</title>\n<style>\n{}</style>\n</head>\n<body>\n", h(title), h(run.run_id()),
-                     html::stylesheet());
+  // Many kernels: narrower columns, so more of the matrix is in view at once.
+  out += fmt::format("<title>nsmatrix \u2014 {} \u2014 run {}</title>\n<style>\n{}</style>\n</head>\n<body{}>\n", h(title), h(run.run_id()),
+                     html::stylesheet(), run.kernels.size() > kDenseFrom ? " class=\"dense\"" : "");
   out += "<a class=\"skip\" href=\"#main\">Skip to the report</a>\n<header class=\"top\">\n";
   out += fmt::format("<p class=\"brand\">nsmatrix <span>compatibility report</span></p>\n<h1>{}</h1>\n", h(title));
   std::string meta = fmt::format("run <code>{}</code>", h(run.run_id()));

@@ -64,15 +64,15 @@ h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
 table.matrix{border-collapse:separate;border-spacing:3px;font-size:.9rem}
 .matrix thead th{vertical-align:bottom;text-align:center;font-weight:600;padding:.4rem .35rem .3rem}
 .matrix th.kcol{min-width:7.2rem;max-width:10rem}
-.kcol a{display:block;font-size:.88rem;word-break:break-word}
-.kcol .rel{display:block;font-weight:400;color:var(--muted);font-size:.72rem;word-break:break-all}
+.kcol a{display:block;font-size:.88rem;overflow-wrap:anywhere}
+.kcol .rel{display:block;font-weight:400;color:var(--muted);font-size:.72rem;overflow-wrap:anywhere}
 .badge{display:inline-block;font-size:.68rem;font-weight:700;border-radius:999px;padding:.05rem .45rem;margin:.15rem .1rem 0;color:#fff;background:var(--native);white-space:nowrap}
 .badge.accel-kvm{background:var(--kvm)}.badge.accel-tcg{background:var(--tcg)}
 .st{display:inline-block;font-size:.72rem;font-weight:700;border-radius:4px;padding:0 .3rem;margin-top:.15rem;color:var(--bad-fg);background:var(--bad-bg)}
 .st.st-ok{color:var(--ok-fg);background:var(--ok-bg)}
 .st.st-infra-error{color:var(--brk-fg);background:var(--brk-bg)}
 .matrix .corner,.matrix th.rowh{position:sticky;left:0;z-index:2;background:var(--bg);text-align:left}
-.matrix th.rowh{font-weight:400;min-width:15rem;max-width:24rem;padding:.35rem .6rem .35rem .5rem;border-left:4px solid transparent;vertical-align:middle}
+.matrix th.rowh{font-weight:400;min-width:18rem;max-width:24rem;padding:.35rem .6rem .35rem .5rem;border-left:4px solid transparent;vertical-align:top}
 .rowh .name{font-weight:700;font-size:1rem}
 .rowh .flag,.rowh .id{color:var(--muted);font-size:.76rem}
 .rowh .id{display:block}
@@ -157,6 +157,10 @@ table.diff th[scope=row]{font-weight:400}
 .console pre{white-space:pre-wrap;word-break:break-all;margin:0;padding:.5rem;font-size:.78rem}
 .console summary,.splats summary{cursor:pointer;font-weight:600;margin-top:.5rem}
 footer{padding:1.5rem 2rem;color:var(--muted);font-size:.82rem;border-top:1px solid var(--line)}
+.dense .matrix th.kcol{min-width:5.7rem;max-width:7rem}
+.dense .kcol a{font-size:.8rem}
+.dense td.c{min-width:5.5rem}
+.print-why{display:none}
 @media (max-width:700px){.top,main,.toc,footer{padding-left:1rem;padding-right:1rem}.figs{grid-template-columns:1fr}}
 @media print{
   html{font-size:10pt}
@@ -165,6 +169,7 @@ footer{padding:1.5rem 2rem;color:var(--muted);font-size:.82rem;border-top:1px so
   main,footer{padding:0}
   .scroll{overflow:visible;border:0}
   td.c summary::after{content:none}
+  .print-why{display:block;font-size:7pt;font-weight:400;max-width:9rem;margin:0 auto}
   tr,.kcard,.costfig,.pair{break-inside:avoid}
   h2{break-after:avoid}
   a{color:inherit;text-decoration:none}
