@@ -23,13 +23,13 @@ struct ReportOptions {
 
 int run_report(const ReportOptions& opts) {
   const reports::RunResults run = reports::load_results(opts.results);  // ResultsError: exit 2
-  const auto problems = run.all_problems();
-  for (const auto& p : problems) fmt::print(stderr, "nsmatrix report: unusable: {}\n", p);
-  int infra = 0;
-  for (const auto& k : run.kernels) infra += !k.problems.empty();
-  if (infra > 0)
-    fmt::print(stderr, "nsmatrix report: {} kernel{} shown as infra-error because of the file{} above\n", infra,
-               infra == 1 ? "" : "s", problems.size() == 1 ? "" : "s");
+  for (const auto& p : run.problems) fmt::print(stderr, "nsmatrix report: {}\n", p);
+  for (const auto& k : run.kernels) {
+    const auto reasons = k.infra_reasons();
+    if (reasons.empty()) continue;
+    for (const auto& r : reasons) fmt::print(stderr, "nsmatrix report: {}\n", r);
+    fmt::print(stderr, "nsmatrix report: kernel {} is shown as infra-error\n", k.id);
+  }
   std::fflush(stderr);
   for (const auto& path : reports::write_reports(run, opts.out.empty() ? opts.results : opts.out)) fmt::print("{}\n", path);
   return kExitOk;

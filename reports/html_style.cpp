@@ -73,7 +73,7 @@ table.matrix{border-collapse:separate;border-spacing:3px;font-size:.9rem}
 .st.st-infra-error{color:var(--brk-fg);background:var(--brk-bg)}
 .matrix .corner,.matrix th.rowh{position:sticky;left:0;z-index:2;background:var(--bg);text-align:left}
 .matrix th.rowh{font-weight:400;min-width:18rem;max-width:24rem;padding:.35rem .6rem .35rem .5rem;border-left:4px solid transparent;vertical-align:top}
-.rowh .name{font-weight:700;font-size:1rem}
+.rowh .name{font-weight:700;font-size:1rem;overflow-wrap:anywhere}
 .rowh .flag,.rowh .id{color:var(--muted);font-size:.76rem}
 .rowh .id{display:block}
 .rowh .title{font-weight:500}
