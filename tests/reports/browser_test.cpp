@@ -243,7 +243,6 @@ TEST_F(Browser, HostReportLoadsCleanWithACellForEveryType) {
   expect_full_matrix(m, 1);
   EXPECT_EQ(m["rows"].size(), 11u);  // eight types, three features
   screenshot(page, artifacts("host") + "/report-light.png", "light");
-  screenshot(page, artifacts("host") + "/report-dark.png", "dark");
   close(page);
 }
 
