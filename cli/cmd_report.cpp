@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "reports/load.h"
 #include "reports/report.h"
 
 namespace nsm::cli {
@@ -22,16 +21,9 @@ struct ReportOptions {
 };
 
 int run_report(const ReportOptions& opts) {
-  const reports::RunResults run = reports::load_results(opts.results);  // ResultsError: exit 2
-  for (const auto& p : run.problems) fmt::print(stderr, "nsmatrix report: {}\n", p);
-  for (const auto& k : run.kernels) {
-    const auto reasons = k.infra_reasons();
-    if (reasons.empty()) continue;
-    for (const auto& r : reasons) fmt::print(stderr, "nsmatrix report: {}\n", r);
-    fmt::print(stderr, "nsmatrix report: kernel {} is shown as infra-error\n", k.id);
-  }
-  std::fflush(stderr);
-  for (const auto& path : reports::write_reports(run, opts.out.empty() ? opts.results : opts.out)) fmt::print("{}\n", path);
+  // A missing or unreadable directory throws ResultsError: main() makes it exit 2.
+  for (const auto& path : reports::report_directory(opts.results, opts.out.empty() ? opts.results : opts.out, stderr))
+    fmt::print("{}\n", path);
   return kExitOk;
 }
 

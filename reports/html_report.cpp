@@ -118,7 +118,7 @@ void problems_box(std::string& out, const RunResults& run) {
 }
 
 void legend(std::string& out) {
-  out += "<details class=\"legend\"><summary>Symbols</summary><ul>";
+  out += "<details class=\"legend\" open><summary>Symbols</summary><ul>";
   auto item = [&](std::string_view cls, std::string_view sym, std::string_view word, std::string_view meaning) {
     out += fmt::format("<li><span class=\"chip {}\"><span aria-hidden=\"true\">{}</span> {}</span> {}</li>", cls, sym, word, meaning);
   };

@@ -61,6 +61,7 @@ h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
 .legend summary{cursor:pointer;font-weight:600;color:var(--muted)}
 .legend ul{display:flex;flex-wrap:wrap;gap:.4rem 1.4rem;list-style:none;padding:.4rem 0 0;margin:0}
 .scroll{overflow-x:auto;max-width:100%;border:1px solid var(--line);border-radius:8px;background:var(--bg)}
+.scroll+.scroll{margin-top:1rem}
 table.matrix{border-collapse:separate;border-spacing:3px;font-size:.9rem}
 .matrix thead th{vertical-align:bottom;text-align:center;font-weight:600;padding:.4rem .35rem .3rem}
 .matrix th.kcol{min-width:7.2rem;max-width:10rem}

@@ -13,6 +13,7 @@
 #include "reports/html_report.h"
 #include "reports/junit_xml.h"
 #include "reports/kcidb_json.h"
+#include "reports/load.h"
 #include "reports/markdown_summary.h"
 
 namespace nsm::reports {
@@ -59,6 +60,19 @@ std::vector<std::string> write_reports(const RunResults& run, const std::string&
   write_atomically(path(kHtmlFile), html_report(run));
   written.push_back(path(kHtmlFile));
   return written;
+}
+
+std::vector<std::string> report_directory(const std::string& results_dir, const std::string& out_dir, std::FILE* err) {
+  const RunResults run = load_results(results_dir);
+  for (const auto& p : run.problems) fmt::print(err, "nsmatrix report: {}\n", p);
+  for (const auto& k : run.kernels) {
+    const auto reasons = k.infra_reasons();
+    if (reasons.empty()) continue;
+    for (const auto& r : reasons) fmt::print(err, "nsmatrix report: {}\n", r);
+    fmt::print(err, "nsmatrix report: kernel {} is shown as infra-error\n", k.id);
+  }
+  std::fflush(err);
+  return write_reports(run, out_dir);
 }
 
 }  // namespace nsm::reports
