@@ -41,9 +41,9 @@ void changes_section(std::string& out, const Context& ctx) {
     const auto& b = kernels[i];
     const Changes changes = changes_between(ctx.run, a, b);
     const size_t n = changes.rows.size();
-    out += fmt::format("<details class=\"pair\"{}><summary><strong>{}</strong> \u2192 <strong>{}</strong>: {}</summary>\n",
-                       open ? " open" : "", h(a.id), h(b.id),
-                       n > 0                      ? fmt::format("{} row{} differ{}", n, n == 1 ? "" : "s", n == 1 ? "s" : "")
+    out += fmt::format("<details class=\"pair{}\"{}><summary><strong>{}</strong> \u2192 <strong>{}</strong>: {}</summary>\n",
+                       n == 0 ? " same" : "", open ? " open" : "", h(a.id), h(b.id),
+                       n > 0                      ? fmt::format("<span class=\"count\">{} row{} differ{}</span>", n, n == 1 ? "" : "s", n == 1 ? "s" : "")
                        : changes.missing.empty() ? std::string("no row differs")
                                                  : std::string("nothing to compare"));
     for (const auto& m : changes.missing) out += fmt::format("<p class=\"muted\">No results: {}</p>\n", h(m));

@@ -45,7 +45,7 @@ UnitScale row_scale(const Context& ctx, const MetricRow& row) {
 
 std::string metric_value(const Metric& m, const UnitScale& scale) {
   std::string out = fmt::format("<span class=\"val\">{}</span>", h(format_number(m.value / scale.divisor)));
-  if (m.stddev) out += fmt::format(" <span class=\"sd\">\u00B1 {}</span>", h(format_number(*m.stddev / scale.divisor)));
+  if (m.stddev) out += fmt::format(" <span class=\"sd\">\u00B1 {}</span>", h(format_spread(*m.stddev / scale.divisor)));
   return out;
 }
 
@@ -104,12 +104,27 @@ void not_run_list(std::string& out, const Context& ctx) {
     bool measured = false;
     for (const auto& m : ctx.metrics) measured |= m.check_id == row.id;
     if (measured) continue;
-    items += fmt::format("<li><code>{}</code> {}:", h(row.id), h(row.title));
-    for (const auto& k : ctx.run.kernels)
-      if (const CheckResult* c = check_cell(k, row))
-        items += fmt::format(" <span class=\"chip o-{}\" title=\"{}\">{} {} on {}</span>", outcome_name(c->outcome), h(c->reason),
-                             outcome_symbol(c->outcome), outcome_words(c->outcome), h(k.id));
-    items += "</li>";
+    items += fmt::format("<li><code>{}</code> {}", h(row.id), h(row.title));
+    // Kernels with the same outcome and reason together: one line, not twenty chips.
+    std::vector<std::pair<const CheckResult*, std::vector<std::string>>> groups;
+    for (const auto& k : ctx.run.kernels) {
+      const CheckResult* c = check_cell(k, row);
+      if (!c) continue;
+      auto same = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
+        return g.first->outcome == c->outcome && g.first->reason == c->reason;
+      });
+      if (same == groups.end()) groups.push_back({c, {k.id}});
+      else same->second.push_back(k.id);
+    }
+    items += "<ul>";
+    for (const auto& [c, ids] : groups) {
+      std::string where;
+      for (const auto& id : ids) where += (where.empty() ? "" : ", ") + id;
+      const std::string on = ids.size() > 3 ? fmt::format("{} kernels", ids.size()) : where;
+      items += fmt::format("<li><span class=\"chip o-{}\" title=\"{}\">{} {}</span> on {}{}</li>", outcome_name(c->outcome), h(where),
+                           outcome_symbol(c->outcome), outcome_words(c->outcome), h(on), c->reason.empty() ? "" : ": " + h(c->reason));
+    }
+    items += "</ul></li>";
   }
   if (!items.empty()) out += "<h3>Benchmarks without figures</h3><ul class=\"plain\">" + items + "</ul>\n";
 }

@@ -140,6 +140,8 @@ svg.chart .whisker{stroke:var(--fg);stroke-width:1.5;fill:none}
 ul.plain{padding-left:1.1rem}ul.plain li{margin:.3rem 0}
 .pair{border:1px solid var(--line);border-radius:8px;margin:.5rem 0;padding:.4rem .8rem}
 .pair summary{cursor:pointer;padding:.2rem 0}
+.pair.same summary{color:var(--muted)}
+.pair .count{display:inline-block;font-weight:700;color:var(--warn-fg);background:var(--warn-bg);border-radius:4px;padding:0 .4rem}
 table.diff{border-collapse:collapse;margin:.4rem 0;font-size:.9rem}
 table.diff th,table.diff td{border-bottom:1px solid var(--line);padding:.3rem .7rem;text-align:left}
 table.diff thead th{color:var(--muted);font-weight:600}

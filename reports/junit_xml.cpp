@@ -72,7 +72,7 @@ Case check_case(const KernelResults& k, const CheckResult& c) {
   }
   for (const auto& m : c.metrics) {
     std::string value = format_number(m.value) + " " + m.unit;
-    if (m.stddev) value += " ± " + format_number(*m.stddev);
+    if (m.stddev) value += " ± " + format_spread(*m.stddev);
     tc.properties.emplace_back("metric." + m.name, value);
   }
   return tc;

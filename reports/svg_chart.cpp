@@ -60,7 +60,7 @@ std::string bar_chart_svg(const std::vector<Bar>& bars, const std::string& unit,
     const double y = kTop + kRow * static_cast<double>(i);
     const double mid = y + kRow / 2;
     std::string value = format_number(b.value);
-    if (b.spread) value += " \u00B1 " + format_number(*b.spread);
+    if (b.spread) value += " \u00B1 " + format_spread(*b.spread);
     std::string tip = fmt::format("{}: {} {}", b.label, value, unit);
     if (!b.note.empty()) tip += " \u2014 " + b.note;
     out += fmt::format("<g><title>{}</title>", html_escape(tip));

@@ -146,6 +146,20 @@ std::string format_number(double value) {
   return text;
 }
 
+std::string format_spread(double value) {
+  if (value == 0) return "0";
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e9 || magnitude < 1e-4) return fmt::format("{:.1e}", value);
+  const int integer_digits = static_cast<int>(std::floor(std::log10(magnitude))) + 1;
+  if (integer_digits >= 2) return fmt::format("{:.0f}", value);
+  std::string text = fmt::format("{:.{}f}", value, 2 - integer_digits);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
 std::string format_seconds(double seconds) {
   if (seconds < 1.0) return format_number(seconds * 1000.0) + " ms";
   return format_number(seconds) + " s";

@@ -23,6 +23,8 @@ std::string md_code(std::string_view text);
 
 // Four significant digits, no exponent in the usual range: 312.5, 0.004123, 12346.
 std::string format_number(double value);
+// A spread (a standard deviation) needs two significant digits, no more: 0.064, 8.1, 95.
+std::string format_spread(double value);
 // "1.8 s", "350 ms", "4.1 ms".
 std::string format_seconds(double seconds);
 // "+12.0%", "-3.4%", "+0.0%".

@@ -41,6 +41,15 @@ TEST(ReportText, NumbersShowFourSignificantDigits) {
   EXPECT_EQ(format_number(-1.5), "-1.5");
 }
 
+TEST(ReportText, SpreadsShowTwoSignificantDigits) {
+  EXPECT_EQ(format_spread(0.06399), "0.064");
+  EXPECT_EQ(format_spread(8.1), "8.1");
+  EXPECT_EQ(format_spread(63.99), "64");
+  EXPECT_EQ(format_spread(11392405), "11392405");
+  EXPECT_EQ(format_spread(1.0), "1");
+  EXPECT_EQ(format_spread(0), "0");
+}
+
 TEST(ReportText, SecondsAndPercentages) {
   EXPECT_EQ(format_seconds(0.004), "4 ms");
   EXPECT_EQ(format_seconds(1.8), "1.8 s");
