@@ -170,8 +170,8 @@ void charts(std::string& out, const Context& ctx) {
 
 void costs_section(std::string& out, const Context& ctx) {
   out += "<section id=\"costs\" aria-labelledby=\"costs-h\"><h2 id=\"costs-h\">Costs</h2>\n";
-  out += "<p class=\"lede\">What isolation costs on each kernel. Each figure is the mean over repetitions with its standard "
-         "deviation; %change is against the first kernel in column order that ran under the same accelerator (its "
+  out += "<p class=\"lede\">What isolation costs on each kernel. Each figure is the value the benchmark reports (the mean over "
+         "its repetitions, or the median where the figure's name says so) with its standard deviation; %change is against the first kernel in column order that ran under the same accelerator (its "
          "<em>baseline</em>). A change within both spreads is marked \u2248. Figures under TCG come from an emulator: they are "
          "far slower than hardware and only compare with each other.</p>\n";
   std::string modes;
