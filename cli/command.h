@@ -25,5 +25,6 @@ using Runner = std::function<int()>;
 void add_probe_command(CLI::App& app, Runner& selected);
 void add_test_command(CLI::App& app, Runner& selected);
 void add_clean_command(CLI::App& app, Runner& selected);
+void add_report_command(CLI::App& app, Runner& selected);
 
 }  // namespace nsm::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   nsm::cli::add_probe_command(app, selected);
   nsm::cli::add_test_command(app, selected);
   nsm::cli::add_clean_command(app, selected);
+  nsm::cli::add_report_command(app, selected);
 
   try {
     app.parse(argc, argv);

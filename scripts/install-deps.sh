@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)
   iproute2
+  # the report's browser test: headless Chromium, and a font with the report's symbols
+  chromium fonts-dejavu-core
 )
 
 missing=()
