@@ -23,9 +23,10 @@ int main(int argc, char** argv) {
       "Run 'nsmatrix SUBCOMMAND --help' for each subcommand's options.");
 
   nsm::cli::Runner selected;
-  // MERGE(kernels branch): cmd_probe.cpp had not landed when `kernels` needed the binary;
-  // restore this line when it does.
-  // nsm::cli::add_probe_command(app, selected);
+  nsm::cli::add_probe_command(app, selected);
+  nsm::cli::add_test_command(app, selected);
+  nsm::cli::add_clean_command(app, selected);
+  nsm::cli::add_report_command(app, selected);
   nsm::cli::add_kernels_command(app, selected);
 
   try {

@@ -15,6 +15,8 @@ packages=(
   apt debian-archive-keyring bc bison flex libelf-dev libssl-dev xz-utils
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)
   iproute2
+  # the report's browser test: headless Chromium, and a font with the report's symbols
+  chromium fonts-dejavu-core
 )
 
 missing=()
