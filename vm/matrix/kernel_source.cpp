@@ -1,0 +1,105 @@
+#include "vm/matrix/kernel_source.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "vm/runner/accel.h"
+
+#ifdef NSM_HAVE_KERNEL_STORE
+#include "vm/kernels/kernel_store.h"
+#include "vm/kernels/manifest.h"
+#endif
+
+namespace nsm::vm {
+
+namespace {
+
+bool is_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+#ifdef NSM_HAVE_KERNEL_STORE
+BootTarget from_prepared(const PreparedKernel& p) {
+  BootTarget t;
+  t.id = p.id;
+  t.release = p.release;
+  t.version = p.version;
+  t.image = p.image;
+  t.config = p.config;
+  t.modules = p.modules_in_load_order;
+  t.source = p.source;
+  return t;
+}
+#endif
+
+}  // namespace
+
+bool have_kernel_store() {
+#ifdef NSM_HAVE_KERNEL_STORE
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string kernel_cache_dir() {
+#ifdef NSM_HAVE_KERNEL_STORE
+  return cache_dir();
+#else
+  return default_cache_dir();
+#endif
+}
+
+std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& manifest, const std::vector<std::string>& only) {
+#ifdef NSM_HAVE_KERNEL_STORE
+  // Loaded once; a manifest that cannot be read is bad input for the whole matrix.
+  auto entries = std::make_shared<std::vector<KernelEntry>>(load_manifest(manifest));
+  std::vector<std::string> ids = only;
+  if (ids.empty())
+    for (const auto& e : *entries) ids.push_back(e.id);
+  std::vector<MatrixKernel> kernels;
+  for (const auto& id : ids) {
+    kernels.push_back({id, [entries, id](const PrepareProgress& progress) {
+                         const KernelEntry& entry = find_kernel(*entries, id);  // throws for an unknown id
+                         return from_prepared(prepare_kernel(entry, progress));
+                       }});
+  }
+  return kernels;
+#else
+  (void)manifest;
+  (void)only;
+  throw Error("this nsmatrix was built without the kernel manifest (vm/kernels): give kernels as bzImage paths");
+#endif
+}
+
+MatrixKernel kernel_from_argument(const std::string& id_or_path, const std::optional<std::string>& modules_dir,
+                                  const std::optional<std::string>& manifest) {
+  if (is_file(id_or_path) || id_or_path.find('/') != std::string::npos) {
+    const std::string path = id_or_path;
+    return {id_from_path(path), [path, modules_dir](const PrepareProgress&) {
+              BootTarget target = target_from_image(path);  // checks the file is a bzImage
+#ifdef NSM_HAVE_KERNEL_STORE
+              BootTarget prepared = from_prepared(prepare_kernel_file(path, modules_dir));
+              prepared.id = target.id;
+              return prepared;
+#else
+              if (modules_dir) throw Error("--modules needs the kernel store (vm/kernels), which this build lacks");
+              return target;
+#endif
+            }};
+  }
+#ifdef NSM_HAVE_KERNEL_STORE
+  auto kernels = manifest_kernels(manifest, {id_or_path});
+  return kernels.front();
+#else
+  (void)manifest;
+  throw Error(fmt::format("\"{}\" is not a file, and this nsmatrix was built without the kernel manifest (vm/kernels) that "
+                          "would resolve it as a kernel id",
+                          id_or_path));
+#endif
+}
+
+}  // namespace nsm::vm

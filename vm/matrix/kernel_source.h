@@ -1,0 +1,30 @@
+// Where the matrix's kernels come from: the kernel manifest and store (vm/kernels), or a
+// bzImage path given on the command line. The one place that speaks the kernels API.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vm/matrix/matrix.h"
+
+namespace nsm::vm {
+
+// Whether this build has the kernel manifest and store (vm/kernels).
+bool have_kernel_store();
+
+// The manifest's kernels (from `manifest`, or the default one), or only `only` in the order
+// given. An id that is not in the manifest still becomes a MatrixKernel, whose prepare
+// throws "unknown kernel id": that kernel gets its status and the others run.
+std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& manifest,
+                                           const std::vector<std::string>& only);
+
+// A kernel named on the command line: an existing file is a bzImage (with an optional
+// modules tree); anything else is a manifest id.
+MatrixKernel kernel_from_argument(const std::string& id_or_path, const std::optional<std::string>& modules_dir,
+                                  const std::optional<std::string>& manifest);
+
+// The kernel cache (vm/kernels' cache_dir() when built with it).
+std::string kernel_cache_dir();
+
+}  // namespace nsm::vm

@@ -1,0 +1,45 @@
+#include "vm/runner/qemu_command.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace nsm::vm {
+
+bool known_machine(const std::string& machine) { return machine == "microvm" || machine == "q35" || machine == "pc"; }
+
+std::string base_kernel_cmdline(const std::string& machine) {
+  // loglevel=5 keeps boot chatter (KERN_INFO) off the slow emulated UART but lets
+  // warnings, oopses, BUGs and panics through. edd=off skips a BIOS probe.
+  std::string cmdline = "console=ttyS0 loglevel=5 panic=-1 reboot=t edd=off";
+  // microvm without ACPI has no firmware tables: the kernel must not wait for them.
+  if (machine == "microvm") cmdline += " acpi=off";
+  return cmdline;
+}
+
+std::vector<std::string> qemu_argv(const QemuSetup& setup, const QemuFiles& files, const std::string& append) {
+  if (!known_machine(setup.machine)) throw Error(fmt::format("unknown machine type \"{}\" (microvm, q35, pc)", setup.machine));
+  std::vector<std::string> argv = {kQemuBinary, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"};
+  if (setup.accel == "kvm") {
+    argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+  } else if (setup.accel == "tcg") {
+    argv.insert(argv.end(), {"-accel", "tcg"});
+  } else {
+    throw Error(fmt::format("unknown accelerator \"{}\" (kvm, tcg)", setup.accel));
+  }
+  if (setup.machine == "microvm") {
+    // No ACPI (the kernel finds the legacy PIC, PIT and RTC instead), no PCI, no firmware
+    // scan: the fastest boot under TCG here, and a test that power-off needs no ACPI.
+    argv.insert(argv.end(), {"-M", "microvm,acpi=off,pit=on,pic=on,rtc=on,isa-serial=on"});
+  } else {
+    argv.insert(argv.end(), {"-M", setup.machine});
+  }
+  argv.insert(argv.end(), {"-m", fmt::format("{}M", setup.memory_mb), "-smp", std::to_string(setup.cpus)});
+  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmcon,path={}", files.console), "-serial", "chardev:nsmcon"});
+  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmres,path={}", files.results), "-device", "isa-serial,chardev=nsmres,index=1"});
+  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmsts,path={}", files.status), "-device", "isa-serial,chardev=nsmsts,index=2"});
+  argv.insert(argv.end(), {"-kernel", files.kernel, "-initrd", files.initrd, "-append", append});
+  return argv;
+}
+
+}  // namespace nsm::vm
