@@ -39,6 +39,10 @@ void add_vm_command(CLI::App& app, Runner& selected) {
       vm::BootTarget target;
       try {
         target = kernel.prepare([](std::string_view line) { std::cout << fmt::format("[{}] {}\n", "vm", line) << std::flush; });
+      } catch (const vm::NotBootableError& e) {
+        vm::write_unbooted(fmt::format("{}/{}", out, kernel.id), kernel.id, {{"type", "file"}, {"path", args->kernel}}, "boot-failed",
+                           e.what());
+        throw;
       } catch (const Error& e) {
         vm::write_unbooted(fmt::format("{}/{}", out, kernel.id), kernel.id, {{"type", "unknown"}, {"argument", args->kernel}},
                            "infra-error", fmt::format("cannot prepare the kernel: {}", e.what()));

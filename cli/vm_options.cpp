@@ -18,7 +18,7 @@ void add_guest_flags(CLI::App& command, GuestFlags& flags) {
   command.add_option("--accel", flags.accel, "QEMU accelerator: auto (a short KVM trial boot, cached; else TCG), kvm or tcg")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
       ->capture_default_str();
-  command.add_option("--machine", flags.machine, "QEMU machine type: microvm (no ACPI, fastest under TCG), q35 or pc")
+  command.add_option("--machine", flags.machine, "QEMU machine type: pc (default), q35, or microvm (no HPET or ACPI PM timer: the guest clock falls back to jiffies)")
       ->check(CLI::IsMember({"microvm", "q35", "pc"}))
       ->capture_default_str();
   command.add_option("--timeout", flags.timeout, "seconds one VM may run before it is killed (status timeout)")

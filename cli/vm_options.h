@@ -14,7 +14,7 @@ namespace nsm::cli {
 
 struct GuestFlags {
   std::string accel = "auto";
-  std::string machine = "microvm";
+  std::string machine = "pc";
   double timeout = 600;
   std::string stages = "probe,conformance,bench";
   bool bench_full = false;

@@ -25,6 +25,7 @@ Entry new_entry(std::string_view path, mode_t type, mode_t mode) {
   archive_entry_set_uid(entry.get(), 0);
   archive_entry_set_gid(entry.get(), 0);
   archive_entry_set_nlink(entry.get(), type == AE_IFDIR ? 2 : 1);
+  archive_entry_set_size(entry.get(), 0);  // libarchive wants a size on every entry
   // A fixed time keeps archives of the same content byte-identical.
   archive_entry_set_mtime(entry.get(), 0, 0);
   return entry;

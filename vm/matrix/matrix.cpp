@@ -132,6 +132,10 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
         try {
           std::lock_guard lock(prepare_mutex);
           target = k.prepare([&](std::string_view line) { say(k.id, line); });
+        } catch (const NotBootableError& e) {
+          say(k.id, fmt::format("boot-failed: {}", e.what()));
+          write_unbooted(dir, k.id, {{"type", "unknown"}}, "boot-failed", e.what());
+          continue;
         } catch (const std::exception& e) {
           say(k.id, fmt::format("infra-error: {}", e.what()));
           write_unbooted(dir, k.id, {{"type", "unknown"}}, "infra-error", fmt::format("cannot prepare the kernel: {}", e.what()));

@@ -44,12 +44,12 @@ std::string qemu_version() {
 }
 
 AccelChoice choose_accel(const std::string& requested, const std::string& cache_dir, const std::string& qemu_ver,
-                         const KvmTrial& trial) {
+                         const KvmTrial& trial, const std::string& kvm_device) {
   if (requested == "kvm" || requested == "tcg") return {requested, "requested", false};
   if (requested != "auto") throw Error(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", requested));
 
   struct stat st {};
-  if (::stat("/dev/kvm", &st) != 0) return {"tcg", "no /dev/kvm", false};
+  if (::stat(kvm_device.c_str(), &st) != 0) return {"tcg", fmt::format("no {}", kvm_device), false};
 
   struct utsname u {};
   ::uname(&u);

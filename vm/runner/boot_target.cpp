@@ -37,14 +37,14 @@ std::string bzimage_version_string(const std::string& path) {
   if (n < 0) throw Error(fmt::format("{}: {}", path, SysError("pread", errno).what()));
   head.resize(static_cast<size_t>(n));
   if (head.size() < 0x260 || head.compare(kHeaderMagicAt, 4, "HdrS") != 0)
-    throw Error(fmt::format("{}: not a bzImage (no \"HdrS\" boot header at 0x202)", path));
+    throw NotBootableError(fmt::format("{}: not a bzImage (no \"HdrS\" boot header at 0x202)", path));
   auto u16 = [&](size_t at) { return static_cast<unsigned>(static_cast<unsigned char>(head[at])) | (static_cast<unsigned>(static_cast<unsigned char>(head[at + 1])) << 8); };
-  if (u16(kProtocolAt) < 0x0200) throw Error(fmt::format("{}: boot protocol {:#x} is older than 2.00", path, u16(kProtocolAt)));
+  if (u16(kProtocolAt) < 0x0200) throw NotBootableError(fmt::format("{}: boot protocol {:#x} is older than 2.00", path, u16(kProtocolAt)));
   const size_t at = u16(kVersionPointerAt) + 0x200;
-  if (u16(kVersionPointerAt) == 0 || at >= head.size()) throw Error(fmt::format("{}: the boot header's version string lies outside the file", path));
+  if (u16(kVersionPointerAt) == 0 || at >= head.size()) throw NotBootableError(fmt::format("{}: the boot header's version string lies outside the file", path));
   const size_t end = head.find('\0', at);
   std::string version = head.substr(at, end == std::string::npos ? std::string::npos : end - at);
-  if (version.empty() || !KernelVersion::parse(version)) throw Error(fmt::format("{}: the boot header's version string is not a kernel release", path));
+  if (version.empty() || !KernelVersion::parse(version)) throw NotBootableError(fmt::format("{}: the boot header's version string is not a kernel release", path));
   return version;
 }
 

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
+
 namespace nsm::vm {
 
 struct BootTarget {
@@ -18,6 +20,12 @@ struct BootTarget {
   std::string config;                // .config for the guest's probes ("" when none)
   std::vector<std::string> modules;  // host paths, load order
   nlohmann::json source;             // kernel.json "source"
+};
+
+// A kernel image that can never boot (not a bzImage): the kernel's status is boot-failed.
+class NotBootableError : public Error {
+ public:
+  using Error::Error;
 };
 
 // The version string a bzImage carries in its setup header ("6.1.0-28-cloud-amd64

@@ -212,8 +212,13 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
   extra["splats"] = splats_json(v.splats);
   extra["guest_exit_code"] = v.guest_exit_code ? nlohmann::json(*v.guest_exit_code) : nlohmann::json();
   if (guest.is_object()) {
-    for (const char* key : {"stages", "modules", "mounts", "loopback"})
+    for (const char* key : {"stages", "modules", "loopback"})
       if (guest.contains(key)) extra[key] = guest[key];
+    // Mounts are listed only when one failed: the usual case is nine lines of "ok".
+    extra["mount_failures"] = nlohmann::json::array();
+    if (guest.contains("mounts") && guest["mounts"].is_array())
+      for (const auto& m : guest["mounts"])
+        if (!m.value("ok", false)) extra["mount_failures"].push_back(m);
   }
 
   // The results that came back, as the guest wrote them; each JSON checked like any reader.

@@ -23,7 +23,7 @@ struct VmOptions {
   std::string cache_dir;           // initramfs archives, the accelerator answer
   std::string bin_dir;             // where the nsmatrix binaries are
   std::string accel = "auto";      // auto | kvm | tcg
-  std::string machine = "microvm";
+  std::string machine = "pc";
   int memory_mb = 1024;
   double timeout_seconds = 600;
   GuestOptions guest;

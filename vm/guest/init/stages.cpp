@@ -12,6 +12,18 @@
 
 namespace nsm::vm::init {
 
+namespace {
+
+// A stage's stderr as one line for the status reason: ": <lines joined>", at most 300 chars.
+std::string summarize(const std::string& text) {
+  std::string line;
+  for (char c : trim(text)) line += (c == '\n') ? ' ' : c;
+  if (line.size() > 300) line = line.substr(0, 297) + "...";
+  return line.empty() ? "" : ": " + line;
+}
+
+}  // namespace
+
 StageSpec stage_spec(const std::string& name, const std::string& nsmatrix, const std::string& results_dir, bool bench_quick) {
   if (name == "probe") return {name, "probe.json", {nsmatrix, "probe", "--json", "-o", results_dir + "/probe.json"}};
   if (name == "conformance") return {name, "conformance.json", {nsmatrix, "test", "-o", results_dir + "/conformance.json"}};
@@ -38,7 +50,8 @@ nlohmann::json run_stage(const StageSpec& stage, const std::string& results_dir,
 
   // One log per stage: stdout, then stderr.
   std::string text = read_file(log).value_or("");
-  if (auto err = read_file(log + ".err"); err && !err->empty()) text += "--- stderr ---\n" + *err;
+  const std::string stderr_text = read_file(log + ".err").value_or("");
+  if (!stderr_text.empty()) text += "--- stderr ---\n" + stderr_text;
   ::unlink((log + ".err").c_str());
   {
     FILE* f = std::fopen(log.c_str(), "w");
@@ -56,11 +69,8 @@ nlohmann::json run_stage(const StageSpec& stage, const std::string& results_dir,
   if (!exited) {
     error = fmt::format("`{}` {}", describe_command(stage.argv), r.status.describe());
   } else if (!results) {
-    // The last line of the stage's stderr usually says why (an unknown subcommand).
-    std::string last = trim(text.substr(text.rfind("--- stderr ---") == std::string::npos ? 0 : text.rfind("--- stderr ---") + 15));
-    if (const size_t nl = last.rfind('\n'); nl != std::string::npos) last = last.substr(nl + 1);
     error = fmt::format("`{}` exited with status {} and wrote no {}{}", describe_command(stage.argv), r.status.exit_code,
-                        stage.results_file, last.empty() ? "" : ": " + last);
+                        stage.results_file, summarize(stderr_text));
   } else if (r.status.exit_code > 1) {
     error = fmt::format("`{}` exited with status {}", describe_command(stage.argv), r.status.exit_code);
   }

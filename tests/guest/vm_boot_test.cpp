@@ -1,0 +1,102 @@
+// Real QEMU boots (ctest label "vm"). The synthetic ones need only QEMU; the others boot a
+// real kernel named by NSMATRIX_TEST_KERNEL (a bzImage; .ci/run points it at a fetched
+// Debian kernel) and are skipped, with that reason, without one.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core/proc.h"
+#include "core/results.h"
+#include "vm/guest/base_archive.h"
+#include "vm/runner/vm_run.h"
+
+namespace nsm::vm {
+namespace {
+
+class VmBoot : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/nsm-vm-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    bin_ = own_bin_dir();
+    if (::access((bin_ + "/nsmatrix-init").c_str(), X_OK) != 0) GTEST_SKIP() << "nsmatrix-init is not built in " << bin_;
+    options_.cache_dir = dir_ + "/cache";
+    options_.bin_dir = bin_;
+    options_.accel = "tcg";
+    options_.guest.stages.clear();  // boot, report, power off
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string real_kernel() {
+    const char* k = std::getenv("NSMATRIX_TEST_KERNEL");
+    return k && *k ? k : "";
+  }
+  // The end of the console, for a failure message.
+  std::string console_tail() {
+    const std::string console = read_file(options_.out_dir + "/console.log").value_or("(no console.log)");
+    return console.substr(console.size() > 3000 ? console.size() - 3000 : 0);
+  }
+  VmResult run(const BootTarget& target, const std::string& name) {
+    options_.out_dir = dir_ + "/" + name;
+    return run_vm(target, options_, [](std::string_view) {});
+  }
+
+  std::string dir_, bin_;
+  VmOptions options_;
+};
+
+TEST_F(VmBoot, GarbageBehindABootHeaderNeverReachesInit) {
+  std::string image(0x8000, '\xff');
+  image.replace(0x202, 4, "HdrS");
+  image[0x206] = 0x0f, image[0x207] = 0x02;
+  image[0x20e] = 0x00, image[0x20f] = 0x10;
+  image.replace(0x1200, 9, std::string("6.1.0-x\0", 8));
+  const std::string path = dir_ + "/vmlinuz-garbage";
+  std::ofstream(path, std::ios::binary) << image;
+  BootTarget target = target_from_image(path);
+  options_.timeout_seconds = 60;
+  const VmResult r = run(target, "garbage");
+  EXPECT_EQ(r.status, "boot-failed") << r.reason;
+  EXPECT_FALSE(r.reason.empty());
+  EXPECT_EQ(read_json_file(options_.out_dir + "/status.json", "status")["status"], "boot-failed");
+}
+
+TEST_F(VmBoot, RealKernelBootsAndReportsHome) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 120;
+  const VmResult r = run(target_from_image(real_kernel()), "ok");
+  ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_EQ(r.status_doc["guest_exit_code"], 0);
+  EXPECT_GT(r.status_doc["durations"]["boot_seconds"].get<double>(), 0.0);
+  EXPECT_EQ(r.kernel_doc["accel"], "tcg");
+  const std::string console = must_read_file(options_.out_dir + "/console.log");
+  EXPECT_NE(console.find("nsmatrix-init: started"), std::string::npos);
+}
+
+TEST_F(VmBoot, BadCommandLinePanicsAndIsCalledAPanic) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 120;
+  // No such init in the initramfs and no root device: the kernel panics.
+  options_.extra_cmdline = "rdinit=/nonexistent root=/dev/nonexistent";
+  const VmResult r = run(target_from_image(real_kernel()), "panic");
+  EXPECT_EQ(r.status, "panic") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_NE(r.reason.find("Kernel panic"), std::string::npos) << r.reason;
+}
+
+TEST_F(VmBoot, HangingGuestIsKilledAtTheDeadline) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 8;
+  // rootwait on a device that never comes: the kernel waits forever, never reaching init.
+  options_.extra_cmdline = "rdinit=/nonexistent root=/dev/nonexistent rootwait";
+  const auto started = std::chrono::steady_clock::now();
+  const VmResult r = run(target_from_image(real_kernel()), "hang");
+  EXPECT_EQ(r.status, "timeout") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+}
+
+}  // namespace
+}  // namespace nsm::vm
