@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/vm_options.h"
@@ -19,6 +20,8 @@ void add_matrix_command(CLI::App& app, Runner& selected) {
     std::string only;
     int jobs = 2;
     std::string out;
+    bool list = false;
+    bool collect = false;
     GuestFlags guest;
   };
   auto args = std::make_shared<Args>();
@@ -26,12 +29,31 @@ void add_matrix_command(CLI::App& app, Runner& selected) {
   cmd->add_option("--kernels", args->manifest, "the kernel manifest (default: the built-in one)");
   cmd->add_option("--only", args->only, "comma-separated kernel ids (default: all of the manifest)");
   cmd->add_option("-j,--jobs", args->jobs, "VMs at a time")->check(CLI::Range(1, 64))->capture_default_str();
-  cmd->add_option("--out", args->out, "the run directory: run.json and one directory per kernel")->required();
+  cmd->add_option("--out", args->out, "the run directory: run.json and one directory per kernel");
+  cmd->add_flag("--list", args->list, "print the selected kernel ids as a JSON array and stop (CI fans them out)");
+  cmd->add_flag("--collect", args->collect,
+                "boot nothing: gather the kernel directories already under --out (copied from separate runs), "
+                "rewrite run.json, print the summary, exit as the matrix would");
   add_guest_flags(*cmd, args->guest);
   cmd->footer("Exit codes: 0 every kernel ran the suite and no check failed; 1 a kernel failed (did not boot,\n"
               "timed out, panicked, a check failed; skips are not failures); 2 bad input; 3 the tool could not work.");
   cmd->callback([args, &selected] {
     selected = [args]() -> int {
+      if (args->collect) {
+        if (args->out.empty()) throw Error("--collect needs --out DIR");
+        return vm::collect_matrix(args->out, std::cout).any_failure() ? kExitFailures : kExitOk;
+      }
+      if (args->list) {
+        std::istringstream ids(args->only);
+        std::vector<std::string> only;
+        for (std::string id; std::getline(ids, id, ',');)
+          if (!id.empty()) only.push_back(id);
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& k : vm::manifest_kernels(args->manifest, only)) out.push_back(k.id);
+        std::cout << out.dump() << "\n";
+        return kExitOk;
+      }
+      if (args->out.empty()) throw Error("--out DIR is required");
       vm::MatrixOptions options;
       options.vm = vm_options_from(args->guest);
       options.out_dir = args->out;

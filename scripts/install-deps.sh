@@ -10,6 +10,8 @@ packages=(
   # libraries (no vendored copies: all from Debian)
   libgtest-dev libgmock-dev libbenchmark-dev libnl-3-dev libnl-route-3-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev
+  # VM matrix: QEMU (with SeaBIOS) boots each kernel of the manifest
+  qemu-system-x86
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)
   iproute2
 )

@@ -193,3 +193,26 @@ TEST(Matrix, OutcomeLineShowsChecksAndReason) {
 
 }  // namespace
 }  // namespace nsm::vm
+
+namespace nsm::vm {
+namespace {
+
+TEST(Matrix, CollectGathersKernelDirectoriesFromSeparateRuns) {
+  char tmpl[] = "/tmp/nsm-collect-test-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  write_unbooted(dir + "/debian-5.10", "debian-5.10", {{"type", "debian"}}, "panic", "Kernel panic - not syncing: x");
+  write_unbooted(dir + "/debian-6.1", "debian-6.1", {{"type", "debian"}}, "boot-failed", "not a bzImage");
+  std::filesystem::create_directories(dir + "/not-a-kernel");
+  std::ostringstream out;
+  const MatrixResult r = collect_matrix(dir, out);
+  ASSERT_EQ(r.kernels.size(), 2u);
+  EXPECT_TRUE(r.any_failure());
+  const auto run = read_json_file(dir + "/run.json", "run");
+  EXPECT_EQ(run["kernels"], nlohmann::json({"debian-5.10", "debian-6.1"}));
+  EXPECT_NE(out.str().find("debian-5.10  panic"), std::string::npos) << out.str();
+  std::filesystem::remove_all(dir);
+  EXPECT_THROW(collect_matrix("/nonexistent-run", out), Error);
+}
+
+}  // namespace
+}  // namespace nsm::vm

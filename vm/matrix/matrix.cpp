@@ -3,7 +3,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -36,6 +38,15 @@ nlohmann::json host_json() {
 }
 
 }  // namespace
+
+void print_summary(const MatrixResult& result, const std::string& how, const std::string& out_dir, std::ostream& out) {
+  size_t width = 6;
+  for (const auto& k : result.kernels) width = std::max(width, k.id.size());
+  out << fmt::format("\n{} kernel{} in {:.1f} s {}, results in {}\n", result.kernels.size(), result.kernels.size() == 1 ? "" : "s",
+                     result.seconds, how, out_dir);
+  for (const auto& k : result.kernels) out << outcome_line(k, width) << "\n";
+  out << std::flush;
+}
 
 bool MatrixResult::any_failure() const {
   for (const auto& k : kernels)
@@ -160,14 +171,30 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   for (const auto& k : kernels) result.kernels.push_back(read_outcome(fmt::format("{}/{}", options.out_dir, k.id), k.id));
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   write_run(utc_timestamp());
-
-  size_t width = 6;
-  for (const auto& k : result.kernels) width = std::max(width, k.id.size());
   std::lock_guard lock(print_mutex);
-  out << fmt::format("\n{} kernel{} in {:.1f} s ({} at a time), results in {}\n", result.kernels.size(),
-                     result.kernels.size() == 1 ? "" : "s", result.seconds, jobs, options.out_dir);
-  for (const auto& k : result.kernels) out << outcome_line(k, width) << "\n";
-  out << std::flush;
+  print_summary(result, fmt::format("({} at a time)", jobs), options.out_dir, out);
+  return result;
+}
+
+MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec))
+    if (entry.is_directory() && std::filesystem::exists(entry.path() / "status.json")) ids.push_back(entry.path().filename());
+  if (ec) throw Error(fmt::format("{}: {}", out_dir, SysError("opendir", ec.value()).what()));
+  if (ids.empty()) throw Error(fmt::format("{}: no kernel directories (none holds a status.json)", out_dir));
+  std::sort(ids.begin(), ids.end());
+  MatrixResult result;
+  nlohmann::json started = nullptr, ended = nullptr;
+  for (const auto& id : ids) {
+    result.kernels.push_back(read_outcome(fmt::format("{}/{}", out_dir, id), id));
+    result.seconds += result.kernels.back().total_seconds;
+  }
+  write_json_file(out_dir + "/run.json",
+                  {{"schema_version", kSchemaVersion}, {"kind", "run"}, {"tool_version", std::string(kToolVersion)},
+                   {"run_id", run_id_of(out_dir)}, {"host", host_json()}, {"started", nullptr}, {"ended", utc_timestamp()},
+                   {"kernels", ids}, {"matrix", {{"collected", true}}}});
+  print_summary(result, "(collected; seconds summed over kernels)", out_dir, out);
   return result;
 }
 

@@ -54,6 +54,15 @@ struct MatrixResult {
 // Prints progress lines ("[id] ...") and, at the end, one line per kernel to `out`.
 MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOptions& options, std::ostream& out);
 
+// Gathers kernel directories that separate runs wrote under `out_dir` (CI jobs that each
+// ran one kernel, their results copied into one directory): rewrites run.json listing
+// every kernel directory found (those with a status.json), prints one line per kernel.
+// Throws nsm::Error when there is none.
+MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out);
+
+// The closing block: a header line and one line per kernel.
+void print_summary(const MatrixResult& result, const std::string& how, const std::string& out_dir, std::ostream& out);
+
 // One line for a kernel: "debian-6.1  ok  6.1.0-28-cloud-amd64  tcg  boot 1.4 s  total 9.8 s  checks 80 pass, 0 fail, ..."
 std::string outcome_line(const KernelOutcome& k, size_t id_width);
 
