@@ -23,9 +23,7 @@ int main(int argc, char** argv) {
       "Run 'nsmatrix SUBCOMMAND --help' for each subcommand's options.");
 
   nsm::cli::Runner selected;
-#ifndef NSM_CLI_WITHOUT_PROBE  // set only by a tree where cli/cmd_probe.cpp has not landed yet
   nsm::cli::add_probe_command(app, selected);
-#endif
   nsm::cli::add_vm_command(app, selected);
   nsm::cli::add_matrix_command(app, selected);
 
