@@ -14,10 +14,21 @@
 
 namespace nsm::cli {
 
+namespace {
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream list(text);
+  for (std::string item; std::getline(list, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+}  // namespace
+
 void add_matrix_command(CLI::App& app, Runner& selected) {
   struct Args {
     std::optional<std::string> manifest;
     std::string only;
+    std::string tags;
     int jobs = 2;
     std::string out;
     bool list = false;
@@ -28,6 +39,7 @@ void add_matrix_command(CLI::App& app, Runner& selected) {
   CLI::App* cmd = app.add_subcommand("matrix", "boot every kernel of the manifest under QEMU, N at a time, into one results directory");
   cmd->add_option("--kernels", args->manifest, "the kernel manifest (default: the built-in one)");
   cmd->add_option("--only", args->only, "comma-separated kernel ids (default: all of the manifest)");
+  cmd->add_option("--tags", args->tags, "comma-separated manifest tags: the kernels carrying any of them (oldest,newest)");
   cmd->add_option("-j,--jobs", args->jobs, "VMs at a time")->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_option("--out", args->out, "the run directory: run.json and one directory per kernel");
   cmd->add_flag("--list", args->list, "print the selected kernel ids as a JSON array and stop (CI fans them out)");
@@ -43,13 +55,11 @@ void add_matrix_command(CLI::App& app, Runner& selected) {
         if (args->out.empty()) throw Error("--collect needs --out DIR");
         return vm::collect_matrix(args->out, std::cout).any_failure() ? kExitFailures : kExitOk;
       }
+      const std::vector<std::string> only = split_list(args->only), tags = split_list(args->tags);
+      if (!only.empty() && !tags.empty()) throw Error("give --only or --tags, not both");
       if (args->list) {
-        std::istringstream ids(args->only);
-        std::vector<std::string> only;
-        for (std::string id; std::getline(ids, id, ',');)
-          if (!id.empty()) only.push_back(id);
         nlohmann::json out = nlohmann::json::array();
-        for (const auto& k : vm::manifest_kernels(args->manifest, only)) out.push_back(k.id);
+        for (const auto& k : vm::manifest_kernels(args->manifest, only, tags)) out.push_back(k.id);
         std::cout << out.dump() << "\n";
         return kExitOk;
       }
@@ -58,12 +68,8 @@ void add_matrix_command(CLI::App& app, Runner& selected) {
       options.vm = vm_options_from(args->guest);
       options.out_dir = args->out;
       options.jobs = args->jobs;
-      std::vector<std::string> only;
-      std::istringstream list(args->only);
-      for (std::string id; std::getline(list, id, ',');)
-        if (!id.empty()) only.push_back(id);
-      const auto kernels = vm::manifest_kernels(args->manifest, only);
-      if (kernels.empty()) throw Error("the manifest lists no kernels");
+      const auto kernels = vm::manifest_kernels(args->manifest, only, tags);
+      if (kernels.empty()) throw Error(tags.empty() ? "the manifest lists no kernels" : "no kernel of the manifest carries those tags");
       const vm::MatrixResult result = vm::run_matrix(kernels, options, std::cout);
       return result.any_failure() ? kExitFailures : kExitOk;
     };

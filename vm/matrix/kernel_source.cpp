@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
@@ -53,13 +55,19 @@ std::string kernel_cache_dir() {
 #endif
 }
 
-std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& manifest, const std::vector<std::string>& only) {
+std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& manifest, const std::vector<std::string>& only,
+                                           const std::vector<std::string>& tags) {
 #ifdef NSM_HAVE_KERNEL_STORE
   // Loaded once; a manifest that cannot be read is bad input for the whole matrix.
   auto entries = std::make_shared<std::vector<KernelEntry>>(load_manifest(manifest));
   std::vector<std::string> ids = only;
   if (ids.empty())
-    for (const auto& e : *entries) ids.push_back(e.id);
+    for (const auto& e : *entries) {
+      const bool tagged = tags.empty() || std::any_of(tags.begin(), tags.end(), [&](const std::string& t) {
+                            return std::find(e.tags.begin(), e.tags.end(), t) != e.tags.end();
+                          });
+      if (tagged) ids.push_back(e.id);
+    }
   std::vector<MatrixKernel> kernels;
   for (const auto& id : ids) {
     kernels.push_back({id, [entries, id](const PrepareProgress& progress) {
@@ -71,6 +79,7 @@ std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& man
 #else
   (void)manifest;
   (void)only;
+  (void)tags;
   throw Error("this nsmatrix was built without the kernel manifest (vm/kernels): give kernels as bzImage paths");
 #endif
 }

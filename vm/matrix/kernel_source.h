@@ -14,10 +14,12 @@ namespace nsm::vm {
 bool have_kernel_store();
 
 // The manifest's kernels (from `manifest`, or the default one), or only `only` in the order
-// given. An id that is not in the manifest still becomes a MatrixKernel, whose prepare
-// throws "unknown kernel id": that kernel gets its status and the others run.
+// given, or (with `tags`) those carrying any of the tags ("oldest", "newest", "debian").
+// An id that is not in the manifest still becomes a MatrixKernel, whose prepare throws
+// "unknown kernel id": that kernel gets its status and the others run.
 std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& manifest,
-                                           const std::vector<std::string>& only);
+                                           const std::vector<std::string>& only,
+                                           const std::vector<std::string>& tags = {});
 
 // A kernel named on the command line: an existing file is a bzImage (with an optional
 // modules tree); anything else is a manifest id.
