@@ -77,6 +77,31 @@ TEST_F(VmBoot, RealKernelBootsAndReportsHome) {
   EXPECT_NE(console.find("nsmatrix-init: started"), std::string::npos);
 }
 
+TEST_F(VmBoot, RealKernelRunsTheProbeInsideAndSendsItHome) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 120;
+  options_.guest.stages = {"probe"};
+  const VmResult r = run(target_from_image(real_kernel()), "probe");
+  ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+  const auto probe = read_json_file(options_.out_dir + "/probe.json", "probe");
+  // The probe ran on the guest's kernel, not on the host's.
+  EXPECT_EQ(probe["kernel"]["release"], target_from_image(real_kernel()).release);
+  EXPECT_EQ(r.status_doc["stages"][0]["name"], "probe");
+  EXPECT_TRUE(r.status_doc["stages"][0]["error"].is_null());
+  EXPECT_GT(r.status_doc["durations"]["probe_seconds"].get<double>(), 0.0);
+}
+
+TEST_F(VmBoot, MissingStageCommandIsRecordedNotFaked) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  if (::access((bin_ + "/nsmatrix-conformance").c_str(), X_OK) == 0) GTEST_SKIP() << "nsmatrix-conformance is built: nothing is missing";
+  options_.timeout_seconds = 120;
+  options_.guest.stages = {"conformance"};
+  const VmResult r = run(target_from_image(real_kernel()), "missing");
+  EXPECT_EQ(r.status, "infra-error") << r.reason;
+  EXPECT_NE(r.reason.find("stage conformance"), std::string::npos) << r.reason;
+  EXPECT_EQ(::access((options_.out_dir + "/conformance.json").c_str(), F_OK), -1);
+}
+
 TEST_F(VmBoot, BadCommandLinePanicsAndIsCalledAPanic) {
   if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
   options_.timeout_seconds = 120;

@@ -62,6 +62,8 @@ BootTarget target_from_image(const std::string& path) {
   target.id = id_from_path(path);
   target.image = path;
   target.release = version_string.substr(0, version_string.find(' '));
+  // The split layout keeps a bare "vmlinuz" under /usr/lib/modules/RELEASE/: name it.
+  if (target.id == "vmlinuz") target.id = id_from_path("vmlinuz-" + target.release);
   if (auto upstream = debian_upstream_version(version_string)) target.version = upstream->numbers();
   else if (auto v = KernelVersion::parse(target.release)) target.version = v->numbers();
   const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
