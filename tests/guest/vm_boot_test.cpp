@@ -1,6 +1,6 @@
 // Real QEMU boots (ctest label "vm"). The synthetic ones need only QEMU; the others boot a
-// real kernel named by NSMATRIX_TEST_KERNEL (a bzImage; .ci/run points it at a fetched
-// Debian kernel) and are skipped, with that reason, without one.
+// real kernel named by NSMATRIX_TEST_KERNEL — a bzImage path, or a manifest id that the
+// kernel store prepares (.ci/run names one) — and are skipped, with that reason, without.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +12,7 @@
 #include "core/proc.h"
 #include "core/results.h"
 #include "vm/guest/base_archive.h"
+#include "vm/matrix/kernel_source.h"
 #include "vm/runner/vm_run.h"
 
 namespace nsm::vm {
@@ -34,6 +35,11 @@ class VmBoot : public ::testing::Test {
   std::string real_kernel() {
     const char* k = std::getenv("NSMATRIX_TEST_KERNEL");
     return k && *k ? k : "";
+  }
+  // The kernel NSMATRIX_TEST_KERNEL names, prepared once per test program.
+  BootTarget real_target() {
+    static const BootTarget target = kernel_from_argument(real_kernel(), std::nullopt, std::nullopt).prepare([](std::string_view) {});
+    return target;
   }
   // The end of the console, for a failure message.
   std::string console_tail() {
@@ -68,7 +74,7 @@ TEST_F(VmBoot, GarbageBehindABootHeaderNeverReachesInit) {
 TEST_F(VmBoot, RealKernelBootsAndReportsHome) {
   if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
   options_.timeout_seconds = 120;
-  const VmResult r = run(target_from_image(real_kernel()), "ok");
+  const VmResult r = run(real_target(), "ok");
   ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
   EXPECT_EQ(r.status_doc["guest_exit_code"], 0);
   EXPECT_GT(r.status_doc["durations"]["boot_seconds"].get<double>(), 0.0);
@@ -77,15 +83,26 @@ TEST_F(VmBoot, RealKernelBootsAndReportsHome) {
   EXPECT_NE(console.find("nsmatrix-init: started"), std::string::npos);
 }
 
+TEST_F(VmBoot, PowerOffWorksWithoutAcpi) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  // microvm,acpi=off: no ACPI tables at all. init's reboot(RB_AUTOBOOT) with reboot=t
+  // (triple fault) and -no-reboot must still end the VM, with the status home.
+  options_.machine = "microvm";
+  options_.timeout_seconds = 120;
+  const VmResult r = run(real_target(), "noacpi");
+  ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_EQ(r.status_doc["guest_exit_code"], 0);
+}
+
 TEST_F(VmBoot, RealKernelRunsTheProbeInsideAndSendsItHome) {
   if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
   options_.timeout_seconds = 120;
   options_.guest.stages = {"probe"};
-  const VmResult r = run(target_from_image(real_kernel()), "probe");
+  const VmResult r = run(real_target(), "probe");
   ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
   const auto probe = read_json_file(options_.out_dir + "/probe.json", "probe");
   // The probe ran on the guest's kernel, not on the host's.
-  EXPECT_EQ(probe["kernel"]["release"], target_from_image(real_kernel()).release);
+  EXPECT_EQ(probe["kernel"]["release"], real_target().release);
   EXPECT_EQ(r.status_doc["stages"][0]["name"], "probe");
   EXPECT_TRUE(r.status_doc["stages"][0]["error"].is_null());
   EXPECT_GT(r.status_doc["durations"]["probe_seconds"].get<double>(), 0.0);
@@ -96,7 +113,7 @@ TEST_F(VmBoot, MissingStageCommandIsRecordedNotFaked) {
   if (::access((bin_ + "/nsmatrix-conformance").c_str(), X_OK) == 0) GTEST_SKIP() << "nsmatrix-conformance is built: nothing is missing";
   options_.timeout_seconds = 120;
   options_.guest.stages = {"conformance"};
-  const VmResult r = run(target_from_image(real_kernel()), "missing");
+  const VmResult r = run(real_target(), "missing");
   EXPECT_EQ(r.status, "infra-error") << r.reason;
   EXPECT_NE(r.reason.find("stage conformance"), std::string::npos) << r.reason;
   EXPECT_EQ(::access((options_.out_dir + "/conformance.json").c_str(), F_OK), -1);
@@ -107,7 +124,7 @@ TEST_F(VmBoot, BadCommandLinePanicsAndIsCalledAPanic) {
   options_.timeout_seconds = 120;
   // No such init in the initramfs and no root device: the kernel panics.
   options_.extra_cmdline = "rdinit=/nonexistent root=/dev/nonexistent";
-  const VmResult r = run(target_from_image(real_kernel()), "panic");
+  const VmResult r = run(real_target(), "panic");
   EXPECT_EQ(r.status, "panic") << r.reason << "\nconsole:\n" << console_tail();
   EXPECT_NE(r.reason.find("Kernel panic"), std::string::npos) << r.reason;
 }
@@ -118,7 +135,7 @@ TEST_F(VmBoot, HangingGuestIsKilledAtTheDeadline) {
   // rootwait on a device that never comes: the kernel waits forever, never reaching init.
   options_.extra_cmdline = "rdinit=/nonexistent root=/dev/nonexistent rootwait";
   const auto started = std::chrono::steady_clock::now();
-  const VmResult r = run(target_from_image(real_kernel()), "hang");
+  const VmResult r = run(real_target(), "hang");
   EXPECT_EQ(r.status, "timeout") << r.reason << "\nconsole:\n" << console_tail();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
 }
