@@ -47,7 +47,12 @@ vm::VmOptions vm_options_from(const GuestFlags& flags) {
       options.guest.stages.push_back(stage);
     }
   }
-  options.guest.stage_timeout_seconds = std::max(1, static_cast<int>(flags.timeout));
+  // The guest stops its stages in time to send what it has before the VM's deadline: a
+  // hanging stage costs its own results, not everyone's. The margin covers booting and
+  // the transfer home.
+  const int margin = std::max(10, static_cast<int>(flags.timeout / 10));
+  options.guest.stage_timeout_seconds = std::max(1, static_cast<int>(flags.timeout) - margin);
+  options.guest.deadline_seconds = std::max(1, static_cast<int>(flags.timeout) - margin);
   options.cache_dir = vm::kernel_cache_dir();
   options.bin_dir = vm::own_bin_dir();
   return options;

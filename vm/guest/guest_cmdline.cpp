@@ -17,8 +17,9 @@ std::string guest_kernel_words(const GuestOptions& options) {
     if (!known_stage(s)) throw Error(fmt::format("unknown guest stage \"{}\" (known: probe, conformance, bench)", s));
     stages += (stages.empty() ? "" : ",") + s;
   }
-  return fmt::format("nsmatrix.guest=1 nsmatrix.stages={} nsmatrix.bench={} nsmatrix.stage_timeout={}",
-                     stages.empty() ? "none" : stages, options.bench_quick ? "quick" : "full", options.stage_timeout_seconds);
+  return fmt::format("nsmatrix.guest=1 nsmatrix.stages={} nsmatrix.bench={} nsmatrix.stage_timeout={} nsmatrix.deadline={}",
+                     stages.empty() ? "none" : stages, options.bench_quick ? "quick" : "full", options.stage_timeout_seconds,
+                     options.deadline_seconds);
 }
 
 GuestOptions parse_guest_options(std::string_view cmdline) {
@@ -42,12 +43,12 @@ GuestOptions parse_guest_options(std::string_view cmdline) {
     } else if (key == "bench") {
       if (value != "quick" && value != "full") throw Error(fmt::format("nsmatrix.bench: \"{}\" is neither quick nor full", value));
       options.bench_quick = value == "quick";
-    } else if (key == "stage_timeout") {
+    } else if (key == "stage_timeout" || key == "deadline") {
       int seconds = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-      if (ec != std::errc() || p != value.data() + value.size() || seconds <= 0)
-        throw Error(fmt::format("nsmatrix.stage_timeout: \"{}\" is not a positive number of seconds", value));
-      options.stage_timeout_seconds = seconds;
+      if (ec != std::errc() || p != value.data() + value.size() || seconds < (key == "deadline" ? 0 : 1))
+        throw Error(fmt::format("nsmatrix.{}: \"{}\" is not a {} number of seconds", key, value, key == "deadline" ? "non-negative" : "positive"));
+      (key == "deadline" ? options.deadline_seconds : options.stage_timeout_seconds) = seconds;
     }
   }
   return options;

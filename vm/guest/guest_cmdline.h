@@ -15,6 +15,9 @@ struct GuestOptions {
   std::vector<std::string> stages{"probe", "conformance", "bench"};
   bool bench_quick = true;
   int stage_timeout_seconds = 600;
+  // The guest's clock (CLOCK_BOOTTIME) by which init stops starting or running stages, so
+  // that it can still send what it has before the host's deadline kills the VM. 0: none.
+  int deadline_seconds = 0;
 };
 
 // "nsmatrix.guest=1 nsmatrix.stages=probe,conformance,bench nsmatrix.bench=quick ..."

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/exec.h"
 #include "core/netlink.h"
 #include "core/proc.h"
 #include "core/results.h"
@@ -89,7 +91,17 @@ int run_guest(nlohmann::json& report) {
   for (const auto& name : options.stages) {
     say(fmt::format("stage {}", name));
     const auto spec = nsm::vm::init::stage_spec(name, nsmatrix, std::string(kResultsDir), options.bench_quick);
-    nlohmann::json record = nsm::vm::init::run_stage(spec, std::string(kResultsDir), options.stage_timeout_seconds);
+    int timeout = options.stage_timeout_seconds;
+    if (options.deadline_seconds > 0) timeout = std::min(timeout, static_cast<int>(options.deadline_seconds - boottime_seconds()));
+    nlohmann::json record;
+    if (timeout < 1) {
+      // Out of time: what ran so far still goes home, before the host kills the VM.
+      record = {{"name", name}, {"command", nsm::describe_command(spec.argv)}, {"exit_code", nullptr}, {"end", "not started"},
+                {"seconds", 0.0}, {"results", false},
+                {"error", fmt::format("not started: the guest's deadline ({} s) had passed", options.deadline_seconds)}};
+    } else {
+      record = nsm::vm::init::run_stage(spec, std::string(kResultsDir), timeout);
+    }
     say(fmt::format("stage {}: {:.2f} s, {}", name, record["seconds"].get<double>(),
                     record["error"].is_null() ? "results written" : record["error"].get<std::string>()));
     if (!record["error"].is_null()) exit_code = 1;
