@@ -93,9 +93,9 @@ TEST(CpioWriter, WritesNewcTheKernelUnpacks) {
 TEST(CpioWriter, UnwritablePathIsAnError) { EXPECT_THROW(CpioWriter("/nonexistent-dir/x.cpio"), Error); }
 
 TEST(Sha256, KnownVectors) {
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+  EXPECT_EQ(Sha256().update("").hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256().update("abc").hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256().update("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq").hex(),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   Sha256 pieces;
   for (int i = 0; i < 1000; ++i) pieces.update(std::string(1000, 'a'));
@@ -199,7 +199,7 @@ TEST(KernelArchive, CorruptModuleIsNamed) {
   }
   { std::ofstream(dir.path() + "/plain.ko", std::ios::binary) << "not elf"; }
   EXPECT_THROW(read_module(dir.path() + "/plain.ko"), Error);
-  EXPECT_EQ(module_name("/x/kernel/net/bridge/bridge.ko.xz"), "bridge");
+  EXPECT_EQ(module_stem("/x/kernel/net/bridge/bridge.ko.xz"), "bridge");
 }
 
 TEST(BaseArchive, HoldsTheBinariesTheirLibrariesAndTheInterpreter) {

@@ -49,7 +49,7 @@ std::string decompress(const std::string& path, const std::string& data) {
 
 }  // namespace
 
-std::string module_name(const std::string& path) {
+std::string module_stem(const std::string& path) {
   std::string name = path.substr(path.rfind('/') + 1);
   name = name.substr(0, name.find(".ko"));
   return name;
@@ -71,7 +71,7 @@ KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::s
   std::string list;
   int index = 0;
   for (const auto& module : input.modules) {
-    const std::string path = fmt::format("{}/{:02d}-{}.ko", layout::kModulesDir, index++, module_name(module));
+    const std::string path = fmt::format("{}/{:02d}-{}.ko", layout::kModulesDir, index++, module_stem(module));
     files.push_back({path, read_module(module)});
     list += "/" + path + "\n";
   }

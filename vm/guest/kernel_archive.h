@@ -29,6 +29,6 @@ KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::s
 std::string read_module(const std::string& path);
 
 // "veth" from ".../veth.ko.xz".
-std::string module_name(const std::string& path);
+std::string module_stem(const std::string& path);
 
 }  // namespace nsm::vm

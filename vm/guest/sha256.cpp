@@ -71,6 +71,4 @@ std::string Sha256::hex() {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) { return Sha256().update(data).hex(); }
-
 }  // namespace nsm::vm

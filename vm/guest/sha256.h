@@ -1,4 +1,5 @@
-// SHA-256 (FIPS 180-4), for content-addressed cache names of initramfs archives.
+// SHA-256 (FIPS 180-4), streamed, for content-addressed cache names of initramfs archives
+// (their inputs are tens of megabytes, hashed piece by piece).
 #pragma once
 
 #include <array>
@@ -22,7 +23,5 @@ class Sha256 {
   size_t buffered_ = 0;
   uint64_t length_ = 0;
 };
-
-std::string sha256_hex(std::string_view data);
 
 }  // namespace nsm::vm

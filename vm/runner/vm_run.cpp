@@ -141,7 +141,7 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
   make_directories(work_dir);
   VmResult result;
   result.kernel_doc = kernel_doc(target);
-  for (const auto& m : target.modules) result.kernel_doc["modules"].push_back(module_name(m));
+  for (const auto& m : target.modules) result.kernel_doc["modules"].push_back(module_stem(m));
 
   auto finish = [&](const std::string& status, const std::string& reason, nlohmann::json extra) {
     result.status = status;
