@@ -228,3 +228,31 @@ TEST(BaseArchive, MissingRequiredBinaryIsAnError) {
 
 }  // namespace
 }  // namespace nsm::vm
+
+namespace nsm::vm {
+namespace {
+
+TEST(BaseArchive, PruningKeepsTheNewestBasesAndTheirInitrds) {
+  char tmpl[] = "/tmp/nsm-prune-test-XXXXXX";
+  const std::string cache = ::mkdtemp(tmpl);
+  const std::string dir = cache + "/initramfs";
+  std::filesystem::create_directories(dir);
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (int i = 0; i < 4; ++i) {
+    const std::string base = dir + "/base-000000000000000" + std::to_string(i) + ".cpio";
+    std::ofstream(base) << "b";
+    std::ofstream(dir + "/run-000000000000000" + std::to_string(i) + "-kernel.cpio") << "r";
+    std::filesystem::last_write_time(base, now - std::chrono::hours(10 - i));  // base 3 is the newest
+  }
+  std::ofstream(dir + "/kernel-abc.cpio") << "k";
+  prune_initramfs_cache(cache, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/base-0000000000000000.cpio"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run-0000000000000001-kernel.cpio"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/base-0000000000000002.cpio"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/run-0000000000000003-kernel.cpio"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/kernel-abc.cpio"));  // per-kernel archives are small and shared
+  std::filesystem::remove_all(cache);
+}
+
+}  // namespace
+}  // namespace nsm::vm

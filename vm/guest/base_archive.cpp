@@ -125,7 +125,29 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
     throw SysError(fmt::format("rename({}, {})", tmp, base.path), err);
   }
   if (::stat(base.path.c_str(), &st) == 0) base.bytes = static_cast<unsigned long long>(st.st_size);
+  prune_initramfs_cache(cache_dir);
   return base;
+}
+
+void prune_initramfs_cache(const std::string& cache_dir, size_t keep) {
+  const fs::path dir = fs::path(cache_dir) / "initramfs";
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, std::string>> bases;  // (mtime, hash prefix)
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename();
+    if (name.rfind("base-", 0) == 0 && name.size() > 10 && name.substr(name.size() - 5) == ".cpio")
+      bases.emplace_back(e.last_write_time(ec), name.substr(5, name.size() - 10));
+  }
+  if (bases.size() <= keep) return;
+  std::sort(bases.begin(), bases.end(), std::greater<>());
+  for (size_t i = keep; i < bases.size(); ++i) {
+    const std::string& old = bases[i].second;
+    fs::remove(dir / fmt::format("base-{}.cpio", old), ec);
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      const std::string name = e.path().filename();
+      if (name.rfind(fmt::format("run-{}-", old), 0) == 0) fs::remove(e.path(), ec);
+    }
+  }
 }
 
 }  // namespace nsm::vm

@@ -22,6 +22,11 @@ struct BaseArchive {
 // nsmatrix). nsmatrix and nsmatrix-init are required; throws nsm::Error without them.
 BaseArchive build_base_archive(const std::string& bin_dir, const std::string& cache_dir);
 
+// Every rebuilt binary makes a new base (45 MB) and new combined initrds: keep the files
+// of the `keep` most recently built bases and remove the rest (base-*.cpio, run-*.cpio).
+// Several builds (default, asan) may share one cache, hence more than one.
+void prune_initramfs_cache(const std::string& cache_dir, size_t keep = 4);
+
 // The directory holding the running executable (/proc/self/exe's).
 std::string own_bin_dir();
 
