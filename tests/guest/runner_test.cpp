@@ -176,6 +176,16 @@ TEST(Matrix, BadInputsGetAStatusEachAndTheMatrixGoesOn) {
     EXPECT_NE(out.str().find(std::string("\n") + id + " "), std::string::npos) << out.str();
 }
 
+TEST(Matrix, IdsThatAreNotDirectoryNamesOrRepeatedAreRefused) {
+  auto none = [](const PrepareProgress&) -> BootTarget { throw Error("not reached"); };
+  MatrixOptions options;
+  options.out_dir = "/nonexistent-never-created";
+  std::ostringstream out;
+  EXPECT_THROW(run_matrix({{"../escape", none}}, options, out), Error);
+  EXPECT_THROW(run_matrix({{"a", none}, {"a", none}}, options, out), Error);
+  EXPECT_FALSE(std::filesystem::exists(options.out_dir));
+}
+
 TEST(Matrix, OutcomeLineShowsChecksAndReason) {
   KernelOutcome k;
   k.id = "debian-6.1";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <filesystem>
 #include <chrono>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "core/results.h"
 #include "core/version.h"
 #include "vm/guest/base_archive.h"
+#include "vm/guest/bundle.h"
 
 namespace nsm::vm {
 
@@ -105,6 +107,12 @@ std::string outcome_line(const KernelOutcome& k, size_t id_width) {
 MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOptions& options, std::ostream& out) {
   const auto started = Clock::now();
   const std::string started_at = utc_timestamp();
+  // Each id names a directory under out_dir: nothing that could climb out of it, no twice.
+  std::set<std::string> seen;
+  for (const auto& k : kernels) {
+    if (!valid_bundle_name(k.id)) throw Error(fmt::format("\"{}\" cannot be a kernel id: ids name directories", k.id));
+    if (!seen.insert(k.id).second) throw Error(fmt::format("kernel \"{}\" is listed twice", k.id));
+  }
   make_directories(options.out_dir);
   std::mutex print_mutex;
   auto say = [&](const std::string& id, std::string_view line) {
