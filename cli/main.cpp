@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
 
   nsm::cli::Runner selected;
   nsm::cli::add_probe_command(app, selected);
+  nsm::cli::add_test_command(app, selected);
+  nsm::cli::add_clean_command(app, selected);
+  nsm::cli::add_report_command(app, selected);
   nsm::cli::add_vm_command(app, selected);
   nsm::cli::add_matrix_command(app, selected);
 

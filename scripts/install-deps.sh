@@ -14,6 +14,8 @@ packages=(
   qemu-system-x86
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)
   iproute2
+  # the report's browser test: headless Chromium, and a font with the report's symbols
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -1,0 +1,352 @@
+// Known gaps of the shared kernel: its log, its keyrings, its modules, its global sysctls
+// and (before 6.14) kernel.pid_max. Checks that would change the host (loading a module,
+// writing a global sysctl) do the change only in a guest (nsmatrix.guest=1); on a host they
+// show what can be shown without touching anything.
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/keyctl.h>
+#include <sys/klog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "conformance/gaps/container.h"
+#include "conformance/harness/check.h"
+#include "conformance/harness/child.h"
+#include "conformance/harness/janitor.h"
+#include "conformance/harness/mounts.h"
+#include "core/error.h"
+#include "core/kernel_version.h"
+#include "core/proc.h"
+
+using namespace nsm;
+using namespace nsm::conformance;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int kSyslogReadAll = 3;
+constexpr int kSyslogSizeBuffer = 10;
+
+std::string read_kernel_log() {
+  const int size = ::klogctl(kSyslogSizeBuffer, nullptr, 0);
+  if (size < 0) return {};
+  std::string buf(static_cast<size_t>(size), '\0');
+  const int n = ::klogctl(kSyslogReadAll, buf.data(), size);
+  if (n < 0) return {};
+  buf.resize(static_cast<size_t>(n));
+  return buf;
+}
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  const auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+long keyctl(int op, long a = 0, long b = 0, long c = 0, long d = 0) { return ::syscall(SYS_keyctl, op, a, b, c, d); }
+
+std::vector<std::string> module_names(const std::string& proc_modules) {
+  std::vector<std::string> names;
+  std::istringstream in(proc_modules);
+  std::string line;
+  while (std::getline(in, line)) names.push_back(line.substr(0, line.find(' ')));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A module file for the guest-only load check: NSMATRIX_TEST_MODULE, else a harmless
+// network driver the guest's kernel package may ship. Empty when none is found.
+std::string find_test_module() {
+  if (const char* explicit_path = std::getenv("NSMATRIX_TEST_MODULE")) return explicit_path;
+  const std::string root = "/lib/modules/" + KernelVersion::running().release();
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != std::filesystem::recursive_directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    for (const char* candidate : {"dummy.ko", "nlmon.ko"})
+      if (name == candidate || name.starts_with(std::string(candidate) + ".")) return it->path().string();
+  }
+  return {};
+}
+
+// In a container: each sysctl's value, and whether it may be opened for writing. In a
+// guest, the first one is also written (its value minus one) from inside.
+json probe_sysctls_from_container(const std::vector<std::string>& names, bool write_first) {
+  return in_child(container_spec(), [names, write_first] {
+    prepare_container();
+    json out = json::object();
+    for (const auto& name : names) {
+      UniqueFd w(::open(sysctl_path(name).c_str(), O_WRONLY | O_CLOEXEC));
+      out[name] = {{"value", read_sysctl(name).value_or("")}, {"open_for_write", w ? "ok" : errno_name(errno)}};
+    }
+    if (write_first) {
+      const std::string first = names.front();
+      const long changed = std::stol(read_sysctl(first).value_or("0")) - 1;
+      try {
+        write_file(sysctl_path(first), std::to_string(changed));
+        out["written"] = std::to_string(changed);
+      } catch (const SysError& e) {
+        out["written_error"] = e.what();
+      }
+    }
+    return out;
+  });
+}
+
+void judge_global_sysctls(const std::vector<std::string>& names) {
+  std::map<std::string, std::string> host;
+  for (const auto& name : names) {
+    auto v = read_sysctl(name);
+    if (!v) skip_check(name + " does not exist on this kernel");
+    host[name] = *v;
+  }
+  const bool guest = is_guest() && !container_is_rootless();
+  const json inside = probe_sysctls_from_container(names, guest);
+  std::string evidence;
+  bool all_equal = true, all_writable = true;
+  for (const auto& name : names) {
+    const json& seen = inside[name];
+    all_equal = all_equal && seen["value"] == host[name];
+    all_writable = all_writable && seen["open_for_write"] == "ok";
+    evidence += fmt::format("{}{} = {} (host {}), open for writing: {}", evidence.empty() ? "" : "; ", name,
+                            seen["value"].get<std::string>(), host[name], seen["open_for_write"].get<std::string>());
+  }
+  if (guest) {
+    const std::string first = names.front();
+    const auto host_after = read_sysctl(first).value_or("");
+    if (host_after != host[first]) write_file(sysctl_path(first), host[first]);  // restore the guest's value
+    if (inside.contains("written")) {
+      evidence += fmt::format("; written {} inside: the host then read {} (restored to {})", inside["written"].get<std::string>(),
+                              host_after, host[first]);
+      if (host_after == inside["written"]) return gap_confirmed(evidence);
+      return gap_closed(evidence);
+    }
+    evidence += "; the write inside failed: " + inside.value("written_error", std::string("?"));
+    return gap_closed(evidence);
+  }
+  if (!all_equal) return gap_closed(evidence + ": the container reads values of its own");
+  gap_confirmed(evidence +
+                (all_writable ? ": the container reads the host's knobs and may open them for writing (the write itself is guest-only)"
+                              : ": the container reads the host's knobs; this (rootless) one may not write them"));
+}
+
+}  // namespace
+
+NSM_CHECK(KernelLogGap, KernelLogIsReadableInPrivilegedContainer,
+          {.id = "kernel.gap.log-readable",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "a privileged container reads the host's kernel log (syslog(2), unless kernel.dmesg_restrict stops its user)",
+           .needs = {.namespaces = kContainerTypes, .root = true, .capabilities = {CAP_SYSLOG}}}) {
+  const std::string host_log = read_kernel_log();
+  if (host_log.empty()) broken("the host's kernel log could not be read or is empty");
+  const std::string marker = last_line(host_log);
+  const json inside = in_child(container_spec(), [] {
+    prepare_container();
+    const int size = ::klogctl(kSyslogSizeBuffer, nullptr, 0);
+    const std::string size_result = outcome_of(size);
+    const std::string log = read_kernel_log();
+    return json{{"size", size_result}, {"log", log.size() > 65536 ? log.substr(log.size() - 65536) : log}};
+  });
+  const std::string log = inside["log"];
+  const std::string evidence = fmt::format("kernel.dmesg_restrict={}; inside, syslog(SIZE_BUFFER): {}, read {} bytes; the host's last line {} there",
+                                           read_sysctl("kernel.dmesg_restrict").value_or("?"), inside["size"].get<std::string>(),
+                                           log.size(), log.find(marker) != std::string::npos ? "is" : "is not");
+  if (!log.empty() && log.find(marker) != std::string::npos) {
+    gap_confirmed(evidence);
+  } else {
+    gap_closed(evidence);
+  }
+}
+
+NSM_CHECK(KeyringGap, UserKeyringSharedBetweenContainersWithoutUserNs,
+          {.id = "kernel.gap.keyring-shared",
+           .kind = CheckKind::Gap,
+           .type = NsType::User,
+           .title = "containers of the same uid without a user namespace share that uid's keyring: a key added in one is read in another",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_KEYS"}, .root = true}}) {
+  const std::string description = fmt::format("nsm-keyring-gap-{}", ::getpid());
+  Janitor janitor = Janitor::start();
+  janitor.invalidate_user_key_on_death(description);
+  Peer first = Peer::spawn(container_spec(), [description](Link& link) {
+    const long serial = ::syscall(SYS_add_key, "user", description.c_str(), "nsm-secret", 10, KEY_SPEC_USER_KEYRING);
+    if (serial < 0) throw_sys("add_key(user, @u)");
+    keyctl(KEYCTL_SET_TIMEOUT, serial, 60);  // should even the janitor fail
+    link.send({{"serial", serial}});
+    link.recv();
+    keyctl(KEYCTL_INVALIDATE, serial);
+  });
+  const json added = first.recv();
+  const long serial = added["serial"].get<long>();
+  const json second = in_child(container_spec(), [description] {
+    const long found = keyctl(KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, reinterpret_cast<long>("user"),
+                              reinterpret_cast<long>(description.c_str()), 0);
+    if (found < 0) return json{{"search", errno_name(errno)}};
+    char payload[32] = {};
+    const long n = keyctl(KEYCTL_READ, found, reinterpret_cast<long>(payload), sizeof payload - 1);
+    return json{{"search", "ok"}, {"serial", found}, {"payload", n > 0 ? std::string(payload, static_cast<size_t>(n)) : ""}};
+  });
+  first.send("done");
+  first.finish();
+  janitor.dismiss();
+  const std::string evidence = fmt::format("key {} \"{}\" added to @u in one container; searched from another: {}{}", serial, description,
+                                           second["search"].get<std::string>(),
+                                           second.contains("payload") ? fmt::format(", payload \"{}\"", second["payload"].get<std::string>()) : "");
+  if (second["search"] == "ok" && second["serial"] == serial && second["payload"] == "nsm-secret") {
+    gap_confirmed(evidence);
+  } else {
+    gap_closed(evidence);
+  }
+}
+
+NSM_CHECK(ModulesGap, ProcModulesIsHostWide,
+          {.id = "kernel.gap.proc-modules-host-wide",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "/proc/modules inside a container lists the host's loaded modules",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}}}) {
+  const auto host = read_file("/proc/modules");
+  if (!host) skip_check("/proc/modules is missing (" + errno_name(errno) + ")");
+  const auto host_names = module_names(*host);
+  if (host_names.empty()) skip_check("no module is loaded: /proc/modules is empty, so it cannot show whose modules it lists");
+  const json inside = in_child(container_spec(), [] {
+    prepare_container();
+    return json{{"modules", module_names(must_read_file("/proc/modules"))}};
+  });
+  const std::string evidence = fmt::format("{} modules inside, {} on the host, equal: {}", inside["modules"].size(), host_names.size(),
+                                           inside["modules"] == json(host_names));
+  if (inside["modules"] == json(host_names)) {
+    gap_confirmed(evidence);
+  } else {
+    gap_closed(evidence);
+  }
+}
+
+NSM_CHECK(ModulesGap, SysModuleIsHostWide,
+          {.id = "kernel.gap.sys-module-host-wide",
+           .kind = CheckKind::Gap,
+           .type = NsType::Net,
+           .title = "/sys/module in a container's own sysfs (new network namespace, fresh mount) lists the host kernel's modules",
+           .needs = {.namespaces = kContainerTypes}}) {
+  const auto host = list_directory("/sys/module");
+  const json inside = in_child(container_spec(), [] {
+    prepare_container();
+    remount_sys();
+    return json{{"modules", list_directory("/sys/module")}, {"net", list_directory("/sys/class/net")}};
+  });
+  ASSERT_EQ(inside["net"], json::array({"lo"})) << "the fresh sysfs must be the container's own";
+  const std::string evidence = fmt::format("the container's sysfs lists only lo in /sys/class/net but {} entries in /sys/module (host: {}), equal: {}",
+                                           inside["modules"].size(), host.size(), inside["modules"] == json(host));
+  if (!host.empty() && inside["modules"] == json(host)) {
+    gap_confirmed(evidence);
+  } else {
+    gap_closed(evidence);
+  }
+}
+
+NSM_CHECK(ModulesGap, ModuleLoadedInsideIsLoadedForEveryone,
+          {.id = "kernel.gap.module-load-global",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "a module loaded from inside a privileged container is loaded in the one kernel, for everyone",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}, .root = true, .guest_only = true,
+                     .capabilities = {CAP_SYS_MODULE}}}) {
+  const std::string path = find_test_module();
+  if (path.empty())
+    skip_check("no module file to load: none of dummy.ko or nlmon.ko under /lib/modules/" + KernelVersion::running().release() +
+               " (set NSMATRIX_TEST_MODULE to a .ko file)");
+  std::string name = std::filesystem::path(path).filename().string();
+  name = name.substr(0, name.find('.'));
+  const auto before = module_names(read_file("/proc/modules").value_or(""));
+  if (std::find(before.begin(), before.end(), name) != before.end()) skip_check("module " + name + " is loaded already");
+  const json inside = in_child(container_spec(), [path] {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) throw_sys("open(" + path + ")");
+    const bool compressed = !path.ends_with(".ko");
+    constexpr int kCompressedFile = 4;  // MODULE_INIT_COMPRESSED_FILE (6.4+)
+    return json{{"finit_module", outcome_of(::syscall(SYS_finit_module, fd.get(), "", compressed ? kCompressedFile : 0))}};
+  });
+  const auto after = module_names(read_file("/proc/modules").value_or(""));
+  const bool host_sees = std::find(after.begin(), after.end(), name) != after.end();
+  if (host_sees) ::syscall(SYS_delete_module, name.c_str(), O_NONBLOCK);  // restore the guest
+  const std::string evidence = fmt::format("finit_module({}) inside: {}; the host's /proc/modules {} {}", path,
+                                           inside["finit_module"].get<std::string>(), host_sees ? "then listed" : "did not list", name);
+  if (host_sees) {
+    gap_confirmed(evidence);
+  } else if (inside["finit_module"] != "ok") {
+    gap_closed(evidence);
+  } else {
+    ADD_FAILURE() << "the module loaded but the host does not list it: " << evidence;
+  }
+}
+
+NSM_CHECK(SysctlGap, KernelSysctlsAreHostWide,
+          {.id = "kernel.gap.kernel-sysctls-host-wide",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "non-namespaced sysctls under /proc/sys/kernel are the host's inside a container (and, privileged, writable)",
+           .needs = {.namespaces = kContainerTypes}}) {
+  judge_global_sysctls({"kernel.threads-max", "kernel.randomize_va_space", "kernel.panic", "kernel.printk"});
+}
+
+NSM_CHECK(SysctlGap, VmSysctlsAreHostWide,
+          {.id = "kernel.gap.vm-sysctls-host-wide",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "sysctls under /proc/sys/vm are the host's inside a container (and, privileged, writable)",
+           .needs = {.namespaces = kContainerTypes}}) {
+  judge_global_sysctls({"vm.max_map_count", "vm.swappiness", "vm.overcommit_memory", "vm.dirty_ratio"});
+}
+
+NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
+          {.id = "pid.gap.pid-max-global",
+           .kind = CheckKind::Gap,
+           .type = NsType::Pid,
+           .title = "kernel.pid_max is one global value before 6.14, per PID namespace from 6.14",
+           .needs = {.namespaces = {NsType::Pid, NsType::User}}}) {
+  skip_unless_caller_may_create_user_ns();
+  const auto host = read_sysctl("kernel.pid_max");
+  ASSERT_TRUE(host.has_value());
+  // Root of the new user namespace must not be the host's root: on a kernel where pid_max is
+  // global, the host's root could write the host's value.
+  ChildSpec spec(CLONE_NEWUSER | CLONE_NEWPID);
+  const bool root = ::geteuid() == 0;
+  spec.id_map = IdMap::root_is(root ? 100000 : ::geteuid(), root ? 100000 : ::getegid());
+  const std::string wanted = "4999";
+  Peer child = Peer::spawn(spec, [wanted](Link& link) {
+    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
+    const std::string initial = read_sysctl("kernel.pid_max").value_or("");
+    std::string write_result = "ok";
+    try {
+      write_file(sysctl_path("kernel.pid_max"), wanted);
+    } catch (const SysError& e) {
+      write_result = errno_name(e.err());
+    }
+    link.send({{"initial", initial}, {"write", write_result}, {"after", read_sysctl("kernel.pid_max").value_or("")}});
+    link.recv();
+  });
+  const json inside = child.recv();
+  const auto host_meanwhile = read_sysctl("kernel.pid_max");
+  child.send("done");
+  child.finish();
+  if (host_meanwhile != host && root) write_file(sysctl_path("kernel.pid_max"), *host);  // never leave it changed
+  const std::string evidence = fmt::format(
+      "kernel {}: inside a new PID namespace pid_max read {}, writing {} gave {}, then read {}; the host's stayed {}",
+      KernelVersion::running().numbers(), inside["initial"].get<std::string>(), wanted, inside["write"].get<std::string>(),
+      inside["after"].get<std::string>(), host_meanwhile.value_or("?"));
+  if (host_meanwhile != host) {
+    gap_confirmed(evidence + fmt::format(" -- no: the host's changed to {} (restored): one global value", host_meanwhile.value_or("?")));
+  } else if (inside["write"] == "ok" && inside["after"] == wanted) {
+    gap_closed(evidence);
+  } else {
+    gap_confirmed(evidence + ": one global value, which a container cannot set for itself");
+  }
+}

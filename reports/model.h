@@ -1,0 +1,185 @@
+// What a results directory says, loaded and validated (docs/results-format.md): one run of
+// one or many kernels. Writers read only this; nothing here touches the file system.
+//
+// A kernel whose files could not be used keeps the messages in `problems` and is shown as
+// infra-error: a reader sees why, never a guessed cell.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/checks.h"
+#include "core/ns_types.h"
+
+namespace nsm::reports {
+
+enum class Verdict { Supported, Unsupported, Restricted };
+std::string_view verdict_name(Verdict verdict);  // "supported", ...
+std::optional<Verdict> verdict_from_name(std::string_view name);
+
+enum class KernelStatus { Ok, BootFailed, Timeout, Panic, InfraError };
+std::string_view status_name(KernelStatus status);  // "ok", "boot-failed", ...
+std::optional<KernelStatus> status_from_name(std::string_view name);
+
+enum class Accel { Native, Kvm, Tcg };
+std::string_view accel_name(Accel accel);   // "native", "kvm", "tcg"
+std::string_view accel_label(Accel accel);  // "native", "KVM", "TCG (emulated)"
+std::optional<Accel> accel_from_name(std::string_view name);
+
+// A flat list of labelled values, in the order the file had them, shown as-is.
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+struct KconfigEvidence {
+  std::string symbol, value, line, source;
+};
+
+// One real attempt to create the namespace (as root, or rootless).
+struct AttemptEvidence {
+  bool tried = false;
+  bool ok = false;
+  std::string call;
+  std::optional<std::string> err;  // "EINVAL"
+  std::string meaning;
+  std::optional<long> uid;
+};
+
+struct NamespaceProbe {
+  std::string id;  // "probe.ns.time"
+  NsType type;
+  std::string title;
+  Verdict verdict;
+  std::string reason;
+  std::optional<KconfigEvidence> kconfig;
+  std::optional<std::string> proc_ns_path;
+  std::optional<bool> proc_ns_present;
+  std::optional<std::string> first_version, kernel_version;
+  std::optional<bool> new_enough;
+  std::optional<AttemptEvidence> attempt, rootless;
+  std::string believed;
+  std::vector<std::string> disagreements;
+};
+
+struct FeatureProbe {
+  std::string id;  // "probe.clone3"
+  std::string title;
+  Verdict verdict;
+  std::string reason;
+  std::string first_version;
+  Fields evidence;
+};
+
+struct ProbeReport {
+  std::string tool_version, mode;
+  std::string release, version, machine, uname_version;
+  bool config_found = false;
+  std::string config_source, config_header_version, config_error;
+  std::optional<long> euid;
+  std::optional<bool> cap_sys_admin, in_initial_user_ns;
+  std::vector<NamespaceProbe> namespaces;
+  std::vector<FeatureProbe> features;
+
+  const NamespaceProbe* find(NsType type) const;
+  const FeatureProbe* find_feature(std::string_view id) const;
+};
+
+struct Metric {
+  std::string name;  // "time"
+  double value = 0;
+  std::string unit;  // "us"
+  std::optional<double> stddev, cv;
+  std::optional<long> repetitions;
+  bool lower_is_better = true;
+  std::string benchmark;  // "BM_CloneNew/net"
+};
+
+// A conformance check or a benchmark, as it ran on one kernel.
+struct CheckResult {
+  std::string id;
+  CheckKind kind;
+  std::optional<NsType> type;
+  std::string title;
+  std::string test;  // GoogleTest name, conformance only
+  Outcome outcome;
+  std::string reason, message;
+  std::optional<double> duration_seconds;
+  std::vector<Metric> metrics;  // benchmarks only
+};
+
+struct CheckFile {
+  std::string tool_version;
+  std::string mode;  // bench only: "quick" or "full"
+  std::vector<CheckResult> checks;
+  const CheckResult* find(std::string_view id) const;
+};
+
+struct KernelInfo {
+  std::string id, release, version;
+  std::string source_type;  // running, debian, file, build
+  Fields source;            // the source's other fields, as written
+  std::optional<Accel> accel;
+  std::string qemu_version, machine, config_source;
+  std::optional<double> boot_seconds;
+};
+
+struct Splat {
+  std::string kind, line;
+};
+
+struct StatusInfo {
+  KernelStatus status;
+  std::string reason;
+  std::vector<std::pair<std::string, double>> durations;  // "boot_seconds", 1.8
+  std::vector<Splat> splats;
+  std::optional<long> guest_exit_code;
+  std::optional<double> duration(std::string_view name) const;
+};
+
+struct KernelResults {
+  std::string id;   // the directory's name: "host", "debian-6.1-cloud"
+  std::string dir;  // its path
+  std::optional<KernelInfo> kernel;
+  std::optional<StatusInfo> status;
+  std::optional<ProbeReport> probe;
+  std::optional<CheckFile> conformance;
+  std::optional<CheckFile> bench;
+  std::optional<std::string> console_tail;  // the last lines of console.log
+  bool console_truncated = false;
+  // Every file that could not be used, each message naming the file. Non-empty means the
+  // kernel is shown as infra-error.
+  std::vector<std::string> problems;
+
+  // The status a reader is shown: infra-error when a file was unusable or status.json is
+  // missing; otherwise status.json's.
+  KernelStatus effective_status() const;
+  std::string effective_reason() const;
+  // Why the kernel is infra-error, one line per cause: its problems, or the missing status.
+  std::vector<std::string> infra_reasons() const;
+  std::optional<Accel> accel() const { return kernel ? kernel->accel : std::nullopt; }
+  // "6.1.0-28-cloud-amd64" from kernel.json, else probe.json, else "".
+  std::string release() const;
+};
+
+struct RunInfo {
+  std::string tool_version, run_id;
+  std::string hostname, host_release;
+  std::optional<long> host_cpus;
+  std::string started, ended;
+  std::vector<std::string> kernels;
+};
+
+struct RunResults {
+  std::string dir;
+  std::optional<RunInfo> run;
+  std::vector<std::string> problems;  // run-level: run.json unusable, a listed kernel missing
+  std::vector<KernelResults> kernels;
+
+  // run.json's run_id, else the directory's name.
+  std::string run_id() const;
+  // Every problem, run-level and per kernel, for stderr.
+  std::vector<std::string> all_problems() const;
+};
+
+}  // namespace nsm::reports

@@ -1,0 +1,78 @@
+#include "reports/report.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/results.h"
+#include "core/unique_fd.h"
+#include "reports/html_report.h"
+#include "reports/junit_xml.h"
+#include "reports/kcidb_json.h"
+#include "reports/load.h"
+#include "reports/markdown_summary.h"
+
+namespace nsm::reports {
+
+namespace {
+
+// Whole file or nothing: a reader (a CI uploader, a browser) never sees half a report.
+void write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
+  {
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw_sys(fmt::format("open({})", tmp));
+    size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        throw SysError(fmt::format("write({})", tmp), err);
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw SysError(fmt::format("rename({}, {})", tmp, path), err);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> write_reports(const RunResults& run, const std::string& out_dir) {
+  make_directories(out_dir);
+  auto path = [&](const char* name) { return out_dir.back() == '/' ? out_dir + name : fmt::format("{}/{}", out_dir, name); };
+  std::vector<std::string> written;
+  write_atomically(path(kSummaryFile), markdown_summary(run));
+  written.push_back(path(kSummaryFile));
+  write_atomically(path(kJunitFile), junit_xml(run));
+  written.push_back(path(kJunitFile));
+  write_atomically(path(kKcidbFile), kcidb_json(run).dump(2) + "\n");
+  written.push_back(path(kKcidbFile));
+  write_atomically(path(kHtmlFile), html_report(run));
+  written.push_back(path(kHtmlFile));
+  return written;
+}
+
+std::vector<std::string> report_directory(const std::string& results_dir, const std::string& out_dir, std::FILE* err) {
+  const RunResults run = load_results(results_dir);
+  for (const auto& p : run.problems) fmt::print(err, "nsmatrix report: {}\n", p);
+  for (const auto& k : run.kernels) {
+    const auto reasons = k.infra_reasons();
+    if (reasons.empty()) continue;
+    for (const auto& r : reasons) fmt::print(err, "nsmatrix report: {}\n", r);
+    fmt::print(err, "nsmatrix report: kernel {} is shown as infra-error\n", k.id);
+  }
+  std::fflush(err);
+  return write_reports(run, out_dir);
+}
+
+}  // namespace nsm::reports

@@ -1,0 +1,255 @@
+#include "reports/text.h"
+
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace nsm::reports {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at `i`, or 0 when the bytes there are not one.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  size_t len;
+  uint32_t cp;
+  if (b < 0x80) return 1;
+  if ((b & 0xE0) == 0xC0) len = 2, cp = b & 0x1F;
+  else if ((b & 0xF0) == 0xE0) len = 3, cp = b & 0x0F;
+  else if ((b & 0xF8) == 0xF0) len = 4, cp = b & 0x07;
+  else return 0;
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
+  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return 0;
+  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
+  return len;
+}
+
+// Skips an ANSI escape sequence starting at the ESC at `i`; returns the index after it.
+size_t skip_escape(std::string_view s, size_t i) {
+  size_t j = i + 1;
+  if (j < s.size() && s[j] == '[') {
+    ++j;
+    while (j < s.size() && !(s[j] >= 0x40 && s[j] <= 0x7E)) ++j;
+    return j < s.size() ? j + 1 : j;
+  }
+  return j < s.size() ? j + 1 : j;
+}
+
+std::string escape_markup(std::string_view text, bool xml) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default:
+        if (xml && c < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') break;
+        out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string printable_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0x1B) {
+      i = skip_escape(text, i);
+      continue;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      if (c == '\n' || c == '\t') out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const size_t len = utf8_sequence(text, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
+std::string html_escape(std::string_view text) { return escape_markup(text, false); }
+
+std::string xml_escape(std::string_view text) { return escape_markup(text, true); }
+
+std::string md_escape(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    switch (ch) {
+      case '\n': case '\r': case '\t': out += ' '; break;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '|': case '\\': case '`': case '*': case '_': case '[': case ']': case '#': case '~':
+        out += '\\';
+        out += ch;
+        break;
+      default:
+        if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
+    }
+  }
+  return out;
+}
+
+std::string md_code(std::string_view text) {
+  // A run of backticks one longer than any inside; pipes still end a table cell, so they
+  // become a look-alike.
+  size_t longest = 0, run = 0;
+  std::string body;
+  for (char ch : text) {
+    run = ch == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    if (ch == '\n' || ch == '\r' || ch == '\t') body += ' ';
+    else if (ch == '|') body += "\xE2\x88\xA3";  // U+2223 DIVIDES
+    else if (static_cast<unsigned char>(ch) >= 0x20) body += ch;
+  }
+  const std::string fence(longest + 1, '`');
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
+  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
+}
+
+std::string format_number(double value) {
+  if (value == 0) return "0";
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e9 || magnitude < 1e-4) return fmt::format("{:.3e}", value);
+  // Digits after the point so that four significant digits show, none past the point for
+  // numbers of four digits and more.
+  const int integer_digits = static_cast<int>(std::floor(std::log10(magnitude))) + 1;
+  const int decimals = std::max(0, 4 - integer_digits);
+  std::string text = fmt::format("{:.{}f}", value, decimals);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
+std::string format_spread(double value) {
+  if (value == 0) return "0";
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e9 || magnitude < 1e-4) return fmt::format("{:.1e}", value);
+  const int integer_digits = static_cast<int>(std::floor(std::log10(magnitude))) + 1;
+  if (integer_digits >= 2) return fmt::format("{:.0f}", value);
+  std::string text = fmt::format("{:.{}f}", value, 2 - integer_digits);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
+std::string format_seconds(double seconds) {
+  if (seconds < 1.0) return format_number(seconds * 1000.0) + " ms";
+  return format_number(seconds) + " s";
+}
+
+std::string format_percent(double percent) {
+  std::string text = fmt::format("{:+.1f}%", percent);
+  if (text == "-0.0%") text = "+0.0%";
+  return text;
+}
+
+std::optional<double> percent_change(double base, double value) {
+  if (base == 0) return std::nullopt;
+  return 100.0 * (value - base) / base;
+}
+
+UnitScale unit_scale(std::string_view unit, double largest) {
+  struct Step {
+    std::string_view name;
+    double factor;
+  };
+  static constexpr Step kTimes[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+  const double magnitude = std::fabs(largest);
+  for (const auto& from : kTimes) {
+    if (from.name != unit) continue;
+    const Step* best = &kTimes[0];
+    for (const auto& to : kTimes)
+      if (magnitude * from.factor / to.factor >= 1) best = &to;
+    return {best->factor / from.factor, std::string(best->name)};
+  }
+  const bool bytes = unit == "B/s";
+  const std::string rate = unit == "per_s" ? "/s" : std::string(unit);
+  if (bytes || unit == "items/s" || unit == "per_s") {
+    static constexpr Step kPrefixes[] = {{"", 1}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}};
+    const Step* best = &kPrefixes[0];
+    for (const auto& p : kPrefixes)
+      if (magnitude / p.factor >= 1) best = &p;
+    std::string name = bytes || rate == "/s" ? std::string(best->name) + rate
+                                             : (best->name.empty() ? rate : std::string(best->name) + " " + rate);
+    return {best->factor, name};
+  }
+  return {1, std::string(unit)};
+}
+
+std::optional<long long> parse_utc_timestamp(std::string_view text) {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text[19] != 'Z')
+    return std::nullopt;
+  auto num = [&](size_t at, size_t len) -> std::optional<int> {
+    int v = 0;
+    for (size_t i = at; i < at + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  const auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
+  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *se > 60)
+    return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = *y - 1900;
+  tm.tm_mon = *mo - 1;
+  tm.tm_mday = *d;
+  tm.tm_hour = *h;
+  tm.tm_min = *mi;
+  tm.tm_sec = *se;
+  return static_cast<long long>(::timegm(&tm));
+}
+
+std::string format_duration(long long seconds) {
+  if (seconds < 60) return fmt::format("{} s", seconds);
+  if (seconds < 3600) return fmt::format("{} min {} s", seconds / 60, seconds % 60);
+  return fmt::format("{} h {:02} min", seconds / 3600, (seconds % 3600) / 60);
+}
+
+std::string describe_run_time(std::string_view started, std::string_view ended) {
+  const auto from = parse_utc_timestamp(started);
+  if (!from) return std::string(started);
+  std::string text = fmt::format("{} {} UTC", started.substr(0, 10), started.substr(11, 5));
+  if (const auto to = parse_utc_timestamp(ended); to && *to >= *from) text += ", took " + format_duration(*to - *from);
+  return text;
+}
+
+std::string identifier(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    out += ok ? ch : '_';
+  }
+  return out.empty() ? "_" : out;
+}
+
+}  // namespace nsm::reports

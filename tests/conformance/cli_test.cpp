@@ -1,0 +1,65 @@
+// nsmatrix test and nsmatrix clean, as a user runs them.
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/results.h"
+#include "tests/cli/run_command.h"
+
+namespace {
+
+using nsm::testing_support::run_command;
+namespace fs = std::filesystem;
+
+const std::string kNsmatrix = NSMATRIX_BIN;
+
+std::string scratch(const std::string& name) { return ::testing::TempDir() + "nsm-clitest-" + std::to_string(::getpid()) + "-" + name; }
+
+TEST(TestCommand, WritesConformanceJsonForTheSelectedChecks) {
+  const std::string out = scratch("conformance.json");
+  const auto r = run_command({kNsmatrix, "test", "--filter", "UtsNamespace.*:ProcGap.BootIdIsShared", "-o", out});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json doc = nsm::read_json_file(out, "conformance");  // the reader of the format accepts it
+  fs::remove(out);
+  ASSERT_EQ(doc["checks"].size(), 6u);
+  int counted = 0;
+  for (const auto& [outcome, n] : doc["summary"].items()) counted += n.get<int>();
+  EXPECT_EQ(counted, 6);
+  EXPECT_EQ(doc["summary"]["fail"], 0);
+  EXPECT_EQ(doc["summary"]["broken"], 0);
+  for (const auto& c : doc["checks"]) {
+    for (const char* key : {"id", "kind", "type", "title", "test", "requirements", "outcome", "reason", "message", "duration_seconds"})
+      EXPECT_TRUE(c.contains(key)) << key << " missing in " << c.dump();
+  }
+  EXPECT_EQ(doc["gtest"]["tests"], 6);
+  EXPECT_NE(r.out.find("nsmatrix test: 6 checks:"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out + ".gtest.tmp")) << "the scratch file must be removed";
+}
+
+TEST(TestCommand, BadTimeoutIsBadInput) {
+  const auto r = run_command({kNsmatrix, "test", "--timeout", "0"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+}
+
+TEST(TestCommand, MissingSuiteIsABrokenInstallation) {
+  const std::string dir = scratch("lonely");
+  fs::create_directories(dir);
+  const std::string lonely = dir + "/nsmatrix";
+  fs::copy_file(kNsmatrix, lonely);
+  const auto r = run_command({lonely, "test", "-o", dir + "/conformance.json"});
+  fs::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("the conformance suite is missing"), std::string::npos) << r.err;
+}
+
+TEST(CleanCommand, DryRunListsAndChangesNothing) {
+  const auto r = run_command({kNsmatrix, "clean", "--dry-run"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("nsm-prefixed object(s) found"), std::string::npos) << r.out;
+}
+
+}  // namespace
