@@ -2,6 +2,7 @@
 
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -10,6 +11,15 @@
 #include "core/error.h"
 
 namespace nsm::vm::init {
+
+void leave_rootfs() {
+  ::mkdir("/.nsmroot", 0755);
+  if (::mount("/", "/.nsmroot", nullptr, MS_BIND | MS_REC, nullptr) != 0) throw_sys("mount(/, /.nsmroot, MS_BIND)");
+  if (::chdir("/.nsmroot") != 0) throw_sys("chdir(/.nsmroot)");
+  if (::mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) throw_sys("mount(/.nsmroot, /, MS_MOVE)");
+  if (::chroot(".") != 0) throw_sys("chroot(/.nsmroot)");
+  if (::chdir("/") != 0) throw_sys("chdir(/)");
+}
 
 nlohmann::json mount_basics() {
   struct Mount {
