@@ -27,5 +27,7 @@ void add_test_command(CLI::App& app, Runner& selected);
 void add_clean_command(CLI::App& app, Runner& selected);
 void add_report_command(CLI::App& app, Runner& selected);
 void add_kernels_command(CLI::App& app, Runner& selected);
+void add_vm_command(CLI::App& app, Runner& selected);
+void add_matrix_command(CLI::App& app, Runner& selected);
 
 }  // namespace nsm::cli

@@ -13,6 +13,8 @@ packages=(
   # the kernel matrix: apt fetches Debian kernels with the archive's own keys; variants
   # are built from Debian's linux-source with the kernel's build dependencies
   apt debian-archive-keyring bc bison flex libelf-dev libssl-dev xz-utils
+  # VM matrix: QEMU (with SeaBIOS) boots each kernel of the manifest
+  qemu-system-x86
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)
   iproute2
   # the report's browser test: headless Chromium, and a font with the report's symbols

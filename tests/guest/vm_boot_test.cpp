@@ -1,0 +1,150 @@
+// Real QEMU boots (ctest label "vm"). The synthetic ones need only QEMU; the others boot a
+// real kernel named by NSMATRIX_TEST_KERNEL — a bzImage path, or a manifest id that the
+// kernel store prepares (.ci/run names one) — and are skipped, with that reason, without.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <tuple>
+
+#include <gtest/gtest.h>
+
+#include "core/proc.h"
+#include "core/results.h"
+#include "vm/guest/base_archive.h"
+#include "vm/matrix/kernel_source.h"
+#include "vm/runner/vm_run.h"
+
+namespace nsm::vm {
+namespace {
+
+class VmBoot : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/nsm-vm-test-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    bin_ = own_bin_dir();
+    if (::access((bin_ + "/nsmatrix-init").c_str(), X_OK) != 0) GTEST_SKIP() << "nsmatrix-init is not built in " << bin_;
+    options_.cache_dir = dir_ + "/cache";
+    options_.bin_dir = bin_;
+    options_.accel = "tcg";
+    options_.guest.stages.clear();  // boot, report, power off
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string real_kernel() {
+    const char* k = std::getenv("NSMATRIX_TEST_KERNEL");
+    return k && *k ? k : "";
+  }
+  // The kernel NSMATRIX_TEST_KERNEL names, prepared once per test program.
+  BootTarget real_target() {
+    static const BootTarget target = kernel_from_argument(real_kernel(), std::nullopt, std::nullopt).prepare([](std::string_view) {});
+    return target;
+  }
+  // The end of the console, for a failure message.
+  std::string console_tail() {
+    const std::string console = read_file(options_.out_dir + "/console.log").value_or("(no console.log)");
+    return console.substr(console.size() > 3000 ? console.size() - 3000 : 0);
+  }
+  VmResult run(const BootTarget& target, const std::string& name) {
+    options_.out_dir = dir_ + "/" + name;
+    return run_vm(target, options_, [](std::string_view) {});
+  }
+
+  std::string dir_, bin_;
+  VmOptions options_;
+};
+
+TEST_F(VmBoot, GarbageBehindABootHeaderNeverReachesInit) {
+  std::string image(0x8000, '\xff');
+  image.replace(0x202, 4, "HdrS");
+  image[0x206] = 0x0f, image[0x207] = 0x02;
+  image[0x20e] = 0x00, image[0x20f] = 0x10;
+  image.replace(0x1200, 9, std::string("6.1.0-x\0", 8));
+  const std::string path = dir_ + "/vmlinuz-garbage";
+  std::ofstream(path, std::ios::binary) << image;
+  BootTarget target = target_from_image(path);
+  options_.timeout_seconds = 60;
+  const VmResult r = run(target, "garbage");
+  EXPECT_EQ(r.status, "boot-failed") << r.reason;
+  EXPECT_FALSE(r.reason.empty());
+  EXPECT_EQ(read_json_file(options_.out_dir + "/status.json", "status")["status"], "boot-failed");
+}
+
+TEST_F(VmBoot, RealKernelBootsAndReportsHome) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 120;
+  const VmResult r = run(real_target(), "ok");
+  ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_EQ(r.status_doc["guest_exit_code"], 0);
+  EXPECT_GT(r.status_doc["durations"]["boot_seconds"].get<double>(), 0.0);
+  EXPECT_EQ(r.kernel_doc["accel"], "tcg");
+  const std::string console = must_read_file(options_.out_dir + "/console.log");
+  EXPECT_NE(console.find("nsmatrix-init: started"), std::string::npos);
+}
+
+TEST_F(VmBoot, PowerOffWorksWithoutAcpi) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  // microvm,acpi=off: no ACPI tables at all. init's reboot(RB_AUTOBOOT) with reboot=t
+  // (triple fault) and -no-reboot must still end the VM, with the status home.
+  options_.machine = "microvm";
+  options_.timeout_seconds = 120;
+  const VmResult r = run(real_target(), "noacpi");
+  ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_EQ(r.status_doc["guest_exit_code"], 0);
+}
+
+TEST_F(VmBoot, RealKernelRunsTheProbeInsideAndSendsItHome) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 120;
+  options_.guest.stages = {"probe"};
+  const VmResult r = run(real_target(), "probe");
+  ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+  const auto probe = read_json_file(options_.out_dir + "/probe.json", "probe");
+  // The probe ran on the guest's kernel, not on the host's.
+  EXPECT_EQ(probe["kernel"]["release"], real_target().release);
+  EXPECT_EQ(r.status_doc["stages"][0]["name"], "probe");
+  EXPECT_TRUE(r.status_doc["stages"][0]["error"].is_null());
+  EXPECT_GT(r.status_doc["durations"]["probe_seconds"].get<double>(), 0.0);
+}
+
+TEST_F(VmBoot, MissingStageCommandIsRecordedNotFaked) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  // A stage whose suite is not built: its command fails in the guest, and says so.
+  std::string stage, file;
+  for (const auto& [name, binary, results] : {std::tuple{"bench", "nsmatrix-bench", "bench.json"},
+                                              std::tuple{"conformance", "nsmatrix-conformance", "conformance.json"}})
+    if (stage.empty() && ::access((bin_ + "/" + binary).c_str(), X_OK) != 0) stage = name, file = results;
+  if (stage.empty()) GTEST_SKIP() << "every suite is built: no stage is missing";
+  options_.timeout_seconds = 120;
+  options_.guest.stages = {stage};
+  const VmResult r = run(real_target(), "missing");
+  EXPECT_EQ(r.status, "infra-error") << r.reason;
+  EXPECT_NE(r.reason.find("stage " + stage), std::string::npos) << r.reason;
+  EXPECT_EQ(::access((options_.out_dir + "/" + file).c_str(), F_OK), -1);
+}
+
+TEST_F(VmBoot, BadCommandLinePanicsAndIsCalledAPanic) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 120;
+  // No such init in the initramfs and no root device: the kernel panics.
+  options_.extra_cmdline = "rdinit=/nonexistent root=/dev/nonexistent";
+  const VmResult r = run(real_target(), "panic");
+  EXPECT_EQ(r.status, "panic") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_NE(r.reason.find("Kernel panic"), std::string::npos) << r.reason;
+}
+
+TEST_F(VmBoot, HangingGuestIsKilledAtTheDeadline) {
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  options_.timeout_seconds = 8;
+  // rootwait on a device that never comes: the kernel waits forever, never reaching init.
+  options_.extra_cmdline = "rdinit=/nonexistent root=/dev/nonexistent rootwait";
+  const auto started = std::chrono::steady_clock::now();
+  const VmResult r = run(real_target(), "hang");
+  EXPECT_EQ(r.status, "timeout") << r.reason << "\nconsole:\n" << console_tail();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+}
+
+}  // namespace
+}  // namespace nsm::vm

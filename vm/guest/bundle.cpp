@@ -1,0 +1,84 @@
+#include "vm/guest/bundle.h"
+
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include "core/error.h"
+
+namespace nsm::vm {
+
+namespace {
+
+// The packed form: 8 bytes of uncompressed size (little-endian), then the deflate stream.
+std::string deflate_all(std::string_view raw) {
+  uLongf bound = ::compressBound(static_cast<uLong>(raw.size()));
+  std::string out(8 + bound, '\0');
+  uint64_t size = raw.size();
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  if (::compress2(reinterpret_cast<Bytef*>(out.data() + 8), &bound, reinterpret_cast<const Bytef*>(raw.data()),
+                  static_cast<uLong>(raw.size()), Z_BEST_SPEED) != Z_OK)
+    throw Error("pack_bundle: zlib compress2 failed");
+  out.resize(8 + bound);
+  return out;
+}
+
+std::string inflate_all(std::string_view packed) {
+  if (packed.size() < 8) throw Error("results bundle: shorter than its size field");
+  uint64_t size = 0;
+  for (int i = 0; i < 8; ++i) size |= static_cast<uint64_t>(static_cast<unsigned char>(packed[i])) << (8 * i);
+  constexpr uint64_t kLimit = 1ull << 30;  // a results directory is kilobytes; refuse nonsense
+  if (size > kLimit) throw Error(fmt::format("results bundle: claims {} bytes, more than the {} allowed", size, kLimit));
+  std::string out(size, '\0');
+  uLongf got = static_cast<uLongf>(size);
+  const int rc = ::uncompress(reinterpret_cast<Bytef*>(out.data()), &got, reinterpret_cast<const Bytef*>(packed.data() + 8),
+                              static_cast<uLong>(packed.size() - 8));
+  if (rc != Z_OK || got != size) throw Error(fmt::format("results bundle: not valid zlib data (zlib error {})", rc));
+  return out;
+}
+
+}  // namespace
+
+bool valid_bundle_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\n') == std::string_view::npos && name.find(' ') == std::string_view::npos;
+}
+
+std::string pack_bundle(const Bundle& files) {
+  std::string raw;
+  for (const auto& [name, content] : files) {
+    if (!valid_bundle_name(name)) throw Error(fmt::format("pack_bundle: invalid file name \"{}\"", name));
+    raw += fmt::format("file {} {}\n", name, content.size());
+    raw += content;
+  }
+  return deflate_all(raw);
+}
+
+Bundle unpack_bundle(std::string_view packed) {
+  const std::string raw = inflate_all(packed);
+  Bundle files;
+  std::string_view rest = raw;
+  while (!rest.empty()) {
+    const size_t eol = rest.find('\n');
+    if (eol == std::string_view::npos || rest.substr(0, 5) != "file ")
+      throw Error("results bundle: a record does not start with \"file NAME SIZE\"");
+    const std::string_view header = rest.substr(5, eol - 5);
+    const size_t space = header.rfind(' ');
+    if (space == std::string_view::npos) throw Error("results bundle: a record header has no size");
+    const std::string_view name = header.substr(0, space);
+    size_t size = 0;
+    auto [p, ec] = std::from_chars(header.data() + space + 1, header.data() + header.size(), size);
+    if (ec != std::errc() || p != header.data() + header.size()) throw Error(fmt::format("results bundle: bad size for \"{}\"", name));
+    if (!valid_bundle_name(name)) throw Error(fmt::format("results bundle: invalid file name \"{}\"", name));
+    rest.remove_prefix(eol + 1);
+    if (rest.size() < size) throw Error(fmt::format("results bundle: \"{}\" runs past the end", name));
+    files.emplace(std::string(name), std::string(rest.substr(0, size)));
+    rest.remove_prefix(size);
+  }
+  return files;
+}
+
+}  // namespace nsm::vm

@@ -1,0 +1,21 @@
+// What the initramfs builder needs from an ELF file: its program interpreter, and a copy
+// without what a running program never reads (debug info, symbol tables, section headers).
+// A RelWithDebInfo build is mostly debug info; the guest unpacks every byte under emulation.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nsm::vm {
+
+// PT_INTERP ("/lib64/ld-linux-x86-64.so.2"); nullopt for a static binary.
+// Throws nsm::Error when `image` is not a 64-bit little-endian ELF file.
+std::optional<std::string> elf_interpreter(std::string_view image, std::string_view name);
+
+// The file cut after the last byte a PT_LOAD segment maps, with the section header table
+// dropped (the loader reads only program headers; the ELFkickers "sstrip" technique).
+// Throws nsm::Error when `image` is not a 64-bit little-endian ELF file or is inconsistent.
+std::string elf_loadable_only(std::string_view image, std::string_view name);
+
+}  // namespace nsm::vm

@@ -1,0 +1,20 @@
+// The file systems PID 1 mounts before anything else runs. Only in the guest: the host's
+// suite never mounts outside private mount namespaces.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace nsm::vm::init {
+
+// The initramfs is the kernel's initial rootfs, which pivot_root(2) refuses (EINVAL), so
+// tests that pivot a container's root could not run. Bind-mounts / onto itself (a mount
+// with a parent, no copying) and chroots into it, as switch_root does with MS_MOVE.
+// Throws nsm::SysError naming the call.
+void leave_rootfs();
+
+// Mounts proc, sysfs, devtmpfs (+ devpts, shm, mqueue), tmpfs on /tmp and /run, and cgroup2
+// on /sys/fs/cgroup. Returns one record per mount: {"target", "type", "ok", "error"}.
+// Throws nsm::SysError only when proc, sys or dev fail: nothing works without them.
+nlohmann::json mount_basics();
+
+}  // namespace nsm::vm::init

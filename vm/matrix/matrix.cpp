@@ -1,0 +1,209 @@
+#include "vm/matrix/matrix.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <filesystem>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/results.h"
+#include "core/version.h"
+#include "vm/guest/base_archive.h"
+#include "vm/guest/bundle.h"
+
+namespace nsm::vm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string run_id_of(const std::string& out_dir) {
+  std::string dir = out_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir.substr(dir.rfind('/') + 1);
+}
+
+nlohmann::json host_json() {
+  struct utsname u {};
+  ::uname(&u);
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof hostname - 1);
+  return {{"hostname", hostname}, {"release", u.release}, {"cpus", std::thread::hardware_concurrency()}};
+}
+
+}  // namespace
+
+void print_summary(const MatrixResult& result, const std::string& how, const std::string& out_dir, std::ostream& out) {
+  size_t width = 6;
+  for (const auto& k : result.kernels) width = std::max(width, k.id.size());
+  out << fmt::format("\n{} kernel{} in {:.1f} s {}, results in {}\n", result.kernels.size(), result.kernels.size() == 1 ? "" : "s",
+                     result.seconds, how, out_dir);
+  for (const auto& k : result.kernels) out << outcome_line(k, width) << "\n";
+  out << std::flush;
+}
+
+bool MatrixResult::any_failure() const {
+  for (const auto& k : kernels)
+    if (k.failure()) return true;
+  return false;
+}
+
+KernelOutcome read_outcome(const std::string& kernel_dir, const std::string& id) {
+  KernelOutcome k;
+  k.id = id;
+  try {
+    const auto status = read_json_file(kernel_dir + "/status.json", "status");
+    k.status = status.value("status", "infra-error");
+    k.reason = status.value("reason", "");
+    const auto& d = status.value("durations", nlohmann::json::object());
+    k.boot_seconds = d.value("boot_seconds", 0.0);
+    k.total_seconds = d.value("total_seconds", 0.0);
+    k.splats = status.value("splats", nlohmann::json::array()).size();
+  } catch (const std::exception& e) {
+    k.status = "infra-error";
+    k.reason = e.what();
+  }
+  try {
+    const auto kernel = read_json_file(kernel_dir + "/kernel.json", "kernel");
+    if (kernel.contains("release") && kernel["release"].is_string()) k.release = kernel["release"];
+    if (kernel.contains("accel") && kernel["accel"].is_string()) k.accel = kernel["accel"];
+  } catch (const std::exception&) {
+  }
+  if (::access((kernel_dir + "/conformance.json").c_str(), F_OK) == 0) {
+    try {
+      const auto conformance = read_json_file(kernel_dir + "/conformance.json", "conformance");
+      k.summary = conformance.at("summary");
+      k.failed_checks = k.summary.value("fail", 0);
+    } catch (const std::exception& e) {
+      if (k.status == "ok") k.status = "infra-error", k.reason = e.what();
+    }
+  }
+  return k;
+}
+
+std::string outcome_line(const KernelOutcome& k, size_t id_width) {
+  std::string checks = "no checks";
+  if (k.summary.is_object()) {
+    checks.clear();
+    for (const char* o : {"pass", "fail", "skip", "broken", "gap-confirmed", "gap-closed"})
+      checks += fmt::format("{}{} {}", checks.empty() ? "" : ", ", k.summary.value(o, 0), o);
+  }
+  std::string line = fmt::format("{:<{}}  {:<11}  {:<28}  {:<3}  boot {:>5.2f} s  total {:>6.1f} s  {}", k.id, id_width, k.status,
+                                 k.release.empty() ? "-" : k.release, k.accel.empty() ? "-" : k.accel, k.boot_seconds,
+                                 k.total_seconds, checks);
+  if (k.splats) line += fmt::format("  [{} console splat{}]", k.splats, k.splats == 1 ? "" : "s");
+  if (!k.reason.empty()) line += "  — " + k.reason;
+  return line;
+}
+
+MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOptions& options, std::ostream& out) {
+  const auto started = Clock::now();
+  const std::string started_at = utc_timestamp();
+  // Each id names a directory under out_dir: nothing that could climb out of it, no twice.
+  std::set<std::string> seen;
+  for (const auto& k : kernels) {
+    if (!valid_bundle_name(k.id)) throw Error(fmt::format("\"{}\" cannot be a kernel id: ids name directories", k.id));
+    if (!seen.insert(k.id).second) throw Error(fmt::format("kernel \"{}\" is listed twice", k.id));
+  }
+  make_directories(options.out_dir);
+  std::mutex print_mutex;
+  auto say = [&](const std::string& id, std::string_view line) {
+    std::lock_guard lock(print_mutex);
+    out << fmt::format("[{}] {}\n", id, line) << std::flush;
+  };
+
+  // The base archive is the same for every kernel: built (or found) once, before any VM.
+  VmOptions vm = options.vm;
+  if (!vm.base) {
+    vm.base = build_base_archive(vm.bin_dir, vm.cache_dir);
+    say("matrix", fmt::format("base initramfs {} ({:.1f} MB, {}){}", vm.base->path, vm.base->bytes / 1e6,
+                              vm.base->reused ? "cached" : "built",
+                              vm.base->missing.empty() ? "" : fmt::format("; not built: {}", fmt::join(vm.base->missing, ", "))));
+  }
+
+  std::vector<std::string> ids;
+  for (const auto& k : kernels) ids.push_back(k.id);
+  auto write_run = [&](const std::string& ended) {
+    write_json_file(options.out_dir + "/run.json",
+                    {{"schema_version", kSchemaVersion}, {"kind", "run"}, {"tool_version", std::string(kToolVersion)},
+                     {"run_id", run_id_of(options.out_dir)}, {"host", host_json()}, {"started", started_at},
+                     {"ended", ended.empty() ? nlohmann::json() : nlohmann::json(ended)}, {"kernels", ids},
+                     {"matrix", {{"jobs", options.jobs}, {"accel", vm.accel}, {"machine", vm.machine}, {"timeout_seconds", vm.timeout_seconds}}}});
+  };
+  write_run("");
+
+  std::mutex prepare_mutex;  // fetching and unpacking go one at a time (apt's lock, the cache)
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < kernels.size(); i = next++) {
+      const MatrixKernel& k = kernels[i];
+      const std::string dir = fmt::format("{}/{}", options.out_dir, k.id);
+      try {
+        BootTarget target;
+        try {
+          std::lock_guard lock(prepare_mutex);
+          target = k.prepare([&](std::string_view line) { say(k.id, line); });
+        } catch (const NotBootableError& e) {
+          say(k.id, fmt::format("boot-failed: {}", e.what()));
+          write_unbooted(dir, k.id, {{"type", "unknown"}}, "boot-failed", e.what());
+          continue;
+        } catch (const std::exception& e) {
+          say(k.id, fmt::format("infra-error: {}", e.what()));
+          write_unbooted(dir, k.id, {{"type", "unknown"}}, "infra-error", fmt::format("cannot prepare the kernel: {}", e.what()));
+          continue;
+        }
+        target.id = k.id;
+        VmOptions mine = vm;
+        mine.out_dir = dir;
+        run_vm(target, mine, [&](std::string_view line) { say(k.id, line); });
+      } catch (const std::exception& e) {
+        // Only writing the results directory itself can end up here.
+        say(k.id, fmt::format("infra-error: {}", e.what()));
+      }
+    }
+  };
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(kernels.size())));
+  std::vector<std::thread> threads;
+  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+
+  MatrixResult result;
+  for (const auto& k : kernels) result.kernels.push_back(read_outcome(fmt::format("{}/{}", options.out_dir, k.id), k.id));
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  write_run(utc_timestamp());
+  std::lock_guard lock(print_mutex);
+  print_summary(result, fmt::format("({} at a time)", jobs), options.out_dir, out);
+  return result;
+}
+
+MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec))
+    if (entry.is_directory() && std::filesystem::exists(entry.path() / "status.json")) ids.push_back(entry.path().filename());
+  if (ec) throw Error(fmt::format("{}: {}", out_dir, SysError("opendir", ec.value()).what()));
+  if (ids.empty()) throw Error(fmt::format("{}: no kernel directories (none holds a status.json)", out_dir));
+  std::sort(ids.begin(), ids.end());
+  MatrixResult result;
+  nlohmann::json started = nullptr, ended = nullptr;
+  for (const auto& id : ids) {
+    result.kernels.push_back(read_outcome(fmt::format("{}/{}", out_dir, id), id));
+    result.seconds += result.kernels.back().total_seconds;
+  }
+  write_json_file(out_dir + "/run.json",
+                  {{"schema_version", kSchemaVersion}, {"kind", "run"}, {"tool_version", std::string(kToolVersion)},
+                   {"run_id", run_id_of(out_dir)}, {"host", host_json()}, {"started", nullptr}, {"ended", utc_timestamp()},
+                   {"kernels", ids}, {"matrix", {{"collected", true}}}});
+  print_summary(result, "(collected; seconds summed over kernels)", out_dir, out);
+  return result;
+}
+
+}  // namespace nsm::vm
