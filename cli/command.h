@@ -23,6 +23,7 @@ inline constexpr int kExitBroken = 3;
 using Runner = std::function<int()>;
 
 void add_probe_command(CLI::App& app, Runner& selected);
+void add_run_command(CLI::App& app, Runner& selected);
 void add_test_command(CLI::App& app, Runner& selected);
 void add_clean_command(CLI::App& app, Runner& selected);
 void add_report_command(CLI::App& app, Runner& selected);

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       "Run 'nsmatrix SUBCOMMAND --help' for each subcommand's options.");
 
   nsm::cli::Runner selected;
+  nsm::cli::add_run_command(app, selected);
   nsm::cli::add_probe_command(app, selected);
   nsm::cli::add_test_command(app, selected);
   nsm::cli::add_clean_command(app, selected);

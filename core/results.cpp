@@ -1,16 +1,19 @@
 #include "core/results.h"
 
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "core/proc.h"
+#include "core/version.h"
 
 namespace nsm {
 
@@ -70,6 +73,24 @@ std::string utc_timestamp() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+nlohmann::json run_document(const std::string& out_dir, const nlohmann::json& started, const nlohmann::json& ended,
+                            const std::vector<std::string>& kernels) {
+  std::string dir = out_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  struct utsname u {};
+  ::uname(&u);
+  char hostname[256] = {};
+  ::gethostname(hostname, sizeof hostname - 1);
+  return {{"schema_version", kSchemaVersion},
+          {"kind", "run"},
+          {"tool_version", std::string(kToolVersion)},
+          {"run_id", dir.substr(dir.rfind('/') + 1)},
+          {"host", {{"hostname", hostname}, {"release", u.release}, {"cpus", std::thread::hardware_concurrency()}}},
+          {"started", started},
+          {"ended", ended},
+          {"kernels", kernels}};
 }
 
 }  // namespace nsm

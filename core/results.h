@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -47,5 +48,11 @@ void make_directories(const std::string& path);
 
 // ISO 8601 UTC time, "2026-11-29T09:11:34Z".
 std::string utc_timestamp();
+
+// run.json for a run written into `out_dir` (its run_id is out_dir's last component):
+// schema_version, kind, tool_version, run_id, host (hostname, release, cpus), started,
+// ended (null while the run goes on) and kernels. Callers add their own objects ("matrix").
+nlohmann::json run_document(const std::string& out_dir, const nlohmann::json& started, const nlohmann::json& ended,
+                            const std::vector<std::string>& kernels);
 
 }  // namespace nsm

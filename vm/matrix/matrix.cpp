@@ -25,20 +25,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string run_id_of(const std::string& out_dir) {
-  std::string dir = out_dir;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  return dir.substr(dir.rfind('/') + 1);
-}
-
-nlohmann::json host_json() {
-  struct utsname u {};
-  ::uname(&u);
-  char hostname[256] = {};
-  ::gethostname(hostname, sizeof hostname - 1);
-  return {{"hostname", hostname}, {"release", u.release}, {"cpus", std::thread::hardware_concurrency()}};
-}
-
 }  // namespace
 
 void print_summary(const MatrixResult& result, const std::string& how, const std::string& out_dir, std::ostream& out) {
@@ -132,11 +118,9 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   std::vector<std::string> ids;
   for (const auto& k : kernels) ids.push_back(k.id);
   auto write_run = [&](const std::string& ended) {
-    write_json_file(options.out_dir + "/run.json",
-                    {{"schema_version", kSchemaVersion}, {"kind", "run"}, {"tool_version", std::string(kToolVersion)},
-                     {"run_id", run_id_of(options.out_dir)}, {"host", host_json()}, {"started", started_at},
-                     {"ended", ended.empty() ? nlohmann::json() : nlohmann::json(ended)}, {"kernels", ids},
-                     {"matrix", {{"jobs", options.jobs}, {"accel", vm.accel}, {"machine", vm.machine}, {"timeout_seconds", vm.timeout_seconds}}}});
+    nlohmann::json run = run_document(options.out_dir, started_at, ended.empty() ? nlohmann::json() : nlohmann::json(ended), ids);
+    run["matrix"] = {{"jobs", options.jobs}, {"accel", vm.accel}, {"machine", vm.machine}, {"timeout_seconds", vm.timeout_seconds}};
+    write_json_file(options.out_dir + "/run.json", run);
   };
   write_run("");
 
@@ -198,10 +182,9 @@ MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out) {
     result.kernels.push_back(read_outcome(fmt::format("{}/{}", out_dir, id), id));
     result.seconds += result.kernels.back().total_seconds;
   }
-  write_json_file(out_dir + "/run.json",
-                  {{"schema_version", kSchemaVersion}, {"kind", "run"}, {"tool_version", std::string(kToolVersion)},
-                   {"run_id", run_id_of(out_dir)}, {"host", host_json()}, {"started", nullptr}, {"ended", utc_timestamp()},
-                   {"kernels", ids}, {"matrix", {{"collected", true}}}});
+  nlohmann::json run = run_document(out_dir, nullptr, utc_timestamp(), ids);
+  run["matrix"] = {{"collected", true}};
+  write_json_file(out_dir + "/run.json", run);
   print_summary(result, "(collected; seconds summed over kernels)", out_dir, out);
   return result;
 }
