@@ -9,10 +9,10 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   # libraries (no vendored copies: all from Debian)
   libgtest-dev libgmock-dev libbenchmark-dev libnl-3-dev libnl-route-3-dev libfmt-dev
-  nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev
+  nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev libssl-dev
   # the kernel matrix: apt fetches Debian kernels with the archive's own keys; variants
   # are built from Debian's linux-source with the kernel's build dependencies
-  apt debian-archive-keyring bc bison flex libelf-dev libssl-dev xz-utils
+  apt debian-archive-keyring bc bison flex libelf-dev xz-utils
   # VM matrix: QEMU (with SeaBIOS) boots each kernel of the manifest
   qemu-system-x86
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)

@@ -18,7 +18,7 @@
 #include "vm/guest/cpio_writer.h"
 #include "vm/guest/elf_image.h"
 #include "vm/guest/guest_layout.h"
-#include "vm/guest/sha256.h"
+#include "core/sha256.h"
 #include "vm/guest/shared_libraries.h"
 
 namespace nsm::vm {

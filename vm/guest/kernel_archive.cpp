@@ -15,7 +15,7 @@
 #include "core/results.h"
 #include "vm/guest/cpio_writer.h"
 #include "vm/guest/guest_layout.h"
-#include "vm/guest/sha256.h"
+#include "core/sha256.h"
 
 namespace nsm::vm {
 

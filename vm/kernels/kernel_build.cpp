@@ -18,7 +18,7 @@
 #include "vm/kernels/deb_archive.h"
 #include "vm/kernels/fragment.h"
 #include "vm/kernels/run_command.h"
-#include "vm/kernels/sha256.h"
+#include "core/sha256.h"
 
 namespace nsm::vm {
 

@@ -20,7 +20,7 @@
 #include "vm/kernels/kernel_build.h"
 #include "vm/kernels/module_info.h"
 #include "vm/kernels/module_set.h"
-#include "vm/kernels/sha256.h"
+#include "core/sha256.h"
 
 namespace nsm::vm {
 
