@@ -23,5 +23,6 @@ inline constexpr int kExitBroken = 3;
 using Runner = std::function<int()>;
 
 void add_probe_command(CLI::App& app, Runner& selected);
+void add_bench_command(CLI::App& app, Runner& selected);
 
 }  // namespace nsm::cli

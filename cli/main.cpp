@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
 
   nsm::cli::Runner selected;
   nsm::cli::add_probe_command(app, selected);
+  nsm::cli::add_bench_command(app, selected);
 
   try {
     app.parse(argc, argv);
