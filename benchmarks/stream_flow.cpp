@@ -1,5 +1,7 @@
 #include "benchmarks/stream_flow.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <fmt/format.h>
@@ -18,6 +20,13 @@ StreamFlow::StreamFlow(ConnectedSockets sockets, size_t message_size, size_t chu
       chunk_bytes_(chunk_bytes),
       message_(message_size, std::byte{0x5a}) {
   if (chunk_bytes_ % message_size_ != 0) throw Error("StreamFlow: a chunk must be whole messages");
+  // The acknowledgements are single bytes: Nagle's algorithm would hold one back until the
+  // previous is ACKed, and at the end of a transfer, when no data flows to piggyback that
+  // ACK on, only the peer's delayed-ACK timer (40 ms) would release it. The data direction
+  // keeps Nagle, as iperf3 does.
+  const int one = 1;
+  if (::setsockopt(sockets_.server.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+    throw_sys("setsockopt(TCP_NODELAY)");
   receiver_ = std::thread([this] { receive(); });
 }
 

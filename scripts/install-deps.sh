@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)
   iproute2
+  # benchmarks/side_by_side.sh: the tools our data path is compared with, and its JSON reader
+  iperf3 sockperf jq
 )
 
 missing=()
