@@ -9,7 +9,6 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/bridge.h>
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/link/vxlan.h>
@@ -152,7 +151,8 @@ void RouteSocket::add_veth(std::string_view name, std::string_view peer_name, in
 }
 
 void RouteSocket::add_bridge(std::string_view name) {
-  check(rtnl_link_bridge_add(get(), std::string(name).c_str()), "RTM_NEWLINK bridge", name);
+  // Not rtnl_link_bridge_add: it omits NLM_F_EXCL, so an existing bridge would "succeed".
+  add_link_of_kind("bridge", name);
 }
 
 void RouteSocket::add_link_of_kind(std::string_view kind, std::string_view name) {

@@ -59,7 +59,8 @@ std::string clone_flags_name(int flags) {
       flags &= ~info.clone_flag;
     }
   }
-  if (flags != 0 || out.empty()) {
+  if (flags == 0 && out.empty()) return "0";
+  if (flags != 0) {
     if (!out.empty()) out += '|';
     out += fmt::format("{:#x}", static_cast<unsigned>(flags));
   }

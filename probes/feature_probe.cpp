@@ -1,0 +1,428 @@
+#include "probes/feature_probe.h"
+
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "core/id_map.h"
+#include "core/netlink.h"
+#include "core/proc.h"
+#include "core/spawn.h"
+#include "probes/attempt.h"
+#include "probes/diagnosis.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+
+namespace nsm {
+
+nlohmann::json FeatureProbe::to_json() const {
+  return {{"id", id},
+          {"title", title},
+          {"verdict", std::string(verdict_name(verdict))},
+          {"reason", reason},
+          {"first_version", first_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(first_version)},
+          {"evidence", evidence}};
+}
+
+namespace {
+
+bool is_root() { return ::geteuid() == 0; }
+
+// A child's body that reports the SysError it hit, instead of failing the child.
+nlohmann::json catching(const std::function<nlohmann::json()>& body) {
+  try {
+    return body();
+  } catch (const SysError& e) {
+    return {{"ok", false}, {"call", e.call()}, {"errno", errno_name(e.err())}, {"errno_number", e.err()}};
+  }
+}
+
+// Runs `body` (which returns JSON) in a child; the child's failure becomes {"ok": false}.
+nlohmann::json in_child(const std::function<nlohmann::json()>& body, SpawnOptions options = {}) {
+  options.timeout = std::chrono::seconds(10);
+  ChildResult r = run_in_child(options, [&] { return catching(body).dump(); });
+  if (!r.ok()) return {{"ok", false}, {"call", "probe child"}, {"errno", nullptr}, {"child", r.status.describe()}};
+  return r.json();
+}
+
+// Gives an unprivileged caller the privileges it needs for the probe, in its own user namespace.
+void enter_privileged_context() {
+  if (!is_root()) enter_own_user_namespace();
+}
+
+std::string failure_words(const nlohmann::json& r) {
+  if (r.contains("child")) return fmt::format("the probe child {}", r["child"].get<std::string>());
+  return fmt::format("{}: {}", r.value("call", "?"), r["errno"].is_string() ? r["errno"].get<std::string>() : "?");
+}
+
+int failure_errno(const nlohmann::json& r) { return r.value("errno_number", 0); }
+
+FeatureProbe probe_clone3() {
+  FeatureProbe f{"probe.clone3", "clone3()", Verdict::Unsupported, "", "5.3", nlohmann::json::object()};
+  f.evidence["call"] = "clone3(CLONE_PIDFD)";
+  SpawnOptions options;
+  options.method = CloneMethod::Clone3;
+  try {
+    ChildResult r = run_in_child(options, [] { return std::string("ok"); });
+    f.verdict = r.ok() ? Verdict::Supported : Verdict::Restricted;
+    f.reason = r.ok() ? "clone3 created a child with a pidfd" : fmt::format("clone3 child {}", r.status.describe());
+    f.evidence["errno"] = nullptr;
+  } catch (const SysError& e) {
+    f.evidence["errno"] = errno_name(e.err());
+    f.verdict = verdict_for_errno(e.err());
+    f.reason = e.err() == ENOSYS ? "clone3: ENOSYS \u2014 kernel < 5.3, or a seccomp filter (Docker's returns ENOSYS)"
+                                 : fmt::format("{}", e.what());
+  }
+  return f;
+}
+
+FeatureProbe probe_clone3_newtime() {
+  FeatureProbe f{"probe.clone3-newtime", "CLONE_NEWTIME through clone3()", Verdict::Unsupported, "", "5.6", nlohmann::json::object()};
+  auto r = in_child([] {
+    enter_privileged_context();
+    const ino_t outside = *ns_inode(0, "time");
+    SpawnOptions options;
+    options.method = CloneMethod::Clone3;
+    options.clone_flags = CLONE_NEWTIME;
+    ChildResult inner = run_in_child(options, [] { return std::to_string(ns_inode(0, "time").value_or(0)); });
+    if (!inner.ok()) throw Error(fmt::format("the CLONE_NEWTIME child {}", inner.status.describe()));
+    const bool own = std::stoull(*inner.payload) != outside;
+    return nlohmann::json{{"ok", true}, {"own_time_namespace", own}};
+  });
+  f.evidence["call"] = "clone3(CLONE_NEWTIME)";
+  if (r.value("ok", false)) {
+    const bool own = r.value("own_time_namespace", false);
+    f.verdict = own ? Verdict::Supported : Verdict::Unsupported;
+    f.reason = own ? "clone3(CLONE_NEWTIME) put the child in a new time namespace"
+                   : "clone3(CLONE_NEWTIME) succeeded, yet the child shares the caller's time namespace";
+    f.evidence["own_time_namespace"] = own;
+  } else {
+    f.evidence["errno"] = r["errno"];
+    f.verdict = failure_errno(r) ? verdict_for_errno(failure_errno(r)) : Verdict::Unsupported;
+    f.reason = failure_words(r);
+    if (failure_errno(r) == EINVAL) f.reason += " \u2014 the kernel does not know CLONE_NEWTIME (< 5.6 or CONFIG_TIME_NS off)";
+  }
+  return f;
+}
+
+FeatureProbe probe_pidfd_setns() {
+  FeatureProbe f{"probe.pidfd-setns", "setns() with a pidfd", Verdict::Unsupported, "", "5.8", nlohmann::json::object()};
+  auto r = in_child([] {
+    enter_privileged_context();
+    if (::unshare(CLONE_NEWUTS) != 0) throw_sys("unshare(CLONE_NEWUTS)");
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+    if (!pidfd) throw_sys("pidfd_open");
+    if (::setns(pidfd.get(), CLONE_NEWUTS) != 0) throw_sys("setns(pidfd, CLONE_NEWUTS)");
+    return nlohmann::json{{"ok", true}};
+  });
+  f.evidence["call"] = "setns(pidfd, CLONE_NEWUTS)";
+  if (r.value("ok", false)) {
+    f.verdict = Verdict::Supported;
+    f.reason = "setns accepted a pidfd";
+  } else {
+    f.evidence["errno"] = r["errno"];
+    f.evidence["failed_call"] = r.value("call", "");
+    const int err = failure_errno(r);
+    f.verdict = (err == EINVAL || err == ENOSYS || err == EBADF) ? Verdict::Unsupported : Verdict::Restricted;
+    f.reason = failure_words(r);
+    if (err == EINVAL) f.reason += " \u2014 setns takes only nsfs files before 5.8";
+    if (err == ENOSYS) f.reason += " \u2014 no pidfd_open (kernel < 5.3)";
+  }
+  return f;
+}
+
+FeatureProbe probe_nsfs_ioctls() {
+  FeatureProbe f{"probe.nsfs-ioctls", "nsfs ioctls (NS_GET_*)", Verdict::Unsupported, "", "4.11",
+                 nlohmann::json::object()};
+  std::vector<std::string> failed;
+  auto record = [&](const char* name, bool ok, const std::string& detail) {
+    f.evidence[name] = ok ? nlohmann::json(detail) : nlohmann::json("failed: " + detail);
+    if (!ok) failed.push_back(fmt::format("{} {}", name, detail));
+  };
+
+  UniqueFd uts(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
+  const int type = uts ? ::ioctl(uts.get(), NS_GET_NSTYPE) : -1;
+  record("NS_GET_NSTYPE", type == CLONE_NEWUTS, type < 0 ? errno_name(errno) : fmt::format("{:#x} on /proc/self/ns/uts", type));
+
+  UniqueFd owner(uts ? ::ioctl(uts.get(), NS_GET_USERNS) : -1);
+  if (!owner) {
+    record("NS_GET_USERNS", false, errno_name(errno));
+  } else {
+    struct stat st {};
+    ::fstat(owner.get(), &st);
+    record("NS_GET_USERNS", st.st_ino == ns_inode(0, "user"), "the owner of our uts namespace is our user namespace");
+  }
+
+  // NS_GET_PARENT on a child's new user namespace must name ours (allowed unprivileged).
+  try {
+    SpawnOptions options;
+    options.clone_flags = CLONE_NEWUSER;
+    Child child = Child::spawn(options, [](Channel& channel) {
+      channel.recv(std::chrono::seconds(10));  // hold the namespace until the parent is done
+      return 0;
+    });
+    UniqueFd child_user(::open(fmt::format("/proc/{}/ns/user", child.pid()).c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd parent(child_user ? ::ioctl(child_user.get(), NS_GET_PARENT) : -1);
+    if (!parent) {
+      record("NS_GET_PARENT", false, errno_name(errno));
+    } else {
+      struct stat st {};
+      ::fstat(parent.get(), &st);
+      record("NS_GET_PARENT", st.st_ino == ns_inode(0, "user"), "the parent of a child's user namespace is ours");
+    }
+    uid_t owner_uid = static_cast<uid_t>(-1);
+    const int rc = child_user ? ::ioctl(child_user.get(), NS_GET_OWNER_UID, &owner_uid) : -1;
+    record("NS_GET_OWNER_UID", rc == 0 && owner_uid == ::geteuid(), rc == 0 ? fmt::format("{}", owner_uid) : errno_name(errno));
+    child.channel().close();
+    child.wait();
+  } catch (const SysError& e) {
+    record("NS_GET_PARENT", false, fmt::format("no child in a new user namespace ({})", e.what()));
+  }
+
+  f.verdict = failed.empty() ? Verdict::Supported : Verdict::Unsupported;
+  f.reason = failed.empty() ? "NS_GET_NSTYPE, NS_GET_USERNS, NS_GET_PARENT and NS_GET_OWNER_UID answer correctly" : fmt::format("failed: {}", fmt::join(failed, "; "));
+  return f;
+}
+
+FeatureProbe probe_timens_offsets() {
+  FeatureProbe f{"probe.timens-offsets", "/proc/self/timens_offsets", Verdict::Unsupported, "", "5.6", nlohmann::json::object()};
+  auto text = read_file("/proc/self/timens_offsets");
+  f.evidence["path"] = "/proc/self/timens_offsets";
+  if (text) {
+    f.verdict = Verdict::Supported;
+    f.reason = "present";
+    f.evidence["content"] = trim(*text);
+  } else {
+    f.evidence["errno"] = errno_name(errno);
+    f.reason = fmt::format("missing ({}): kernel < 5.6 or CONFIG_TIME_NS off", errno_name(errno));
+  }
+  return f;
+}
+
+FeatureProbe probe_max_namespaces() {
+  FeatureProbe f{"probe.max-namespaces", "namespace limits (user.max_*_namespaces)", Verdict::Supported, "", "4.9", nlohmann::json::object()};
+  std::vector<std::string> zero;
+  bool any = false;
+  for (const auto& info : ns_types()) {
+    const std::string name = fmt::format("user.max_{}_namespaces", info.name);
+    auto v = read_sysctl(name);
+    f.evidence[name] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    any = any || v.has_value();
+    if (v && *v == "0") zero.push_back(name + "=0");
+  }
+  if (!zero.empty()) {
+    f.verdict = Verdict::Restricted;
+    f.reason = fmt::format("disabled by {}", fmt::join(zero, ", "));
+  } else {
+    f.reason = any ? "no type is limited to zero" : "no per-type limits in this kernel";
+  }
+  return f;
+}
+
+FeatureProbe probe_sysctl_gate(std::string id, std::string title, std::string sysctl, std::string restricting_value) {
+  FeatureProbe f{std::move(id), std::move(title), Verdict::Supported, "", "", nlohmann::json::object()};
+  auto v = read_sysctl(sysctl);
+  f.evidence[sysctl] = v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  if (!v) {
+    f.reason = fmt::format("{} is absent: this kernel has no such gate", sysctl);
+  } else if (*v == restricting_value) {
+    f.verdict = Verdict::Restricted;
+    f.reason = fmt::format("{}={}", sysctl, *v);
+  } else {
+    f.reason = fmt::format("{}={}: not restricting", sysctl, *v);
+  }
+  return f;
+}
+
+FeatureProbe probe_cgroup_v2() {
+  FeatureProbe f{"probe.cgroup-v2", "cgroup v2 (unified hierarchy)", Verdict::Unsupported, "", "4.5", nlohmann::json::object()};
+  auto filesystems = read_file("/proc/filesystems");
+  const bool known = filesystems && filesystems->find("\tcgroup2\n") != std::string::npos;
+  f.evidence["cgroup2_in_proc_filesystems"] = known;
+  struct statfs root {};
+  std::string layout = "not mounted";
+  if (::statfs("/sys/fs/cgroup", &root) == 0) {
+    if (root.f_type == CGROUP2_SUPER_MAGIC) {
+      layout = "v2 (unified at /sys/fs/cgroup)";
+    } else if (root.f_type == TMPFS_MAGIC) {
+      struct statfs unified {};
+      layout = (::statfs("/sys/fs/cgroup/unified", &unified) == 0 && unified.f_type == CGROUP2_SUPER_MAGIC)
+                   ? "hybrid (v1 controllers, v2 at /sys/fs/cgroup/unified)"
+                   : "v1";
+    }
+  }
+  f.evidence["layout"] = layout;
+  f.verdict = known ? Verdict::Supported : Verdict::Unsupported;
+  f.reason = known ? fmt::format("the kernel has cgroup2; the host's layout is {}", layout) : "cgroup2 is not in /proc/filesystems";
+  return f;
+}
+
+struct LinkKind {
+  const char* kind;
+  const char* kconfig;
+};
+constexpr std::array<LinkKind, 5> kLinkKinds{{
+    {"veth", "CONFIG_VETH"}, {"bridge", "CONFIG_BRIDGE"}, {"macvlan", "CONFIG_MACVLAN"}, {"vxlan", "CONFIG_VXLAN"}, {"netkit", "CONFIG_NETKIT"}}};
+
+}  // namespace
+
+FeatureProbe probe_rootless_userns() {
+  FeatureProbe f{"probe.rootless-userns", "rootless user namespaces (unshare, id maps, a mount)", Verdict::Unsupported, "", "3.8",
+                 nlohmann::json::object()};
+  const uid_t uid = is_root() ? kRootlessUid : ::geteuid();
+  f.evidence["uid"] = uid;
+  // Ubuntu 24.04's AppArmor lets unshare succeed and fails later: try every step.
+  auto r = in_child([] {
+    if (is_root()) become_unprivileged(kRootlessUid, kRootlessGid);
+    enter_own_user_namespace();
+    if (::unshare(CLONE_NEWNS) != 0) throw_sys("unshare(CLONE_NEWNS)");
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_sys("mount(/, MS_REC|MS_PRIVATE)");
+    if (::mount("nsm-probe", "/tmp", "tmpfs", 0, "size=64k") != 0) throw_sys("mount(tmpfs, /tmp)");
+    return nlohmann::json{{"ok", true}};
+  });
+  f.evidence["steps"] = "unshare(CLONE_NEWUSER), uid_map, setgroups=deny, gid_map, unshare(CLONE_NEWNS), mount tmpfs";
+  if (r.value("ok", false)) {
+    f.verdict = Verdict::Supported;
+    f.reason = fmt::format("uid {} created a user namespace, mapped its ids and mounted a tmpfs", uid);
+  } else {
+    f.evidence["failed_call"] = r.value("call", "");
+    f.evidence["errno"] = r["errno"];
+    const int err = failure_errno(r);
+    f.verdict = err ? verdict_for_errno(err) : Verdict::Restricted;
+    const std::string policy = unprivileged_userns_policy();
+    f.reason = failure_words(r) + (policy.empty() ? "" : fmt::format(" \u2014 {}", policy));
+  }
+  return f;
+}
+
+std::vector<FeatureProbe> probe_link_kinds(const KernelFacts& facts) {
+  // One scratch network namespace in one child for all kinds; it dies with the child.
+  auto r = in_child([] {
+    enter_privileged_context();
+    if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
+    RouteSocket rt = RouteSocket::open();
+    nlohmann::json out = {{"ok", true}};
+    for (const auto& k : kLinkKinds) {
+      try {
+        const std::string kind = k.kind;
+        if (kind == "veth") rt.add_veth("nsm-pv0", "nsm-pv1");
+        else if (kind == "bridge") rt.add_bridge("nsm-pbr");
+        else if (kind == "macvlan") {
+          if (!rt.link("nsm-pv0")) rt.add_link_of_kind("dummy", "nsm-pv0");
+          rt.add_macvlan("nsm-pmv", "nsm-pv0");
+        } else if (kind == "vxlan") rt.add_vxlan("nsm-pvx", 42);
+        else rt.add_link_of_kind(kind, "nsm-pnk");
+        out[kind] = {{"ok", true}};
+      } catch (const NetlinkError& e) {
+        out[k.kind] = {{"ok", false}, {"errno", errno_name(e.err())}, {"errno_number", e.err()}, {"error", e.what()}};
+      }
+    }
+    return out;
+  });
+  std::vector<FeatureProbe> probes;
+  for (const auto& k : kLinkKinds) {
+    FeatureProbe f{fmt::format("probe.link.{}", k.kind), fmt::format("{} links", k.kind), Verdict::Unsupported, "", "", nlohmann::json::object()};
+    const auto kconfig = kconfig_evidence(k.kconfig, facts.config);
+    f.evidence["kconfig"] = kconfig.value == "unknown" ? nlohmann::json(nullptr) : nlohmann::json(kconfig.line.empty() ? kconfig.symbol + " absent" : kconfig.line);
+    f.evidence["created"] = false;
+    if (!r.value("ok", false)) {
+      f.verdict = failure_errno(r) ? verdict_for_errno(failure_errno(r)) : Verdict::Restricted;
+      f.reason = fmt::format("no scratch network namespace: {}", failure_words(r));
+    } else if (r[k.kind].value("ok", false)) {
+      f.verdict = Verdict::Supported;
+      f.evidence["created"] = true;
+      f.reason = fmt::format("created a {} link in a scratch network namespace", k.kind);
+    } else {
+      const auto& e = r[k.kind];
+      const int err = e.value("errno_number", 0);
+      f.evidence["errno"] = e["errno"];
+      f.verdict = (err == EOPNOTSUPP || err == EINVAL || err == ENODEV) ? Verdict::Unsupported : Verdict::Restricted;
+      f.reason = e.value("error", std::string("failed"));
+      if (err == EOPNOTSUPP) f.reason += fmt::format(" \u2014 the kernel has no {} driver ({} off, or its module is missing)", k.kind, k.kconfig);
+    }
+    probes.push_back(std::move(f));
+  }
+  return probes;
+}
+
+std::vector<FeatureProbe> probe_features(const KernelFacts& facts) {
+  std::vector<FeatureProbe> out;
+  out.push_back(probe_clone3());
+  out.push_back(probe_clone3_newtime());
+  out.push_back(probe_pidfd_setns());
+  out.push_back(probe_nsfs_ioctls());
+  out.push_back(probe_timens_offsets());
+  out.push_back(probe_max_namespaces());
+  out.push_back(probe_sysctl_gate("probe.sysctl.unprivileged-userns-clone", "kernel.unprivileged_userns_clone (Debian)",
+                                  "kernel.unprivileged_userns_clone", "0"));
+  out.push_back(probe_sysctl_gate("probe.sysctl.apparmor-restrict-userns", "kernel.apparmor_restrict_unprivileged_userns (Ubuntu)",
+                                  "kernel.apparmor_restrict_unprivileged_userns", "1"));
+  out.push_back(probe_rootless_userns());
+  out.push_back(probe_cgroup_v2());
+  for (auto& f : probe_link_kinds(facts)) out.push_back(std::move(f));
+  return out;
+}
+
+std::vector<FeatureProbe> evaluate_features_from_config(const KernelFacts& facts) {
+  std::vector<FeatureProbe> out;
+  auto by_version = [&](std::string id, std::string title, const char* first) {
+    FeatureProbe f{std::move(id), std::move(title), Verdict::Unsupported, "", first, nlohmann::json::object()};
+    if (!facts.version) {
+      f.reason = "unknown: the config names no kernel version";
+    } else {
+      const bool ok = *facts.version >= KernelVersion::must_parse(first);
+      f.verdict = ok ? Verdict::Supported : Verdict::Unsupported;
+      f.reason = fmt::format("kernel {} {} {} (judged by version)", facts.version->numbers(), ok ? ">=" : "<", first);
+    }
+    f.evidence["judged_by"] = "version";
+    return f;
+  };
+  out.push_back(by_version("probe.clone3", "clone3()", "5.3"));
+  FeatureProbe newtime = by_version("probe.clone3-newtime", "CLONE_NEWTIME through clone3()", "5.6");
+  const auto time_ns = kconfig_evidence("CONFIG_TIME_NS", facts.config);
+  newtime.evidence["kconfig"] = time_ns.line.empty() ? "CONFIG_TIME_NS " + time_ns.value : time_ns.line;
+  if (newtime.verdict == Verdict::Supported && (time_ns.value == "n" || time_ns.value == "absent")) {
+    newtime.verdict = Verdict::Unsupported;
+    newtime.reason = time_ns.value == "n" ? "CONFIG_TIME_NS is not set" : "CONFIG_TIME_NS is absent";
+  }
+  out.push_back(std::move(newtime));
+  out.push_back(by_version("probe.pidfd-setns", "setns() with a pidfd", "5.8"));
+  out.push_back(by_version("probe.nsfs-ioctls", "nsfs ioctls (NS_GET_*)", "4.11"));
+  for (const auto& k : kLinkKinds) {
+    FeatureProbe f{fmt::format("probe.link.{}", k.kind), fmt::format("{} links", k.kind), Verdict::Unsupported, "", "", nlohmann::json::object()};
+    const auto e = kconfig_evidence(k.kconfig, facts.config);
+    f.evidence["kconfig"] = e.line.empty() ? std::string(k.kconfig) + " " + e.value : e.line;
+    f.evidence["judged_by"] = "kconfig";
+    const bool on = e.value == "y" || e.value == "m";
+    f.verdict = on ? Verdict::Supported : Verdict::Unsupported;
+    f.reason = on ? e.line : (e.value == "n" ? fmt::format("{} is not set", k.kconfig) : fmt::format("{} is {}", k.kconfig, e.value));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace nsm
