@@ -1,7 +1,6 @@
 #include "benchmarks/registry.h"
 
 #include <exception>
-#include <map>
 
 #include <nlohmann/json.hpp>
 

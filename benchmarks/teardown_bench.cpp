@@ -3,7 +3,6 @@
 // happens later in a workqueue. These benchmarks time that later work, one namespace at a
 // time, so that creation (create_bench.cpp) and destruction are reported separately.
 #include <sched.h>
-#include <time.h>
 
 #include <thread>
 #include <vector>
