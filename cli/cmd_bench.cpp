@@ -161,7 +161,12 @@ int run_bench(const BenchArgs& args) {
     fmt::print(stderr, "nsmatrix: {}; no {} written\n", e.what(), args.output);
     return kExitBroken;
   }
-  write_json_file(args.output, doc);
+  try {
+    write_json_file(args.output, doc);
+  } catch (const SysError& e) {
+    fmt::print(stderr, "nsmatrix: cannot write -o {}: {}\n", args.output, e.what());
+    return kExitBadInput;
+  }
 
   std::map<std::string, int> counts;
   for (const auto& check : doc["checks"]) ++counts[check["outcome"].get<std::string>()];
