@@ -57,12 +57,12 @@ benchmark::internal::Benchmark* add(const CheckInfo& check, const std::string& n
   check_entry(check).benchmarks.push_back({name, std::move(metrics)});
   const Requirements needs = check.needs;
   return benchmark::RegisterBenchmark(name.c_str(), [needs, body = std::move(body)](benchmark::State& state) {
-    // Probed once per process; repetitions ask again for free.
-    if (auto why = unmet_requirement(needs)) {
-      state.SkipWithError(skip_message(*why).c_str());
-      return;
-    }
     try {
+      // Probed once per process; repetitions ask again for free.
+      if (auto why = unmet_requirement(needs)) {
+        state.SkipWithError(skip_message(*why).c_str());
+        return;
+      }
       body(state);
     } catch (const std::exception& e) {
       state.SkipWithError(broken_message(e.what()).c_str());
