@@ -43,11 +43,13 @@ Clock::duration spawn_until_running(const SpawnOptions& options) {
 }
 
 void register_spawn(const CheckInfo& check, const std::string& name, int flags) {
-  add(check, name, {time_metric("us")},
+  add(check, name, {time_metric("us"), median_metric()},
       [flags](benchmark::State& state) {
         SpawnOptions options;
         options.clone_flags = flags;
-        for (auto _ : state) state.SetIterationTime(seconds(spawn_until_running(options)));
+        IterationTimes times(state);
+        for (auto _ : state) times.add(spawn_until_running(options));
+        times.report_median();
       })
       ->UseManualTime()
       ->Unit(benchmark::kMicrosecond);

@@ -38,6 +38,8 @@ RegisteredCheck& check_entry(const CheckInfo& info) {
 
 MetricSpec time_metric(std::string unit) { return {"time", "time", std::move(unit), true}; }
 
+MetricSpec median_metric() { return {"time_median", "p50_us", "us", true}; }
+
 Requirements as_root(std::vector<NsType> namespaces, std::vector<std::string> link_kinds,
                      std::optional<std::string> min_kernel) {
   Requirements needs;

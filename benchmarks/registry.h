@@ -48,6 +48,8 @@ nlohmann::json catalogue_json();
 
 // The metric every "how long does one X take" benchmark reports.
 MetricSpec time_metric(std::string unit);
+// "time_median", us: the median iteration (timing.h's IterationTimes), beside the mean.
+MetricSpec median_metric();
 
 // What most benchmarks need: these namespace types, as root, and optionally link kinds and
 // a minimum kernel.

@@ -1,5 +1,6 @@
 #include "benchmarks/timing.h"
 
+#include <algorithm>
 #include <string>
 
 #include <fmt/format.h>
@@ -7,6 +8,23 @@
 #include "core/error.h"
 
 namespace nsm::bench {
+
+IterationTimes::IterationTimes(benchmark::State& state) : state_(state) {
+  seconds_.reserve(static_cast<size_t>(state.max_iterations));
+}
+
+void IterationTimes::add(Clock::duration took) {
+  const double s = seconds(took);
+  state_.SetIterationTime(s);
+  seconds_.push_back(s);
+}
+
+void IterationTimes::report_median() {
+  if (seconds_.empty()) return;
+  auto middle = seconds_.begin() + static_cast<std::ptrdiff_t>(seconds_.size() / 2);
+  std::nth_element(seconds_.begin(), middle, seconds_.end());
+  state_.counters["p50_us"] = *middle * 1e6;
+}
 
 void report_total_time(benchmark::State& state, Clock::duration total) {
   const double each = seconds(total) / static_cast<double>(state.max_iterations);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -19,6 +20,21 @@ namespace nsm::bench {
 using Clock = std::chrono::steady_clock;
 
 inline double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// The iterations of a manual-time loop, kept to report their median beside the mean: on a
+// shared machine a few iterations that waited for a CPU move the mean, not the median.
+class IterationTimes {
+ public:
+  explicit IterationTimes(benchmark::State& state);
+  // SetIterationTime and keep the sample.
+  void add(Clock::duration took);
+  // Sets the counter "p50_us".
+  void report_median();
+
+ private:
+  benchmark::State& state_;
+  std::vector<double> seconds_;
+};
 
 // Reports `total`, measured for state.max_iterations operations, as the time of each.
 void report_total_time(benchmark::State& state, Clock::duration total);

@@ -38,9 +38,11 @@ void register_unshare_benchmarks(const SuiteOptions& options) {
     add(bench_check(fmt::format("bench.unshare.{}", ns.name), ns.type,
                     fmt::format("unshare({}) in a single-threaded process", ns.clone_flag_name),
                     as_root({ns.type})),
-        fmt::format("unshare/{}", ns.name), {time_metric("us")},
+        fmt::format("unshare/{}", ns.name), {time_metric("us"), median_metric()},
         [&ns](benchmark::State& state) {
-          for (auto _ : state) state.SetIterationTime(seconds(unshare_once_in_child(ns)));
+          IterationTimes times(state);
+          for (auto _ : state) times.add(unshare_once_in_child(ns));
+          times.report_median();
         })
         ->UseManualTime()
         ->Iterations(iterations)
