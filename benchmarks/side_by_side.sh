@@ -191,3 +191,6 @@ for topo in "${topologies[@]}"; do
   printf '%-9s %-22s %-14s %-14s %s\n' "$topo" "UDP RR p50 vs sockperf" "$(usec "$a")" "$(usec "$b")" "$(ratio "$a" "$b")"
 done
 echo "(throughput: higher is better, ratio >= 1 means nsmatrix is not the bottleneck; round trip: lower is better, goal <= 1.05)"
+echo
+echo "every round (B/s, us):"
+for key in $(printf '%s\n' "${!samples[@]}" | sort); do printf '  %-22s %s\n' "$key" "${samples[$key]}"; done
