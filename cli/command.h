@@ -30,5 +30,6 @@ void add_report_command(CLI::App& app, Runner& selected);
 void add_kernels_command(CLI::App& app, Runner& selected);
 void add_vm_command(CLI::App& app, Runner& selected);
 void add_matrix_command(CLI::App& app, Runner& selected);
+void add_bench_command(CLI::App& app, Runner& selected);
 
 }  // namespace nsm::cli

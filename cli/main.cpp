@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   nsm::cli::add_kernels_command(app, selected);
   nsm::cli::add_vm_command(app, selected);
   nsm::cli::add_matrix_command(app, selected);
+  nsm::cli::add_bench_command(app, selected);
 
   try {
     app.parse(argc, argv);

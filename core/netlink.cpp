@@ -1,8 +1,11 @@
 #include "core/netlink.h"
 
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -93,28 +96,40 @@ void RouteSocket::check(int nl_result, std::string operation, std::string_view n
                      kernel_errno ? std::string() : fmt::format("libnl: {}", nl_geterror(nl_result)));
 }
 
+namespace {
+LinkInfo link_info(rtnl_link* l) {
+  LinkInfo info;
+  info.ifindex = rtnl_link_get_ifindex(l);
+  info.name = rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "";
+  info.kind = rtnl_link_get_type(l) ? rtnl_link_get_type(l) : "";
+  info.flags = rtnl_link_get_flags(l);
+  info.master = rtnl_link_get_master(l);
+  return info;
+}
+}  // namespace
+
 std::vector<LinkInfo> RouteSocket::links() {
   nl_cache* cache = nullptr;
   check(rtnl_link_alloc_cache(get(), AF_UNSPEC, &cache), "RTM_GETLINK", "(dump)");
   std::vector<LinkInfo> out;
-  for (nl_object* o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-    auto* l = reinterpret_cast<rtnl_link*>(o);
-    LinkInfo info;
-    info.ifindex = rtnl_link_get_ifindex(l);
-    info.name = rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "";
-    info.kind = rtnl_link_get_type(l) ? rtnl_link_get_type(l) : "";
-    info.flags = rtnl_link_get_flags(l);
-    info.master = rtnl_link_get_master(l);
-    out.push_back(std::move(info));
-  }
+  for (nl_object* o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
+    out.push_back(link_info(reinterpret_cast<rtnl_link*>(o)));
   nl_cache_free(cache);
   return out;
 }
 
+
 std::optional<LinkInfo> RouteSocket::link(std::string_view name) {
-  for (auto& l : links())
-    if (l.name == name) return l;
-  return std::nullopt;
+  // One RTM_GETLINK by name, not a dump: setup code calls this for every change it makes,
+  // and a dump costs as much as there are links (50 bridge ports make it visible).
+  LinkPtr l;
+  const int r = rtnl_link_get_kernel(get(), 0, std::string(name).c_str(), &l.p);
+  if (r < 0 && (state_->kernel_errno == ENODEV || -r == NLE_OBJ_NOTFOUND || -r == NLE_NODEV)) {
+    state_->kernel_errno = 0;
+    return std::nullopt;
+  }
+  check(r, "RTM_GETLINK", name);
+  return link_info(l.p);
 }
 
 LinkInfo RouteSocket::must_link(std::string_view name) {
@@ -216,6 +231,20 @@ void RouteSocket::add_address(std::string_view name, std::string_view cidr) {
   if (r >= 0) r = rtnl_addr_add(get(), addr, 0);
   rtnl_addr_put(addr);
   check(r, fmt::format("RTM_NEWADDR {}", cidr), name);
+}
+
+void RouteSocket::assign_nsid(int netns_fd, int nsid) {
+  nl_msg* msg = nlmsg_alloc_simple(RTM_NEWNSID, NLM_F_REQUEST | NLM_F_ACK);
+  if (!msg) throw NetlinkError("nlmsg_alloc_simple(RTM_NEWNSID)", ENOMEM, NLE_NOMEM);
+  struct rtgenmsg header {};
+  header.rtgen_family = AF_UNSPEC;
+  int r = nlmsg_append(msg, &header, sizeof header, NLMSG_ALIGNTO);
+  if (r >= 0) r = nla_put_u32(msg, NETNSA_FD, static_cast<uint32_t>(netns_fd));
+  if (r >= 0) r = nla_put_s32(msg, NETNSA_NSID, nsid);
+  if (r >= 0) r = nl_send_auto(get(), msg);
+  nlmsg_free(msg);
+  if (r >= 0) r = nl_wait_for_ack(get());
+  check(r, "RTM_NEWNSID", fmt::format("nsid {}", nsid));
 }
 
 ScopedLink::~ScopedLink() {

@@ -65,6 +65,10 @@ class RouteSocket {
   void move_to_netns(std::string_view name, int netns_fd);
   // "10.0.0.1/24" (IPv4 or IPv6).
   void add_address(std::string_view name, std::string_view cidr);
+  // Gives the namespace `netns_fd` the id `nsid` in this socket's namespace (RTM_NEWNSID,
+  // 4.0). Listeners of RTNLGRP_NSID here then hear RTM_DELNSID when the kernel begins tearing
+  // that namespace down (4.1): how benchmarks observe the asynchronous netns cleanup.
+  void assign_nsid(int netns_fd, int nsid);
 
   nl_sock* get() const;
 

@@ -19,6 +19,8 @@ packages=(
   iproute2
   # the report's browser test: headless Chromium, and a font with the report's symbols
   chromium fonts-dejavu-core
+  # benchmarks/side_by_side.sh: the tools our data path is compared with, and its JSON reader
+  iperf3 sockperf jq
 )
 
 missing=()
