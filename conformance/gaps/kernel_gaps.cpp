@@ -19,10 +19,12 @@
 #include "conformance/gaps/container.h"
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
+#include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/janitor.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
 #include "core/kernel_version.h"
+#include "core/netlink.h"
 #include "core/proc.h"
 
 using namespace nsm;
@@ -240,11 +242,16 @@ NSM_CHECK(ModulesGap, SysModuleIsHostWide,
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     remount_sys();
-    return json{{"modules", list_directory("/sys/module")}, {"net", list_directory("/sys/class/net")}};
+    RouteSocket rt = RouteSocket::open();
+    return json{{"modules", list_directory("/sys/module")}, {"net", list_directory("/sys/class/net")}, {"links", describe_links(rt)}};
   });
-  ASSERT_EQ(inside["net"], json::array({"lo"})) << "the fresh sysfs must be the container's own";
-  const std::string evidence = fmt::format("the container's sysfs lists only lo in /sys/class/net but {} entries in /sys/module (host: {}), equal: {}",
-                                           inside["modules"].size(), host.size(), inside["modules"] == json(host));
+  const FreshNetns fresh = judge_fresh_netns(inside["links"]);
+  ASSERT_TRUE(fresh.problems.empty()) << "the container's network namespace must be fresh: " << join_problems(fresh.problems);
+  ASSERT_EQ(inside["net"], json(fresh.own)) << "the fresh sysfs must be the container's own";
+  note(fresh.note);
+  const std::string evidence =
+      fmt::format("the container's sysfs lists only its own {} in /sys/class/net but {} entries in /sys/module (host: {}), equal: {}",
+                  json(fresh.own).dump(), inside["modules"].size(), host.size(), inside["modules"] == json(host));
   if (!host.empty() && inside["modules"] == json(host)) {
     gap_confirmed(evidence);
   } else {
