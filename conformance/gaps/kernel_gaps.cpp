@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "conformance/gaps/container.h"
+#include "conformance/gaps/test_module.h"
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/fresh_netns.h"
@@ -62,21 +62,6 @@ std::vector<std::string> module_names(const std::string& proc_modules) {
   while (std::getline(in, line)) names.push_back(line.substr(0, line.find(' ')));
   std::sort(names.begin(), names.end());
   return names;
-}
-
-// A module file for the guest-only load check: NSMATRIX_TEST_MODULE, else a harmless
-// network driver the guest's kernel package may ship. Empty when none is found.
-std::string find_test_module() {
-  if (const char* explicit_path = std::getenv("NSMATRIX_TEST_MODULE")) return explicit_path;
-  const std::string root = "/lib/modules/" + KernelVersion::running().release();
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != std::filesystem::recursive_directory_iterator();
-       it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    for (const char* candidate : {"dummy.ko", "nlmon.ko"})
-      if (name == candidate || name.starts_with(std::string(candidate) + ".")) return it->path().string();
-  }
-  return {};
 }
 
 // In a container: each sysctl's value, and whether it may be opened for writing. In a
@@ -266,26 +251,26 @@ NSM_CHECK(ModulesGap, ModuleLoadedInsideIsLoadedForEveryone,
            .title = "a module loaded from inside a privileged container is loaded in the one kernel, for everyone",
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}, .root = true, .guest_only = true,
                      .capabilities = {CAP_SYS_MODULE}}}) {
-  const std::string path = find_test_module();
-  if (path.empty())
-    skip_check("no module file to load: none of dummy.ko or nlmon.ko under /lib/modules/" + KernelVersion::running().release() +
-               " (set NSMATRIX_TEST_MODULE to a .ko file)");
-  std::string name = std::filesystem::path(path).filename().string();
-  name = name.substr(0, name.find('.'));
-  const auto before = module_names(read_file("/proc/modules").value_or(""));
-  if (std::find(before.begin(), before.end(), name) != before.end()) skip_check("module " + name + " is loaded already");
-  const json inside = in_child(container_spec(), [path] {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_sys("open(" + path + ")");
-    const bool compressed = !path.ends_with(".ko");
-    constexpr int kCompressedFile = 4;  // MODULE_INIT_COMPRESSED_FILE (6.4+)
-    return json{{"finit_module", outcome_of(::syscall(SYS_finit_module, fd.get(), "", compressed ? kCompressedFile : 0))}};
-  });
-  const auto after = module_names(read_file("/proc/modules").value_or(""));
-  const bool host_sees = std::find(after.begin(), after.end(), name) != after.end();
-  if (host_sees) ::syscall(SYS_delete_module, name.c_str(), O_NONBLOCK);  // restore the guest
-  const std::string evidence = fmt::format("finit_module({}) inside: {}; the host's /proc/modules {} {}", path,
-                                           inside["finit_module"].get<std::string>(), host_sees ? "then listed" : "did not list", name);
+  if (read_sysctl("kernel.modules_disabled") == "1") skip_check("kernel.modules_disabled=1: no module can be loaded by anyone");
+  const TestModuleChoice choice = find_test_module();
+  if (!choice.module) skip_check("no module to load: " + choice.why_none);
+  const TestModule& m = *choice.module;
+  ModuleStateGuard guard(m);
+  std::string setup;
+  if (m.was_loaded) {
+    // The guest loaded it at boot and nothing uses it: out first, so the container loads it.
+    const std::string unloaded = unload_module(m.name);
+    if (unloaded != "ok") broken(fmt::format("delete_module({}) of the unused module before the check: {}", m.name, unloaded));
+    if (is_loaded(m.name)) broken(fmt::format("module {} is still listed after delete_module", m.name));
+    setup = fmt::format("{} (loaded at boot, unused) unloaded on the host first; ", m.name);
+  }
+  const json inside = in_child(container_spec(), [path = m.path] { return json{{"finit_module", load_module_file(path)}}; });
+  const bool host_sees = is_loaded(m.name);
+  const std::string restored = guard.restore();
+  const std::string evidence = fmt::format("{}finit_module({}) inside a privileged container: {}; the host's /proc/modules {} {} (restored: {})",
+                                           setup, m.path, inside["finit_module"].get<std::string>(),
+                                           host_sees ? "then listed" : "did not list", m.name, restored);
+  if (restored != "ok") broken("the guest's modules could not be put back as they were: " + evidence);
   if (host_sees) {
     gap_confirmed(evidence);
   } else if (inside["finit_module"] != "ok") {
