@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -88,6 +89,28 @@ json probe_sysctls_from_container(const std::vector<std::string>& names, bool wr
   });
 }
 
+// Puts a global sysctl back to the value it had, however the check ends (in a guest, where
+// a check may change one).
+class SysctlGuard {
+ public:
+  SysctlGuard(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  SysctlGuard(const SysctlGuard&) = delete;
+  SysctlGuard& operator=(const SysctlGuard&) = delete;
+  ~SysctlGuard() {
+    try {
+      restore();
+    } catch (const std::exception&) {  // a destructor cannot report it; restore() did, when called
+    }
+  }
+  // Throws SysError when the value cannot be written back.
+  void restore() const {
+    if (read_sysctl(name_) != value_) write_file(sysctl_path(name_), value_);
+  }
+
+ private:
+  std::string name_, value_;
+};
+
 void judge_global_sysctls(const std::vector<std::string>& names) {
   std::map<std::string, std::string> host;
   for (const auto& name : names) {
@@ -96,6 +119,8 @@ void judge_global_sysctls(const std::vector<std::string>& names) {
     host[name] = *v;
   }
   const bool guest = is_guest() && !container_is_rootless();
+  std::optional<SysctlGuard> guard;
+  if (guest) guard.emplace(names.front(), host[names.front()]);
   const json inside = probe_sysctls_from_container(names, guest);
   std::string evidence;
   bool all_equal = true, all_writable = true;
@@ -109,7 +134,7 @@ void judge_global_sysctls(const std::vector<std::string>& names) {
   if (guest) {
     const std::string first = names.front();
     const auto host_after = read_sysctl(first).value_or("");
-    if (host_after != host[first]) write_file(sysctl_path(first), host[first]);  // restore the guest's value
+    guard->restore();  // the guest's value back, before anything else
     if (inside.contains("written")) {
       evidence += fmt::format("; written {} inside: the host then read {} (restored to {})", inside["written"].get<std::string>(),
                               host_after, host[first]);
