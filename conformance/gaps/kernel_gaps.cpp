@@ -27,6 +27,7 @@
 #include "core/kernel_version.h"
 #include "core/netlink.h"
 #include "core/proc.h"
+#include "probes/requirements.h"
 
 using namespace nsm;
 using namespace nsm::conformance;
@@ -328,18 +329,32 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
            .kind = CheckKind::Gap,
            .type = NsType::Pid,
            .title = "kernel.pid_max is one global value before 6.14, per PID namespace from 6.14",
-           .needs = {.namespaces = {NsType::Pid, NsType::User}}}) {
-  skip_unless_caller_may_create_user_ns();
+           .needs = {.namespaces = {NsType::Pid}}}) {
   const auto host = read_sysctl("kernel.pid_max");
   ASSERT_TRUE(host.has_value());
-  // Root of the new user namespace must not be the host's root: on a kernel where pid_max is
-  // global, the host's root could write the host's value.
-  ChildSpec spec(CLONE_NEWUSER | CLONE_NEWPID);
   const bool root = ::geteuid() == 0;
-  spec.id_map = IdMap::root_is(root ? 100000 : ::geteuid(), root ? 100000 : ::getegid());
+  // The writer inside is root of its own user namespace, mapped to an id that is not the
+  // host's root: where pid_max is global, the host's root could write the host's value.
+  // Without user namespaces only a privileged container can try, and where pid_max is
+  // global its write reaches the host's: that is done only in a guest, and undone.
+  ChildSpec spec(CLONE_NEWPID);
+  std::string writer = "root of a new user namespace (uid 0 inside, not the host's root)";
+  if (const auto no_userns = unmet_requirement({.namespaces = {NsType::User}})) {
+    if (!root || !is_guest())
+      skip_check(*no_userns + "; without a user namespace only a privileged container could write pid_max, which may change the "
+                              "host's: guest-only (nsmatrix.guest=1)");
+    writer = "a privileged container (this kernel has no user namespaces)";
+  } else {
+    skip_unless_caller_may_create_user_ns();
+    spec.clone_flags |= CLONE_NEWUSER;
+    spec.id_map = IdMap::root_is(root ? 100000 : ::geteuid(), root ? 100000 : ::getegid());
+  }
+  std::optional<SysctlGuard> guard;
+  if (root) guard.emplace("kernel.pid_max", *host);  // never leave it changed
   const std::string wanted = "4999";
-  Peer child = Peer::spawn(spec, [wanted](Link& link) {
-    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
+  const bool in_userns = spec.clone_flags & CLONE_NEWUSER;
+  Peer child = Peer::spawn(spec, [wanted, in_userns](Link& link) {
+    if (in_userns && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) throw_sys("setresuid(0) inside");
     const std::string initial = read_sysctl("kernel.pid_max").value_or("");
     std::string write_result = "ok";
     try {
@@ -354,13 +369,14 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
   const auto host_meanwhile = read_sysctl("kernel.pid_max");
   child.send("done");
   child.finish();
-  if (host_meanwhile != host && root) write_file(sysctl_path("kernel.pid_max"), *host);  // never leave it changed
+  if (guard) guard->restore();
   const std::string evidence = fmt::format(
-      "kernel {}: inside a new PID namespace pid_max read {}, writing {} gave {}, then read {}; the host's stayed {}",
-      KernelVersion::running().numbers(), inside["initial"].get<std::string>(), wanted, inside["write"].get<std::string>(),
-      inside["after"].get<std::string>(), host_meanwhile.value_or("?"));
+      "kernel {}: inside a new PID namespace, {} read pid_max {}, writing {} gave {}, then read {}; the host's read {} before and {} "
+      "meanwhile",
+      KernelVersion::running().numbers(), writer, inside["initial"].get<std::string>(), wanted, inside["write"].get<std::string>(),
+      inside["after"].get<std::string>(), *host, host_meanwhile.value_or("?"));
   if (host_meanwhile != host) {
-    gap_confirmed(evidence + fmt::format(" -- no: the host's changed to {} (restored): one global value", host_meanwhile.value_or("?")));
+    gap_confirmed(evidence + " (restored): one global value, changed for everyone");
   } else if (inside["write"] == "ok" && inside["after"] == wanted) {
     gap_closed(evidence);
   } else {
