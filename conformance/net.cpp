@@ -18,6 +18,7 @@
 
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
+#include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/poll.h"
 #include "conformance/harness/traffic.h"
@@ -107,16 +108,15 @@ NSM_CHECK(NetNamespace, FreshHasOnlyLoopbackDown,
           {.id = "net.fresh.only-loopback-down",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "a fresh network namespace has only lo, and it is down",
+           .title = "a fresh network namespace has only lo, down (and the per-namespace fallback devices of built-in tunnel drivers, down)",
            .needs = {.namespaces = {kNet}}}) {
   const json inside = in_child(container(CLONE_NEWNET), [] {
-    json links = json::array();
-    for (const auto& l : RouteSocket::open().links()) links.push_back({{"name", l.name}, {"up", l.up()}});
-    return json{{"links", links}};
+    RouteSocket rt = RouteSocket::open();
+    return json{{"links", describe_links(rt)}};
   });
-  ASSERT_EQ(inside["links"].size(), 1u) << inside.dump();
-  EXPECT_EQ(inside["links"][0]["name"], "lo");
-  EXPECT_EQ(inside["links"][0]["up"], false);
+  const FreshNetns fresh = judge_fresh_netns(inside["links"]);
+  EXPECT_TRUE(fresh.problems.empty()) << join_problems(fresh.problems) << "; links: " << inside["links"].dump();
+  note(fresh.note);
 }
 
 NSM_CHECK(NetNamespace, SamePortBindsInTwoNamespaces,
@@ -346,12 +346,20 @@ NSM_CHECK(NetNamespace, SysfsRemountListsOwnDevices,
            .title = "a sysfs mounted inside a network namespace lists its own devices in /sys/class/net",
            .needs = {.namespaces = {kNet, NsType::Mnt}, .link_kinds = {"veth"}}}) {
   const json inside = in_child(container(CLONE_NEWNET | CLONE_NEWNS), [] {
-    RouteSocket::open().add_veth("nsm-s0", "nsm-s1");
+    RouteSocket rt = RouteSocket::open();
+    const json fresh = describe_links(rt);
+    rt.add_veth("nsm-s0", "nsm-s1");
     set_propagation("/", MS_PRIVATE, true);
     remount_sys();
-    return json{{"devices", list_directory("/sys/class/net")}};
+    return json{{"fresh", fresh}, {"devices", list_directory("/sys/class/net")}};
   });
-  EXPECT_EQ(inside["devices"], json::array({"lo", "nsm-s0", "nsm-s1"}));
+  const FreshNetns fresh = judge_fresh_netns(inside["fresh"]);
+  ASSERT_TRUE(fresh.problems.empty()) << "the namespace must start fresh: " << join_problems(fresh.problems);
+  std::vector<std::string> own = fresh.own;
+  own.insert(own.end(), {"nsm-s0", "nsm-s1"});
+  std::sort(own.begin(), own.end());
+  EXPECT_EQ(inside["devices"], json(own));
+  note(fresh.note);
 }
 
 NSM_CHECK(NetNamespace, ProcNetFollowsTheReader,
@@ -359,7 +367,26 @@ NSM_CHECK(NetNamespace, ProcNetFollowsTheReader,
            .kind = CheckKind::Guarantee,
            .type = kNet,
            .title = "/proc/net/dev lists the reader's namespace's devices, even without remounting /proc",
-           .needs = {.namespaces = {kNet}}}) {
-  const json inside = in_child(container(CLONE_NEWNET), [] { return json{{"devices", proc_net_dev()}}; });
-  EXPECT_EQ(inside["devices"], json::array({"lo"}));
+           .needs = {.namespaces = {kNet}, .link_kinds = {"veth"}}}) {
+  // The child keeps the host's procfs; a veth pair of its own makes its list tell.
+  Peer child = Peer::spawn(container(CLONE_NEWNET), [](Link& link) {
+    RouteSocket rt = RouteSocket::open();
+    const json fresh = describe_links(rt);
+    rt.add_veth("nsm-p0", "nsm-p1");
+    link.send({{"fresh", fresh}, {"devices", proc_net_dev()}});
+    link.recv();
+  });
+  const json inside = child.recv();
+  const auto host = proc_net_dev();  // while the child's pair exists
+  child.send("done");
+  child.finish();
+  const FreshNetns fresh = judge_fresh_netns(inside["fresh"]);
+  ASSERT_TRUE(fresh.problems.empty()) << "the namespace must start fresh: " << join_problems(fresh.problems);
+  std::vector<std::string> own = fresh.own;
+  own.insert(own.end(), {"nsm-p0", "nsm-p1"});
+  std::sort(own.begin(), own.end());
+  EXPECT_EQ(inside["devices"], json(own)) << "the reader's own devices";
+  EXPECT_EQ(std::count(host.begin(), host.end(), "nsm-p0") + std::count(host.begin(), host.end(), "nsm-p1"), 0)
+      << "the host's /proc/net/dev lists " << json(host).dump();
+  note(fresh.note);
 }

@@ -18,6 +18,7 @@
 
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
+#include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
 #include "core/error.h"
@@ -275,12 +276,14 @@ NSM_CHECK(RootlessUserNamespace, CreatesNetworkNamespaceInside,
     become_rootless_user();
     must_unshare(CLONE_NEWNET, "CLONE_NEWNET");
     RouteSocket rt = RouteSocket::open();
-    const size_t links = rt.links().size();
+    const json links = describe_links(rt);
     rt.set_up("lo");
     return json{{"links", links}, {"lo_up", rt.must_link("lo").up()}};
   });
-  EXPECT_EQ(r["links"], 1) << "only lo";
+  const FreshNetns fresh = judge_fresh_netns(r["links"]);
+  EXPECT_TRUE(fresh.problems.empty()) << "a fresh namespace: " << join_problems(fresh.problems);
   EXPECT_EQ(r["lo_up"], true) << "CAP_NET_ADMIN over its own network namespace";
+  note(fresh.note);
 }
 
 NSM_CHECK(RootlessUserNamespace, CreatesMountNamespaceInside,

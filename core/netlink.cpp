@@ -174,7 +174,9 @@ void RouteSocket::add_vxlan(std::string_view name, uint32_t vni) {
   LinkPtr l{rtnl_link_vxlan_alloc()};
   rtnl_link_set_name(l.p, std::string(name).c_str());
   rtnl_link_vxlan_set_id(l.p, vni);
-  rtnl_link_vxlan_set_port(l.p, 4789);
+  // No destination port: libnl 3.7 sends IFLA_VXLAN_PORT as 4 bytes where the kernel wants
+  // 2, and the kernel logs "attribute type 15 has an invalid length" on every creation. The
+  // kernel's default port serves: nothing is sent through these links.
   check(rtnl_link_add(get(), l.p, NLM_F_CREATE | NLM_F_EXCL), "RTM_NEWLINK vxlan", name);
 }
 

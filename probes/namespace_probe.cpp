@@ -55,6 +55,18 @@ std::string too_old_words(const NamespaceProbe& p, const NsTypeInfo& info) {
   return fmt::format("kernel {} < {}, where {} namespaces first appeared", p.kernel_version, info.first_version, info.name);
 }
 
+// An unsupported verdict from a failed attempt, preceded by the other sources that agree
+// with it, so a skip reason built from it names all of them: "CONFIG_TIME_NS is not set
+// (/proc/config.gz); /proc/self/ns/time is missing; unshare(CLONE_NEWTIME): EINVAL — ...".
+std::string with_agreeing_evidence(const NamespaceProbe& p, const NsTypeInfo& info, const std::string& attempt) {
+  std::string out;
+  auto add = [&out](const std::string& piece) { out += piece + "; "; };
+  if (kconfig_off(p.kconfig)) add(kconfig_off_words(p.kconfig));
+  if (p.proc_ns_present == false) add(fmt::format("/proc/self/ns/{} is missing", info.proc_name));
+  if (p.new_enough == false) add(too_old_words(p, info));
+  return out + attempt;
+}
+
 }  // namespace
 
 NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
@@ -84,6 +96,7 @@ NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
     } else {
       p.verdict = verdict_for_errno(deciding.err);
       p.reason = attempt_words(deciding);
+      if (p.verdict == Verdict::Unsupported) p.reason = with_agreeing_evidence(p, info, p.reason);
     }
   } else if (kconfig_off(p.kconfig)) {
     p.believed = "kconfig";

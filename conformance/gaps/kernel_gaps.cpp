@@ -10,20 +10,24 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "conformance/gaps/container.h"
+#include "conformance/gaps/test_module.h"
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
+#include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/janitor.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
 #include "core/kernel_version.h"
+#include "core/netlink.h"
 #include "core/proc.h"
+#include "probes/requirements.h"
 
 using namespace nsm;
 using namespace nsm::conformance;
@@ -62,21 +66,6 @@ std::vector<std::string> module_names(const std::string& proc_modules) {
   return names;
 }
 
-// A module file for the guest-only load check: NSMATRIX_TEST_MODULE, else a harmless
-// network driver the guest's kernel package may ship. Empty when none is found.
-std::string find_test_module() {
-  if (const char* explicit_path = std::getenv("NSMATRIX_TEST_MODULE")) return explicit_path;
-  const std::string root = "/lib/modules/" + KernelVersion::running().release();
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != std::filesystem::recursive_directory_iterator();
-       it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    for (const char* candidate : {"dummy.ko", "nlmon.ko"})
-      if (name == candidate || name.starts_with(std::string(candidate) + ".")) return it->path().string();
-  }
-  return {};
-}
-
 // In a container: each sysctl's value, and whether it may be opened for writing. In a
 // guest, the first one is also written (its value minus one) from inside.
 json probe_sysctls_from_container(const std::vector<std::string>& names, bool write_first) {
@@ -101,6 +90,28 @@ json probe_sysctls_from_container(const std::vector<std::string>& names, bool wr
   });
 }
 
+// Puts a global sysctl back to the value it had, however the check ends (in a guest, where
+// a check may change one).
+class SysctlGuard {
+ public:
+  SysctlGuard(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  SysctlGuard(const SysctlGuard&) = delete;
+  SysctlGuard& operator=(const SysctlGuard&) = delete;
+  ~SysctlGuard() {
+    try {
+      restore();
+    } catch (const std::exception&) {  // a destructor cannot report it; restore() did, when called
+    }
+  }
+  // Throws SysError when the value cannot be written back.
+  void restore() const {
+    if (read_sysctl(name_) != value_) write_file(sysctl_path(name_), value_);
+  }
+
+ private:
+  std::string name_, value_;
+};
+
 void judge_global_sysctls(const std::vector<std::string>& names) {
   std::map<std::string, std::string> host;
   for (const auto& name : names) {
@@ -109,6 +120,8 @@ void judge_global_sysctls(const std::vector<std::string>& names) {
     host[name] = *v;
   }
   const bool guest = is_guest() && !container_is_rootless();
+  std::optional<SysctlGuard> guard;
+  if (guest) guard.emplace(names.front(), host[names.front()]);
   const json inside = probe_sysctls_from_container(names, guest);
   std::string evidence;
   bool all_equal = true, all_writable = true;
@@ -122,7 +135,7 @@ void judge_global_sysctls(const std::vector<std::string>& names) {
   if (guest) {
     const std::string first = names.front();
     const auto host_after = read_sysctl(first).value_or("");
-    if (host_after != host[first]) write_file(sysctl_path(first), host[first]);  // restore the guest's value
+    guard->restore();  // the guest's value back, before anything else
     if (inside.contains("written")) {
       evidence += fmt::format("; written {} inside: the host then read {} (restored to {})", inside["written"].get<std::string>(),
                               host_after, host[first]);
@@ -240,11 +253,16 @@ NSM_CHECK(ModulesGap, SysModuleIsHostWide,
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     remount_sys();
-    return json{{"modules", list_directory("/sys/module")}, {"net", list_directory("/sys/class/net")}};
+    RouteSocket rt = RouteSocket::open();
+    return json{{"modules", list_directory("/sys/module")}, {"net", list_directory("/sys/class/net")}, {"links", describe_links(rt)}};
   });
-  ASSERT_EQ(inside["net"], json::array({"lo"})) << "the fresh sysfs must be the container's own";
-  const std::string evidence = fmt::format("the container's sysfs lists only lo in /sys/class/net but {} entries in /sys/module (host: {}), equal: {}",
-                                           inside["modules"].size(), host.size(), inside["modules"] == json(host));
+  const FreshNetns fresh = judge_fresh_netns(inside["links"]);
+  ASSERT_TRUE(fresh.problems.empty()) << "the container's network namespace must be fresh: " << join_problems(fresh.problems);
+  ASSERT_EQ(inside["net"], json(fresh.own)) << "the fresh sysfs must be the container's own";
+  note(fresh.note);
+  const std::string evidence =
+      fmt::format("the container's sysfs lists only its own {} in /sys/class/net but {} entries in /sys/module (host: {}), equal: {}",
+                  json(fresh.own).dump(), inside["modules"].size(), host.size(), inside["modules"] == json(host));
   if (!host.empty() && inside["modules"] == json(host)) {
     gap_confirmed(evidence);
   } else {
@@ -259,26 +277,26 @@ NSM_CHECK(ModulesGap, ModuleLoadedInsideIsLoadedForEveryone,
            .title = "a module loaded from inside a privileged container is loaded in the one kernel, for everyone",
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}, .root = true, .guest_only = true,
                      .capabilities = {CAP_SYS_MODULE}}}) {
-  const std::string path = find_test_module();
-  if (path.empty())
-    skip_check("no module file to load: none of dummy.ko or nlmon.ko under /lib/modules/" + KernelVersion::running().release() +
-               " (set NSMATRIX_TEST_MODULE to a .ko file)");
-  std::string name = std::filesystem::path(path).filename().string();
-  name = name.substr(0, name.find('.'));
-  const auto before = module_names(read_file("/proc/modules").value_or(""));
-  if (std::find(before.begin(), before.end(), name) != before.end()) skip_check("module " + name + " is loaded already");
-  const json inside = in_child(container_spec(), [path] {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw_sys("open(" + path + ")");
-    const bool compressed = !path.ends_with(".ko");
-    constexpr int kCompressedFile = 4;  // MODULE_INIT_COMPRESSED_FILE (6.4+)
-    return json{{"finit_module", outcome_of(::syscall(SYS_finit_module, fd.get(), "", compressed ? kCompressedFile : 0))}};
-  });
-  const auto after = module_names(read_file("/proc/modules").value_or(""));
-  const bool host_sees = std::find(after.begin(), after.end(), name) != after.end();
-  if (host_sees) ::syscall(SYS_delete_module, name.c_str(), O_NONBLOCK);  // restore the guest
-  const std::string evidence = fmt::format("finit_module({}) inside: {}; the host's /proc/modules {} {}", path,
-                                           inside["finit_module"].get<std::string>(), host_sees ? "then listed" : "did not list", name);
+  if (read_sysctl("kernel.modules_disabled") == "1") skip_check("kernel.modules_disabled=1: no module can be loaded by anyone");
+  const TestModuleChoice choice = find_test_module();
+  if (!choice.module) skip_check("no module to load: " + choice.why_none);
+  const TestModule& m = *choice.module;
+  ModuleStateGuard guard(m);
+  std::string setup;
+  if (m.was_loaded) {
+    // The guest loaded it at boot and nothing uses it: out first, so the container loads it.
+    const std::string unloaded = unload_module(m.name);
+    if (unloaded != "ok") broken(fmt::format("delete_module({}) of the unused module before the check: {}", m.name, unloaded));
+    if (is_loaded(m.name)) broken(fmt::format("module {} is still listed after delete_module", m.name));
+    setup = fmt::format("{} (loaded at boot, unused) unloaded on the host first; ", m.name);
+  }
+  const json inside = in_child(container_spec(), [path = m.path] { return json{{"finit_module", load_module_file(path)}}; });
+  const bool host_sees = is_loaded(m.name);
+  const std::string restored = guard.restore();
+  const std::string evidence = fmt::format("{}finit_module({}) inside a privileged container: {}; the host's /proc/modules {} {} (restored: {})",
+                                           setup, m.path, inside["finit_module"].get<std::string>(),
+                                           host_sees ? "then listed" : "did not list", m.name, restored);
+  if (restored != "ok") broken("the guest's modules could not be put back as they were: " + evidence);
   if (host_sees) {
     gap_confirmed(evidence);
   } else if (inside["finit_module"] != "ok") {
@@ -311,18 +329,32 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
            .kind = CheckKind::Gap,
            .type = NsType::Pid,
            .title = "kernel.pid_max is one global value before 6.14, per PID namespace from 6.14",
-           .needs = {.namespaces = {NsType::Pid, NsType::User}}}) {
-  skip_unless_caller_may_create_user_ns();
+           .needs = {.namespaces = {NsType::Pid}}}) {
   const auto host = read_sysctl("kernel.pid_max");
   ASSERT_TRUE(host.has_value());
-  // Root of the new user namespace must not be the host's root: on a kernel where pid_max is
-  // global, the host's root could write the host's value.
-  ChildSpec spec(CLONE_NEWUSER | CLONE_NEWPID);
   const bool root = ::geteuid() == 0;
-  spec.id_map = IdMap::root_is(root ? 100000 : ::geteuid(), root ? 100000 : ::getegid());
+  // The writer inside is root of its own user namespace, mapped to an id that is not the
+  // host's root: where pid_max is global, the host's root could write the host's value.
+  // Without user namespaces only a privileged container can try, and where pid_max is
+  // global its write reaches the host's: that is done only in a guest, and undone.
+  ChildSpec spec(CLONE_NEWPID);
+  std::string writer = "root of a new user namespace (uid 0 inside, not the host's root)";
+  if (const auto no_userns = unmet_requirement({.namespaces = {NsType::User}})) {
+    if (!root || !is_guest())
+      skip_check(*no_userns + "; without a user namespace only a privileged container could write pid_max, which may change the "
+                              "host's: guest-only (nsmatrix.guest=1)");
+    writer = "a privileged container (this kernel has no user namespaces)";
+  } else {
+    skip_unless_caller_may_create_user_ns();
+    spec.clone_flags |= CLONE_NEWUSER;
+    spec.id_map = IdMap::root_is(root ? 100000 : ::geteuid(), root ? 100000 : ::getegid());
+  }
+  std::optional<SysctlGuard> guard;
+  if (root) guard.emplace("kernel.pid_max", *host);  // never leave it changed
   const std::string wanted = "4999";
-  Peer child = Peer::spawn(spec, [wanted](Link& link) {
-    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
+  const bool in_userns = spec.clone_flags & CLONE_NEWUSER;
+  Peer child = Peer::spawn(spec, [wanted, in_userns](Link& link) {
+    if (in_userns && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) throw_sys("setresuid(0) inside");
     const std::string initial = read_sysctl("kernel.pid_max").value_or("");
     std::string write_result = "ok";
     try {
@@ -337,13 +369,14 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
   const auto host_meanwhile = read_sysctl("kernel.pid_max");
   child.send("done");
   child.finish();
-  if (host_meanwhile != host && root) write_file(sysctl_path("kernel.pid_max"), *host);  // never leave it changed
+  if (guard) guard->restore();
   const std::string evidence = fmt::format(
-      "kernel {}: inside a new PID namespace pid_max read {}, writing {} gave {}, then read {}; the host's stayed {}",
-      KernelVersion::running().numbers(), inside["initial"].get<std::string>(), wanted, inside["write"].get<std::string>(),
-      inside["after"].get<std::string>(), host_meanwhile.value_or("?"));
+      "kernel {}: inside a new PID namespace, {} read pid_max {}, writing {} gave {}, then read {}; the host's read {} before and {} "
+      "meanwhile",
+      KernelVersion::running().numbers(), writer, inside["initial"].get<std::string>(), wanted, inside["write"].get<std::string>(),
+      inside["after"].get<std::string>(), *host, host_meanwhile.value_or("?"));
   if (host_meanwhile != host) {
-    gap_confirmed(evidence + fmt::format(" -- no: the host's changed to {} (restored): one global value", host_meanwhile.value_or("?")));
+    gap_confirmed(evidence + " (restored): one global value, changed for everyone");
   } else if (inside["write"] == "ok" && inside["after"] == wanted) {
     gap_closed(evidence);
   } else {

@@ -4,11 +4,14 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "conformance/gaps/container.h"
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
+#include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
 #include "core/netlink.h"
@@ -22,20 +25,38 @@ NSM_CHECK(SysfsGap, SysfsWithoutRemountShowsHostDevices,
            .kind = CheckKind::Gap,
            .type = NsType::Net,
            .title = "a network namespace that keeps the host's sysfs (no remount) sees the host's devices in /sys/class/net",
-           .needs = {.namespaces = {NsType::Net, NsType::Mnt}}}) {
-  const auto host = list_directory("/sys/class/net");
-  if (host.size() <= 1) skip_check("the host has no network device besides lo: /sys/class/net could not show whose devices it lists");
-  const json inside = in_child(container(CLONE_NEWNET | CLONE_NEWNS), [] {
-    json links = json::array();
-    for (const auto& l : RouteSocket::open().links()) links.push_back(l.name);
-    return json{{"sysfs", list_directory("/sys/class/net")}, {"netlink", links}};
+           .needs = {.namespaces = {NsType::Net, NsType::Mnt}, .link_kinds = {"veth"}}}) {
+  // A child plays the host, as in the shared-root gap below: a network namespace with a
+  // veth pair and a sysfs of its own, as a host has (a real host, or a guest, may have no
+  // device but lo to tell by). Its child unshares only CLONE_NEWNET, as a runtime that
+  // forgets to remount /sys, and compares /sys/class/net with what netlink says it has.
+  const json r = in_child(container(CLONE_NEWNET | CLONE_NEWNS), [] {
+    set_propagation("/", MS_PRIVATE, true);
+    RouteSocket::open().add_veth("nsm-sg0", "nsm-sg1");
+    remount_sys();
+    const json inner = in_child(0, [] {
+      if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
+      RouteSocket rt = RouteSocket::open();
+      return json{{"links", describe_links(rt)}, {"sysfs", list_directory("/sys/class/net")}};
+    });
+    return json{{"host_sysfs", list_directory("/sys/class/net")}, {"inner", inner}};
   });
-  const std::string evidence = fmt::format("netlink inside lists {}, the old /sys/class/net lists {} (host: {})", inside["netlink"].dump(),
-                                           inside["sysfs"].dump(), json(host).dump());
-  if (inside["sysfs"] == json(host) && inside["netlink"] == json::array({"lo"})) {
+  const json& inner = r["inner"];
+  const FreshNetns fresh = judge_fresh_netns(inner["links"]);
+  ASSERT_TRUE(fresh.problems.empty()) << "the new network namespace must be fresh: " << join_problems(fresh.problems);
+  const std::string evidence = fmt::format(
+      "netlink in the new namespace lists {}, its inherited /sys/class/net lists {}; the namespace playing the host "
+      "(with a veth pair nsm-sg0/nsm-sg1) lists {}",
+      json(fresh.own).dump(), inner["sysfs"].dump(), r["host_sysfs"].dump());
+  note(fresh.note);
+  const auto& seen = inner["sysfs"];
+  const bool shows_host = seen == r["host_sysfs"] && std::find(seen.begin(), seen.end(), "nsm-sg0") != seen.end();
+  if (shows_host) {
     gap_confirmed(evidence);
+  } else if (seen == json(fresh.own)) {
+    gap_closed(evidence + ": the old sysfs follows the reader's namespace");
   } else {
-    gap_closed(evidence);
+    ADD_FAILURE() << "the inherited sysfs shows neither the host's devices nor the namespace's own: " << evidence;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -75,6 +76,21 @@ std::vector<std::string> diskstats_devices(const std::vector<std::string>& lines
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// The lines of a /proc file that exists only when `symbol` is built in; when the kernel's
+// config could not tell (the requirement then passes), its absence is the skip.
+std::vector<std::string> lines_or_skip(const std::string& path, const std::string& symbol) {
+  const auto text = read_file(path);
+  if (!text) {
+    const int err = errno;
+    if (err == ENOENT) skip_check(fmt::format("{} does not exist ({}): this kernel is built without {}", path, errno_name(err), symbol));
+    throw SysError("read(" + path + ")", err);
+  }
+  std::istringstream in(*text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 int numeric_entries(const std::string& dir) {
@@ -220,8 +236,8 @@ NSM_CHECK(ProcGap, DiskstatsIsHostWide,
            .kind = CheckKind::Gap,
            .type = NsType::Mnt,
            .title = "/proc/diskstats inside a container lists the host's block devices",
-           .needs = {.namespaces = kContainerTypes}}) {
-  const auto host = diskstats_devices(file_lines("/proc/diskstats"));
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_BLOCK"}}}) {
+  const auto host = diskstats_devices(lines_or_skip("/proc/diskstats", "CONFIG_BLOCK"));
   if (host.empty()) skip_check("this machine has no block device: /proc/diskstats is empty, so it cannot show whose devices it lists");
   const json inside = in_child(container_spec(), [] {
     prepare_container();
@@ -240,8 +256,8 @@ NSM_CHECK(ProcGap, SwapsIsHostWide,
            .kind = CheckKind::Gap,
            .type = NsType::Mnt,
            .title = "/proc/swaps inside a container lists the host's swap areas",
-           .needs = {.namespaces = kContainerTypes}}) {
-  const auto host = file_lines("/proc/swaps");
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_SWAP"}}}) {
+  const auto host = lines_or_skip("/proc/swaps", "CONFIG_SWAP");
   if (host.size() <= 1)
     skip_check("no swap area is active on this machine: /proc/swaps holds only its header, so it cannot show whose swap it lists");
   const json inside = in_child(container_spec(), [] {

@@ -30,6 +30,7 @@ struct CheckState {
   const CheckSpec* spec = nullptr;
   std::optional<Outcome> outcome;  // set by gap verdicts, skips and broken setups
   std::string reason;
+  std::string notes;  // note() remarks, added to the reason of a pass or a gap verdict
   bool hold_point_seen = false;
 };
 CheckState current;
@@ -71,6 +72,11 @@ void broken(std::string reason) { throw Broken(std::move(reason)); }
 
 void gap_confirmed(std::string evidence) { set_verdict(Outcome::GapConfirmed, std::move(evidence)); }
 void gap_closed(std::string evidence) { set_verdict(Outcome::GapClosed, std::move(evidence)); }
+
+void note(std::string remark) {
+  if (::getpid() != suite_pid || remark.empty()) return;
+  current.notes += (current.notes.empty() ? "" : "; ") + remark;
+}
 
 void hold_point() {
   if (::getpid() != suite_pid || current.hold_point_seen) return;
@@ -155,12 +161,16 @@ void CheckTest::TearDown() {
   } else if (current.outcome) {
     outcome = *current.outcome;
   }
+  if ((outcome == Outcome::Pass || outcome == Outcome::GapConfirmed || outcome == Outcome::GapClosed) && !current.notes.empty())
+    reason += (reason.empty() ? "" : "; ") + current.notes;
   RecordProperty("nsm_outcome", std::string(outcome_name(outcome)));
   RecordProperty("nsm_reason", reason);
   if (outcome == Outcome::GapConfirmed) {
     std::printf("[ GAP CONFIRMED ] %s: %s\n", spec_->info.id.c_str(), reason.c_str());
   } else if (outcome == Outcome::GapClosed) {
     std::printf("[!! GAP CLOSED !!] %s: the kernel no longer leaks here: %s\n", spec_->info.id.c_str(), reason.c_str());
+  } else if (outcome == Outcome::Pass && !reason.empty()) {
+    std::printf("[      NOTE      ] %s: %s\n", spec_->info.id.c_str(), reason.c_str());
   }
   std::fflush(stdout);
   current = CheckState{};

@@ -17,6 +17,8 @@
 //                  that timed out or died): not a verdict on the kernel
 //   gap-confirmed  gap checks: gap_confirmed(evidence)
 //   gap-closed     gap checks: gap_closed(evidence), printed loudly, never a failure
+// A passing check may qualify its pass with note(remark): what the kernel showed that the
+// guarantee allows (fallback tunnel devices in a fresh network namespace).
 // The outcome and its reason are recorded as the test's properties nsm_outcome and
 // nsm_reason, so they survive into GoogleTest's JSON and into conformance.json. A broken
 // check also fails in GoogleTest (and so in ctest): broken must never look like a pass.
@@ -67,6 +69,10 @@ class Skipped : public Error {
 // 32768 unchanged after writing 5000 inside").
 void gap_confirmed(std::string evidence);
 void gap_closed(std::string evidence);
+
+// A remark on what the check saw, recorded in its reason (after a gap's evidence): for a
+// pass, what the kernel showed that the guarantee allows. Ignored for skips and failures.
+void note(std::string remark);
 
 // The fixture every check derives from (through NSM_CHECK).
 class CheckTest : public ::testing::Test {

@@ -19,6 +19,20 @@ NSM_CHECK(Fixture, Passes, {.id = "fixture.pass", .kind = CheckKind::Guarantee, 
   EXPECT_EQ(in_child(0, [] { return json{{"pid", ::getpid()}}; })["pid"].is_number(), true);
 }
 
+NSM_CHECK(Fixture, PassesWithNote, {.id = "fixture.pass-note", .kind = CheckKind::Guarantee, .title = "passes, with a remark"}) {
+  note("the kernel added something the guarantee allows (simulated)");
+  EXPECT_EQ(in_child(0, [] {
+              note("a child's note is not the check's");
+              return json{{"ok", true}};
+            })["ok"],
+            true);
+}
+
+NSM_CHECK(Fixture, FailsWithNote, {.id = "fixture.fail-note", .kind = CheckKind::Guarantee, .title = "fails after a remark"}) {
+  note("noted before failing (simulated)");
+  ADD_FAILURE() << "a kernel verdict that broke the guarantee";
+}
+
 NSM_CHECK(Fixture, Fails, {.id = "fixture.fail", .kind = CheckKind::Guarantee, .title = "fails"}) {
   EXPECT_EQ(1, 2) << "a kernel verdict that broke the guarantee";
 }
@@ -48,6 +62,7 @@ NSM_CHECK(Fixture, SkipsOnRequirement,
 }
 
 NSM_CHECK(Fixture, GapConfirmed, {.id = "fixture.gap-confirmed", .kind = CheckKind::Gap, .title = "a gap that leaks"}) {
+  note("a remark (simulated)");
   gap_confirmed("the leak is there (simulated)");
 }
 

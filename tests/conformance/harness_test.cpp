@@ -58,6 +58,16 @@ TEST_F(HarnessOutcomes, PassFailAndSkipAreRecorded) {
   EXPECT_EQ(run_->tests["Fixture.SkipsFromBody"]["result"], "SKIPPED");
 }
 
+TEST_F(HarnessOutcomes, NotesQualifyPassesAndGapsOnly) {
+  EXPECT_EQ(outcome(*run_, "Fixture.PassesWithNote"), "pass");
+  EXPECT_EQ(run_->tests["Fixture.PassesWithNote"]["nsm_reason"], "the kernel added something the guarantee allows (simulated)");
+  EXPECT_NE(run_->out.find("NOTE      ] fixture.pass-note: the kernel added"), std::string::npos) << run_->out;
+  EXPECT_EQ(outcome(*run_, "Fixture.FailsWithNote"), "fail");
+  EXPECT_EQ(run_->tests["Fixture.FailsWithNote"]["nsm_reason"], "") << "a failure's text is its message, not a note";
+  EXPECT_EQ(run_->tests["Fixture.GapConfirmed"]["nsm_reason"], "the leak is there (simulated); a remark (simulated)");
+  EXPECT_EQ(run_->tests["Fixture.Passes"]["nsm_reason"], "");
+}
+
 TEST_F(HarnessOutcomes, UnmetRequirementSkipsBeforeTheBody) {
   EXPECT_EQ(outcome(*run_, "Fixture.SkipsOnRequirement"), "skip");
   EXPECT_NE(run_->tests["Fixture.SkipsOnRequirement"]["nsm_reason"].get<std::string>().find("guest-only"), std::string::npos);
@@ -97,8 +107,8 @@ TEST_F(HarnessOutcomes, ConformanceDocumentCarriesTheOutcomes) {
   json gtest = {{"testsuites", json::array({{{"name", "Fixture"}, {"testsuite", json::array()}}})}};
   for (const auto& [name, test] : run_->tests) gtest["testsuites"][0]["testsuite"].push_back(test);
   const json doc = nsm::conformance::conformance_document(json::parse(listing.out), gtest, "exited with status 1");
-  EXPECT_EQ(doc["summary"]["pass"], 2);  // Passes, HoldsState
-  EXPECT_EQ(doc["summary"]["fail"], 1);
+  EXPECT_EQ(doc["summary"]["pass"], 3);  // Passes, PassesWithNote, HoldsState
+  EXPECT_EQ(doc["summary"]["fail"], 2);  // Fails, FailsWithNote
   EXPECT_EQ(doc["summary"]["skip"], 2);
   EXPECT_EQ(doc["summary"]["broken"], 5);
   EXPECT_EQ(doc["summary"]["gap-confirmed"], 1);

@@ -172,6 +172,8 @@ TEST(KernelArchive, DecompressesModulesInLoadOrder) {
   EXPECT_EQ(entries.at("etc/nsmatrix/modules").content,
             "/usr/lib/nsmatrix/modules/00-llc.ko\n/usr/lib/nsmatrix/modules/01-stp.ko\n/usr/lib/nsmatrix/modules/02-bridge.ko\n");
   EXPECT_EQ(entries.at("boot/config-6.1.0-test").content, "CONFIG_TIME_NS=y\n");
+  // Where programs look for modules: /lib/modules/<release>.
+  EXPECT_EQ(entries.at("lib/modules/6.1.0-test").symlink, "/usr/lib/nsmatrix/modules");
   // Same content, same archive: reused from the cache.
   const KernelArchive again = build_kernel_archive(input, dir.path() + "/cache");
   EXPECT_TRUE(again.reused);

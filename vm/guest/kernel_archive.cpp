@@ -76,11 +76,15 @@ KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::s
     list += "/" + path + "\n";
   }
   files.push_back({std::string(layout::kModulesList), list});
+  // Where programs look for a kernel's modules (the conformance suite's module gap does).
+  std::string modules_link;
+  if (!input.modules.empty()) modules_link = fmt::format("lib/modules/{}", input.release);
   if (!input.config_path.empty()) files.push_back({fmt::format("boot/config-{}", input.release), must_read_file(input.config_path)});
 
   Sha256 hash;
-  hash.update("nsmatrix kernel layout 1\n");
+  hash.update("nsmatrix kernel layout 2\n");
   for (const auto& f : files) hash.update(fmt::format("{} {}\n", f.path, f.content.size())).update(f.content);
+  if (!modules_link.empty()) hash.update(fmt::format("{} -> /{}\n", modules_link, layout::kModulesDir));
   KernelArchive out;
   out.sha256 = hash.hex();
   const std::string dir = cache_dir + "/initramfs";
@@ -98,8 +102,13 @@ KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::s
     for (const auto& f : files)
       for (size_t slash = f.path.find('/'); slash != std::string::npos; slash = f.path.find('/', slash + 1))
         dirs.insert(f.path.substr(0, slash));
+    if (!modules_link.empty()) {
+      dirs.insert("lib");
+      dirs.insert("lib/modules");
+    }
     for (const auto& d : dirs) cpio.add_directory(d);
     for (const auto& f : files) cpio.add_file(f.path, f.content);
+    if (!modules_link.empty()) cpio.add_symlink(modules_link, "/" + std::string(layout::kModulesDir));
     cpio.finish();
   }
   if (::rename(tmp.c_str(), out.path.c_str()) != 0) {

@@ -1,7 +1,8 @@
 // The per-kernel initramfs archive, unpacked after the base: the kernel's modules the
 // suite needs, decompressed (a kernel may lack the decompressor for its own .ko.xz when
 // loading with finit_module), in load order, with the list init reads; and the kernel's
-// config at /boot/config-<release>, where the probes look for it.
+// config at /boot/config-<release>, where the probes look for it. /lib/modules/<release>
+// links to the modules, where programs look for them.
 #pragma once
 
 #include <string>
