@@ -170,10 +170,11 @@ void charts(std::string& out, const Context& ctx) {
 
 void costs_section(std::string& out, const Context& ctx) {
   out += "<section id=\"costs\" aria-labelledby=\"costs-h\"><h2 id=\"costs-h\">Costs</h2>\n";
-  out += "<p class=\"lede\">What isolation costs on each kernel. Each figure is the value the benchmark reports (the mean over "
-         "its repetitions, or the median where the figure's name says so) with its standard deviation; %change is against the first kernel in column order that ran under the same accelerator (its "
-         "<em>baseline</em>). A change within both spreads is marked \u2248. Figures under TCG come from an emulator: they are "
-         "far slower than hardware and only compare with each other.</p>\n";
+  out += "<p class=\"lede\">What isolation costs on each kernel. A figure's name says what one repetition measured "
+         "(<code>time</code> the mean iteration, <code>time_median</code> the median one, <code>rtt_p99</code> a percentile); "
+         "the value is its mean over the repetitions, \u00B1 their standard deviation. %change is against the first kernel in "
+         "column order that ran under the same accelerator (its <em>baseline</em>); a change within both spreads is marked "
+         "\u2248. Figures under TCG come from an emulator: far slower than hardware, they only compare with each other.</p>\n";
   std::string modes;
   for (const auto& k : ctx.run.kernels)
     if (k.bench && !k.bench->mode.empty())

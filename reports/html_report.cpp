@@ -1,5 +1,6 @@
 #include "reports/html_report.h"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -17,10 +18,14 @@ std::string kernel_header_cells(const RunResults& run) {
   std::string out;
   for (const auto& k : run.kernels) {
     const KernelStatus s = k.effective_status();
-    out += fmt::format("<th scope=\"col\" class=\"kcol\"><a href=\"#{}\">{}</a>", kernel_anchor(k), h(k.id));
+    out += fmt::format("<th scope=\"col\" class=\"kcol\"><a href=\"#{}\">{}</a>", kernel_anchor(k), html_breakable(k.id));
     const std::string release = k.release();
-    if (!release.empty() && release != k.id) out += fmt::format("<span class=\"rel\">{}</span>", h(release));
+    if (!release.empty() && release != k.id) out += fmt::format("<span class=\"rel\">{}</span>", html_breakable(release));
     if (k.accel()) out += fmt::format("<span class=\"badge accel-{}\">{}</span>", accel_name(*k.accel()), h(accel_label(*k.accel())));
+    // A kernel without some namespace type is the one a reader looks for: say so in every table.
+    if (auto tally = namespace_tally(k))
+      for (const auto& missing : tally->not_supported)
+        out += fmt::format("<span class=\"lack\" title=\"{}\">no {}</span>", h(missing), h(missing.substr(0, missing.find(' '))));
     if (s != KernelStatus::Ok)
       out += fmt::format("<span class=\"st st-{}\" title=\"{}\">{} {}</span>", status_name(s), h(k.effective_reason()),
                          status_symbol(s), status_name(s));
@@ -66,13 +71,24 @@ std::string few(const std::vector<std::string>& names) {
   return text;
 }
 
+// "a: 5; b: 4" for the kernels with a non-zero count, the largest first.
+std::string per_kernel(std::vector<std::pair<std::string, int>> counts) {
+  std::stable_sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<std::string> names;
+  for (const auto& [id, n] : counts) names.push_back(fmt::format("{}: {}", id, n));
+  return few(names);
+}
+
 void headline(std::string& out, const html::Context& ctx) {
   const auto& run = ctx.run;
   const int n = static_cast<int>(run.kernels.size());
   std::vector<std::string> not_ok, lacking;
-  int with_probe = 0, kernels_with_leaks = 0;
+  int with_probe = 0, with_checks = 0;
   OutcomeCounts total;
+  std::vector<std::pair<std::string, int>> fails;
   std::set<std::string> leaks;
+  std::set<std::string> leaking_kernels;
+  std::vector<std::pair<std::string, int>> closed;  // gap id, kernels where it is closed
   for (const auto& k : run.kernels) {
     if (const KernelStatus s = k.effective_status(); s != KernelStatus::Ok) not_ok.push_back(fmt::format("{}: {}", k.id, status_name(s)));
     if (auto t = namespace_tally(k)) {
@@ -83,11 +99,17 @@ void headline(std::string& out, const html::Context& ctx) {
       if (!missing.empty()) lacking.push_back(fmt::format("{}: no {}", k.id, missing));
     }
     if (!k.conformance) continue;
+    ++with_checks;
     const auto counts = count_outcomes(*k.conformance);
     for (size_t i = 0; i < total.n.size(); ++i) total.n[i] += counts.n[i];
-    kernels_with_leaks += counts[Outcome::GapConfirmed] > 0;
-    for (const auto& c : k.conformance->checks)
-      if (c.outcome == Outcome::GapConfirmed) leaks.insert(c.id);
+    if (counts[Outcome::Fail]) fails.emplace_back(k.id, counts[Outcome::Fail]);
+    for (const auto& c : k.conformance->checks) {
+      if (c.outcome == Outcome::GapConfirmed) leaks.insert(c.id), leaking_kernels.insert(k.id);
+      if (c.outcome != Outcome::GapClosed) continue;
+      auto it = std::find_if(closed.begin(), closed.end(), [&](const auto& p) { return p.first == c.id; });
+      if (it == closed.end()) closed.emplace_back(c.id, 1);
+      else ++it->second;
+    }
   }
   const int ok = n - static_cast<int>(not_ok.size());
   const int complete = with_probe - static_cast<int>(lacking.size());
@@ -96,13 +118,19 @@ void headline(std::string& out, const html::Context& ctx) {
             ok == n ? "every run came back" : few(not_ok));
   stat_tile(out, complete == with_probe && with_probe == n ? "good" : "warn", fmt::format("{}/{}", complete, with_probe),
             "have all 8 namespace types", lacking.empty() ? (with_probe < n ? fmt::format("{} not probed", n - with_probe) : "") : few(lacking));
-  stat_tile(out, total[Outcome::Fail] ? "bad" : "good", fmt::format("{}", total[Outcome::Fail]), "guarantees broken",
-            fmt::format("{} {} pass \u00B7 {} {} skip \u00B7 {} {} broken, all kernels", outcome_symbol(Outcome::Pass), total[Outcome::Pass],
-                        outcome_symbol(Outcome::Skip), total[Outcome::Skip], outcome_symbol(Outcome::Broken), total[Outcome::Broken]));
-  std::string leak_detail = leaks.empty() ? "" : fmt::format("on {} of {} kernels", kernels_with_leaks, n);
-  if (total[Outcome::GapClosed])
-    leak_detail += fmt::format("{}{} {} closed: news", leak_detail.empty() ? "" : "; ", outcome_symbol(Outcome::GapClosed), total[Outcome::GapClosed]);
-  stat_tile(out, total[Outcome::GapClosed] ? "news" : "leak", fmt::format("{}", leaks.size()), "known leaks confirmed", leak_detail);
+  const std::string tally = fmt::format("{} {} pass \u00B7 {} {} skip \u00B7 {} {} broken", outcome_symbol(Outcome::Pass), total[Outcome::Pass],
+                                        outcome_symbol(Outcome::Skip), total[Outcome::Skip], outcome_symbol(Outcome::Broken),
+                                        total[Outcome::Broken]);
+  stat_tile(out, total[Outcome::Fail] ? "bad" : "good", fmt::format("{}", total[Outcome::Fail]),
+            total[Outcome::Fail] == 1 ? "check failed" : "checks failed",
+            fails.empty() ? tally : fmt::format("{} \u2014 {}", per_kernel(fails), tally));
+  std::string leak_detail = leaks.empty() ? "" : fmt::format("on {} of {} kernels", leaking_kernels.size(), with_checks);
+  if (!closed.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [id, kernels] : closed) names.push_back(fmt::format("{} on {}", id, kernels == 1 ? "1 kernel" : fmt::format("{} kernels", kernels)));
+    leak_detail += fmt::format("{}{} closed: {}", leak_detail.empty() ? "" : "; ", outcome_symbol(Outcome::GapClosed), few(names));
+  }
+  stat_tile(out, closed.empty() ? "leak" : "news", fmt::format("{}", leaks.size()), "known leaks confirmed", leak_detail);
   out += "</div>\n";
 }
 
@@ -160,6 +188,16 @@ std::string html_report(const RunResults& run) {
                           r.host_release.empty() ? "" : fmt::format(" ({}{})", h(r.host_release),
                                                                     r.host_cpus ? fmt::format(", {} CPUs", *r.host_cpus) : ""));
     if (!r.started.empty()) meta += fmt::format(" \u00B7 {}", h(describe_run_time(r.started, r.ended)));
+    if (r.matrix && r.matrix->collected) {
+      meta += " \u00B7 matrix collected from its directories";
+    } else if (r.matrix) {
+      std::string how;
+      if (r.matrix->jobs) how += fmt::format("{} at a time", *r.matrix->jobs);
+      if (!r.matrix->accel.empty()) how += fmt::format("{}accel {}", how.empty() ? "" : ", ", r.matrix->accel);
+      if (!r.matrix->machine.empty()) how += fmt::format("{}machine {}", how.empty() ? "" : ", ", r.matrix->machine);
+      if (r.matrix->timeout_seconds) how += fmt::format("{}timeout {}", how.empty() ? "" : ", ", format_seconds(*r.matrix->timeout_seconds));
+      meta += fmt::format(" \u00B7 matrix: {}", h(how));
+    }
     if (!r.tool_version.empty()) meta += fmt::format(" \u00B7 nsmatrix {}", h(r.tool_version));
   }
   out += fmt::format("<p class=\"meta\">{}</p>\n", meta);

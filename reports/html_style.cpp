@@ -65,8 +65,9 @@ h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
 table.matrix{border-collapse:separate;border-spacing:3px;font-size:.9rem}
 .matrix thead th{vertical-align:bottom;text-align:center;font-weight:600;padding:.4rem .35rem .3rem}
 .matrix th.kcol{min-width:7.2rem;max-width:10rem}
-.kcol a{display:block;font-size:.88rem;overflow-wrap:anywhere}
-.kcol .rel{display:block;font-weight:400;color:var(--muted);font-size:.72rem;overflow-wrap:anywhere}
+.kcol a{display:block;font-size:.88rem;overflow-wrap:break-word}
+.kcol .rel{display:block;font-weight:400;color:var(--muted);font-size:.72rem;overflow-wrap:break-word}
+.lack{display:inline-block;font-size:.72rem;font-weight:700;border-radius:4px;padding:0 .3rem;margin:.15rem .1rem 0;color:var(--bad-fg);background:var(--bad-bg);box-shadow:inset 0 0 0 1px var(--bad-fg);white-space:nowrap}
 .badge{display:inline-block;font-size:.68rem;font-weight:700;border-radius:999px;padding:.05rem .45rem;margin:.15rem .1rem 0;color:#fff;background:var(--native);white-space:nowrap}
 .badge.accel-kvm{background:var(--kvm)}.badge.accel-tcg{background:var(--tcg)}
 .st{display:inline-block;font-size:.72rem;font-weight:700;border-radius:4px;padding:0 .3rem;margin-top:.15rem;color:var(--bad-fg);background:var(--bad-bg)}
@@ -82,10 +83,24 @@ table.matrix{border-collapse:separate;border-spacing:3px;font-size:.9rem}
 .rowh .since{white-space:nowrap}
 .rowh .differs-badge{margin-left:.4rem}
 .matrix.checks th.rowh{min-width:21rem}
+.dense .matrix.checks th.rowh{min-width:24rem;max-width:28rem}
 tr.row-differs th.rowh{border-left-color:var(--differs);background:linear-gradient(90deg,var(--warn-bg),var(--bg) 70%)}
 .differs-badge{display:inline-block;font-size:.72rem;font-weight:700;color:var(--warn-fg);background:var(--warn-bg);border-radius:4px;padding:0 .35rem;white-space:nowrap}
 tr.group th{position:sticky;left:0;text-align:left;font-size:.8rem;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);padding:.9rem .5rem .2rem;background:var(--bg)}
 tr.group .muted{text-transform:none;letter-spacing:0;font-weight:400}
+tr.group .gcount{text-transform:none;letter-spacing:0;font-weight:400;color:var(--muted);margin-left:.6rem;font-style:italic}
+.fold-toggle{margin:1rem 0 .4rem;font-size:.92rem}
+.fold-toggle label{font-weight:600;cursor:pointer}
+.fold-toggle input{width:1rem;height:1rem;vertical-align:-.15rem;margin:0 .3rem 0 0;accent-color:var(--accent)}
+section:has(.fold-toggle input:not(:checked)) tr.uniform{display:none}
+details.skips{margin:1rem 0}
+details.skips summary{cursor:pointer;font-weight:600}
+table.reasons{border-collapse:collapse;margin:.4rem 0;font-size:.86rem}
+table.reasons th,table.reasons td{border-bottom:1px solid var(--line);padding:.3rem .6rem;text-align:left;vertical-align:top}
+table.reasons thead th{color:var(--muted);font-weight:600}
+table.reasons td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.reasons td.num{font-weight:700;color:var(--skip-fg)}
+table.reasons td.why-text{max-width:46rem}
 td.c{position:relative;text-align:center;vertical-align:top;border-radius:5px;padding:.3rem .25rem;min-width:6.4rem}
 td.c summary{list-style:none;cursor:pointer;border-radius:4px}
 td.c summary::-webkit-details-marker{display:none}
@@ -110,7 +125,10 @@ td.none{background:repeating-linear-gradient(135deg,var(--soft) 0 5px,transparen
 td.none .word{font-weight:400}
 .chip{display:inline-block;border-radius:999px;padding:0 .5rem;font-size:.8rem;font-weight:600;white-space:nowrap}
 .chip.none{background:var(--soft);color:var(--none-fg)}
-table.counts td{text-align:center;font-variant-numeric:tabular-nums;padding:.2rem .4rem}
+tbody.counts td{text-align:center;font-variant-numeric:tabular-nums;padding:.1rem .4rem}
+tbody.counts th.rowh{padding-top:.1rem;padding-bottom:.1rem}
+tbody.counts tr:last-child>*{padding-bottom:.5rem;border-bottom:2px solid var(--line)}
+tbody.counts tr.share th{color:var(--muted);font-size:.8rem}
 td.num.zero{color:var(--none-fg)}
 td.num.loud{font-weight:700;border-radius:5px}
 .stack{display:flex;height:.7rem;min-width:6rem;border-radius:3px;overflow:hidden;background:var(--soft)}

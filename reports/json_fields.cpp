@@ -59,6 +59,28 @@ std::string JsonFields::str(std::string_view key) const {
   return v.get<std::string>();
 }
 
+bool is_check_id(std::string_view id) {
+  bool word_started = false;
+  for (char c : id) {
+    if (c == '.') {
+      if (!word_started) return false;
+      word_started = false;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+      word_started = true;
+    } else {
+      return false;
+    }
+  }
+  return word_started;
+}
+
+std::string JsonFields::id(std::string_view key) const {
+  std::string text = str(key);
+  if (!is_check_id(text))
+    fail(key, fmt::format("\"{}\" is not a check id (dot-separated words of a-z, 0-9 and -)", text));
+  return text;
+}
+
 std::optional<std::string> JsonFields::opt_str(std::string_view key) const {
   if (!present(key)) return std::nullopt;
   return str(key);

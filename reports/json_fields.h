@@ -20,6 +20,8 @@ class JsonFields {
   JsonFields(const nlohmann::json& value, std::string file, std::string where = {});
 
   std::string str(std::string_view key) const;
+  // A check id: dot-separated words of a-z, 0-9 and '-' ("net.veth.pair-connects").
+  std::string id(std::string_view key) const;
   std::optional<std::string> opt_str(std::string_view key) const;
   std::string str_or_empty(std::string_view key) const { return opt_str(key).value_or(""); }
   double number(std::string_view key) const;
@@ -62,6 +64,9 @@ class JsonFields {
   std::string file_;
   std::string where_;
 };
+
+// Whether `id` has the form of a check id: [a-z0-9-]+(\.[a-z0-9-]+)*
+bool is_check_id(std::string_view id);
 
 // "a number", "a string", ...: how a JSON value's type is named in messages.
 std::string_view json_type_words(const nlohmann::json& value);

@@ -1,5 +1,7 @@
 #include "reports/markdown_summary.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "reports/symbols.h"
@@ -46,9 +48,18 @@ std::string count_cell(const std::optional<OutcomeCounts>& counts, Outcome o) {
   return loud ? fmt::format("**{}**", n) : fmt::format("{}", n);
 }
 
+// A check that needs a look, with every kernel where it ended the same way for the same
+// reason: one line, not one per kernel.
+struct CheckAttention {
+  const CheckResult* check;
+  std::string why;
+  std::vector<std::string> kernels;
+};
+
 std::vector<std::string> attention(const RunResults& run) {
   std::vector<std::string> lines;
   for (const auto& p : run.problems) lines.push_back(fmt::format("{} unusable: {}", status_symbol(KernelStatus::InfraError), md_escape(p)));
+  std::vector<CheckAttention> checks;
   for (const auto& k : run.kernels) {
     for (const auto& p : k.problems)
       lines.push_back(fmt::format("{} `{}` infra-error: {}", status_symbol(KernelStatus::InfraError), k.id, md_escape(p)));
@@ -59,11 +70,24 @@ std::vector<std::string> attention(const RunResults& run) {
       if (!file) continue;
       for (const auto& c : file->checks) {
         if (c.outcome != Outcome::Fail && c.outcome != Outcome::Broken && c.outcome != Outcome::GapClosed) continue;
-        const std::string why = first_line(c.reason.empty() ? c.message : c.reason);
-        lines.push_back(fmt::format("{} `{}` {} **{}**{}", outcome_symbol(c.outcome), k.id, md_code(c.id), outcome_words(c.outcome),
-                                    why.empty() ? "" : ": " + md_escape(why)));
+        std::string why = c.reason.empty() ? failure_gist(c.message, 160) : failure_gist(c.reason, 160);
+        auto same = std::find_if(checks.begin(), checks.end(), [&](const CheckAttention& a) {
+          return a.check->id == c.id && a.check->outcome == c.outcome && a.why == why;
+        });
+        if (same == checks.end()) checks.push_back({&c, std::move(why), {k.id}});
+        else same->kernels.push_back(k.id);
       }
     }
+  }
+  // Failures first, then broken tests, then closed gaps (news, not trouble).
+  auto rank = [](Outcome o) { return o == Outcome::Fail ? 0 : o == Outcome::Broken ? 1 : 2; };
+  std::stable_sort(checks.begin(), checks.end(),
+                   [&](const CheckAttention& a, const CheckAttention& b) { return rank(a.check->outcome) < rank(b.check->outcome); });
+  for (const auto& a : checks) {
+    std::string where;
+    for (const auto& id : a.kernels) where += fmt::format("{}`{}`", where.empty() ? "" : ", ", id);
+    lines.push_back(fmt::format("{} {} **{}** on {}{}", outcome_symbol(a.check->outcome), md_code(a.check->id),
+                                outcome_words(a.check->outcome), where, a.why.empty() ? "" : ": " + md_escape(a.why)));
   }
   return lines;
 }

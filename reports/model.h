@@ -74,10 +74,13 @@ struct FeatureProbe {
 struct ProbeReport {
   std::string tool_version, mode;
   std::string release, version, machine, uname_version;
+  std::string debian_upstream_version;  // "6.1.176" from a Debian kernel's uname -v
   bool config_found = false;
   std::string config_source, config_header_version, config_error;
+  std::optional<bool> config_matches_running;
   std::optional<long> euid;
-  std::optional<bool> cap_sys_admin, in_initial_user_ns;
+  std::optional<bool> cap_sys_admin, guest;
+  std::optional<bool> in_initial_user_ns;  // process.initial_namespaces.user.initial
   std::vector<NamespaceProbe> namespaces;
   std::vector<FeatureProbe> features;
 
@@ -117,15 +120,35 @@ struct CheckFile {
 
 struct KernelInfo {
   std::string id, release, version;
-  std::string source_type;  // running, debian, file, build
-  Fields source;            // the source's other fields, as written
+  std::string source_type;  // running, debian, file, build, unknown
+  Fields source;            // the source's other fields, as written (lists joined with ", ")
   std::optional<Accel> accel;
+  std::string accel_reason;  // "no /dev/kvm", "requested", ...
   std::string qemu_version, machine, config_source;
+  std::string cmdline, image;        // VM runs: the guest's command line, the bzImage booted
+  std::vector<std::string> modules;  // VM runs: loaded in this order
   std::optional<double> boot_seconds;
 };
 
 struct Splat {
   std::string kind, line;
+};
+
+// One stage the guest ran (nsmatrix probe, test, bench): how it ended, and why it gave no
+// usable results when it did not.
+struct StageRecord {
+  std::string name, command, end;  // "conformance", "/usr/lib/nsmatrix/nsmatrix test ...", "exited with status 1"
+  std::optional<long> exit_code;
+  std::optional<double> seconds;
+  bool results = false;
+  std::string error;  // empty: the stage's results are usable
+};
+
+// A step of the guest's setup (a module loaded, lo brought up, a mount): ok, or why not.
+struct GuestStep {
+  std::string name;
+  bool ok = true;
+  std::string error;
 };
 
 struct StatusInfo {
@@ -134,6 +157,10 @@ struct StatusInfo {
   std::vector<std::pair<std::string, double>> durations;  // "boot_seconds", 1.8
   std::vector<Splat> splats;
   std::optional<long> guest_exit_code;
+  // VM runs: what the guest reported.
+  std::vector<StageRecord> stages;
+  std::vector<GuestStep> modules;
+  std::vector<GuestStep> setup_failures;  // root, loopback and mounts that failed
   std::optional<double> duration(std::string_view name) const;
 };
 
@@ -162,12 +189,21 @@ struct KernelResults {
   std::string release() const;
 };
 
+// run.json's "matrix": how `nsmatrix matrix` ran (or that it only collected results).
+struct MatrixInfo {
+  std::optional<long> jobs;
+  std::string accel, machine;
+  std::optional<double> timeout_seconds;
+  bool collected = false;
+};
+
 struct RunInfo {
   std::string tool_version, run_id;
   std::string hostname, host_release;
   std::optional<long> host_cpus;
   std::string started, ended;
   std::vector<std::string> kernels;
+  std::optional<MatrixInfo> matrix;
 };
 
 struct RunResults {

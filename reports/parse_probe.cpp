@@ -25,7 +25,7 @@ AttemptEvidence parse_attempt(const JsonFields& a) {
 
 NamespaceProbe parse_namespace(const JsonFields& n) {
   NamespaceProbe p;
-  p.id = n.str("id");
+  p.id = n.id("id");
   p.type = n.word<NsType>("type", ns_type_from_name, "cgroup, ipc, net, mnt, pid, time, user, uts");
   p.title = n.str_or_empty("title");
   p.verdict = n.word<Verdict>("verdict", verdict_from_name, kVerdicts);
@@ -51,7 +51,7 @@ NamespaceProbe parse_namespace(const JsonFields& n) {
 
 FeatureProbe parse_feature(const JsonFields& f) {
   FeatureProbe p;
-  p.id = f.str("id");
+  p.id = f.id("id");
   p.title = f.str_or_empty("title");
   p.verdict = f.word<Verdict>("verdict", verdict_from_name, kVerdicts);
   p.reason = f.str_or_empty("reason");
@@ -80,17 +80,21 @@ ProbeReport parse_probe(const nlohmann::json& doc, const std::string& file) {
     r.version = k->str_or_empty("version");
     r.machine = k->str_or_empty("machine");
     r.uname_version = k->str_or_empty("uname_version");
+    r.debian_upstream_version = k->str_or_empty("debian_upstream_version");
   }
   if (auto c = top.opt_object("config")) {
     r.config_found = c->boolean("found");
     r.config_source = c->str_or_empty("source");
     r.config_header_version = c->str_or_empty("header_version");
     r.config_error = c->str_or_empty("error");
+    r.config_matches_running = c->opt_bool("matches_running");
   }
   if (auto p = top.opt_object("process")) {
     r.euid = p->opt_integer("euid");
     r.cap_sys_admin = p->opt_bool("cap_sys_admin");
-    r.in_initial_user_ns = p->opt_bool("in_initial_user_ns");
+    r.guest = p->opt_bool("guest");
+    if (auto initial = p->opt_object("initial_namespaces"))
+      if (auto user = initial->opt_object("user")) r.in_initial_user_ns = user->opt_bool("initial");
   }
   std::set<NsType> seen;
   for (const auto& n : top.objects("namespaces")) {

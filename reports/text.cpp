@@ -94,6 +94,57 @@ std::string html_escape(std::string_view text) { return escape_markup(text, fals
 
 std::string xml_escape(std::string_view text) { return escape_markup(text, true); }
 
+std::string html_breakable(std::string_view text) {
+  std::string out;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '-' && text[i] != '+' && text[i] != '.' && text[i] != '_' && text[i] != '/') continue;
+    out += html_escape(text.substr(start, i + 1 - start));
+    if (i + 1 < text.size()) out += "<wbr>";
+    start = i + 1;
+  }
+  return out + html_escape(text.substr(start));
+}
+
+namespace {
+
+// "/work/src/net.cpp:117": where GoogleTest says an assertion failed.
+bool is_location_line(std::string_view line) {
+  const auto colon = line.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == line.size() || line.find(' ') != std::string_view::npos) return false;
+  for (char c : line.substr(colon + 1))
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// Cuts at `max` bytes without splitting a UTF-8 sequence.
+std::string cut_utf8(std::string text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text + "\u2026";
+}
+
+}  // namespace
+
+std::string failure_gist(std::string_view message, size_t max) {
+  std::string out;
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string_view::npos) end = message.size();
+    std::string_view line = message.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.empty() || line == "Failed" || is_location_line(line)) continue;
+    if (!out.empty()) out += ' ';
+    out += line;
+  }
+  return cut_utf8(std::move(out), max);
+}
+
 std::string md_escape(std::string_view text) {
   std::string out;
   for (char ch : text) {

@@ -14,12 +14,19 @@ std::string printable_text(std::string_view text);
 
 // & < > " ' as entities; safe in element content and in quoted attributes.
 std::string html_escape(std::string_view text);
+// html_escape, with a line-break opportunity (<wbr>) after each '-', '+', '.', '_' and '/':
+// "6.12.117+deb13-cloud-amd64" wraps between its parts in a narrow column, never mid-word.
+std::string html_breakable(std::string_view text);
 // html_escape, minus the characters XML 1.0 forbids (controls other than tab, CR, LF).
 std::string xml_escape(std::string_view text);
 // One Markdown table cell or inline text: no line breaks, no markup, no raw HTML.
 std::string md_escape(std::string_view text);
 // Inline code in Markdown: backticks that cannot be closed early by the text.
 std::string md_code(std::string_view text);
+
+// The gist of a failure's text in one line of at most `max` bytes: GoogleTest's
+// "file:line" and "Failed" lines dropped, whitespace collapsed, an ellipsis when cut.
+std::string failure_gist(std::string_view message, size_t max = 200);
 
 // Four significant digits, no exponent in the usual range: 312.5, 0.004123, 12346.
 std::string format_number(double value);

@@ -12,7 +12,7 @@
 
 #include "reports/load.h"
 #include "reports/report.h"
-#include "tests/reports/devtools_pipe.h"
+#include "tests/reports/report_page.h"
 #include "tests/reports/scratch_dir.h"
 
 namespace nsm::reports {
@@ -20,37 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using testing::DevToolsPipe;
 using testing::ScratchDir;
 
 std::string artifacts(const std::string& name) {
   const std::string dir = std::string(NSM_REPORTS_ARTIFACTS) + "/" + name;
   fs::create_directories(dir);
   return dir;
-}
-
-std::string base64_decode(const std::string& in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  int bits = 0, acc = 0;
-  for (char c : in) {
-    const int v = value(c);
-    if (v < 0) continue;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  return out;
 }
 
 // A matrix of 20 kernels made from the three fixture kernels: old kernels without time
@@ -112,75 +87,24 @@ std::string make_matrix20(const ScratchDir& scratch) {
 
 class Browser : public ::testing::Test {
  protected:
+  using Page = testing::ReportBrowser::Page;
+
   static void SetUpTestSuite() {
     const std::string chromium = testing::find_chromium();
     if (chromium.empty()) return;  // each test fails with the reason
-    profile_ = std::make_unique<ScratchDir>();
-    browser_ = std::make_unique<DevToolsPipe>(DevToolsPipe::launch(chromium, profile_->path()));
+    browser_ = std::make_unique<testing::ReportBrowser>(chromium);
   }
-  static void TearDownTestSuite() {
-    browser_.reset();
-    profile_.reset();
-  }
+  static void TearDownTestSuite() { browser_.reset(); }
   void SetUp() override {
     ASSERT_TRUE(browser_) << "chromium not found: run scripts/install-deps.sh (Debian package chromium) or set NSM_CHROMIUM";
   }
 
-  struct Page {
-    std::string session, target;
-    std::vector<std::string> problems;  // console errors, exceptions, requests, failed loads
-  };
-
-  // Opens `file` in a new tab `width` pixels wide and collects what went wrong while loading.
-  static Page open(const std::string& file, int width = 1400) {
-    auto& b = *browser_;
-    Page page;
-    page.target = b.call("Target.createTarget", {{"url", "about:blank"}})["targetId"];
-    page.session = b.call("Target.attachToTarget", {{"targetId", page.target}, {"flatten", true}})["sessionId"];
-    for (const char* domain : {"Page.enable", "Runtime.enable", "Log.enable", "Network.enable"}) b.call(domain, json::object(), page.session);
-    b.call("Emulation.setDeviceMetricsOverride", {{"width", width}, {"height", 900}, {"deviceScaleFactor", 1}, {"mobile", false}},
-           page.session);
-    const std::string url = "file://" + fs::absolute(file).string();
-    b.call("Page.navigate", {{"url", url}}, page.session);
-    b.wait_event("Page.loadEventFired", page.session);
-    b.call("Runtime.evaluate", {{"expression", "1"}}, page.session);  // every load-time event is in by now
-    for (const auto& e : b.events()) {
-      if (e.value("sessionId", "") != page.session) continue;
-      const std::string method = e.value("method", "");
-      const json& p = e.value("params", json::object());
-      if (method == "Runtime.exceptionThrown") page.problems.push_back("exception: " + p["exceptionDetails"].dump());
-      if (method == "Runtime.consoleAPICalled" && (p["type"] == "error" || p["type"] == "assert"))
-        page.problems.push_back("console." + p["type"].get<std::string>() + ": " + p["args"].dump());
-      if (method == "Log.entryAdded" && p["entry"]["level"] == "error") page.problems.push_back("log: " + p["entry"]["text"].get<std::string>());
-      if (method == "Network.requestWillBeSent" && p["request"]["url"] != url)
-        page.problems.push_back("request: " + p["request"]["url"].get<std::string>());
-      if (method == "Network.loadingFailed") page.problems.push_back("load failed: " + p.value("errorText", ""));
-    }
-    return page;
-  }
-
-  static json eval(const Page& page, const std::string& js) {
-    const json r = browser_->call("Runtime.evaluate", {{"expression", js}, {"returnByValue", true}}, page.session);
-    if (r.contains("exceptionDetails")) throw std::runtime_error("evaluate: " + r["exceptionDetails"].dump());
-    return r["result"].value("value", json());
-  }
-
-  // A full-page PNG, in the colour scheme or medium given.
+  static Page open(const std::string& file, int width = 1400) { return browser_->open(file, width); }
+  static json eval(const Page& page, const std::string& js) { return browser_->eval(page, js); }
   static void screenshot(const Page& page, const std::string& path, const std::string& scheme, const std::string& media = "") {
-    auto& b = *browser_;
-    b.call("Emulation.setEmulatedMedia", {{"media", media}, {"features", {{{"name", "prefers-color-scheme"}, {"value", scheme}}}}},
-           page.session);
-    const json metrics = b.call("Page.getLayoutMetrics", json::object(), page.session);
-    const double width = metrics["cssContentSize"]["width"], height = metrics["cssContentSize"]["height"];
-    const json shot = b.call("Page.captureScreenshot",
-                             {{"format", "png"},
-                              {"captureBeyondViewport", true},
-                              {"clip", {{"x", 0}, {"y", 0}, {"width", width}, {"height", std::min(height, 16000.0)}, {"scale", 1}}}},
-                             page.session);
-    testing::spit(path, base64_decode(shot["data"]));
+    browser_->screenshot(page, path, scheme, media);
   }
-
-  static void close(const Page& page) { browser_->call("Target.closeTarget", {{"targetId", page.target}}); }
+  static void close(const Page& page) { browser_->close(page); }
 
   // Per support-matrix row: the row's label and how many cells it has, with how many
   // carry a symbol and a word (never colour alone).
@@ -204,8 +128,7 @@ class Browser : public ::testing::Test {
     return artifacts(name) + "/report.html";
   }
 
-  static inline std::unique_ptr<ScratchDir> profile_;
-  static inline std::unique_ptr<DevToolsPipe> browser_;
+  static inline std::unique_ptr<testing::ReportBrowser> browser_;
 };
 
 void expect_full_matrix(const json& m, size_t kernels) {
@@ -290,7 +213,7 @@ TEST_F(Browser, EvidenceOpensFromTheKeyboard) {
   // Tab to the first verdict in the support matrix, then Enter opens its evidence.
   auto key = [&](const char* name, int code) {
     for (const char* type : {"keyDown", "keyUp"})
-      browser_->call("Input.dispatchKeyEvent",
+      browser_->pipe().call("Input.dispatchKeyEvent",
                      {{"type", type}, {"key", name}, {"code", name}, {"windowsVirtualKeyCode", code}, {"text", code == 13 ? "\r" : ""}},
                      page.session);
   };
