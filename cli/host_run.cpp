@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks/runner/bench_runner.h"
 #include "cli/command.h"
 #include "conformance/runner/conformance_json.h"
 #include "conformance/runner/suite_runner.h"
@@ -93,6 +94,18 @@ StageEnd conformance_stage(const std::string& dir, const std::optional<std::stri
   return end;
 }
 
+StageEnd bench_stage(const std::string& dir, bool quick) {
+  bench::SuiteRunOptions options;
+  options.binary = bench::bench_binary_next_to_self();
+  options.output = dir + "/bench.json";
+  options.quick = quick;
+  const bench::SuiteRunResult result = bench::run_bench_suite(options);
+  StageEnd end;
+  end.failures = result.broken > 0;
+  end.summary = fmt::format("{} pass, {} skip, {} broken", result.pass, result.skip, result.broken);
+  return end;
+}
+
 nlohmann::json kernel_document(const std::string& id) {
   struct utsname u {};
   if (::uname(&u) != 0) throw_sys("uname");
@@ -141,7 +154,8 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
 
   account("probe", timed_stage("probe", 1, count, durations, out, [&] { return probe_stage(dir, kernel); }));
   account("conformance", timed_stage("conformance", 2, count, durations, out, [&] { return conformance_stage(dir, options.test_filter); }));
-  (void)bench;
+  if (bench)
+    account("bench", timed_stage("bench", 3, count, durations, out, [&] { return bench_stage(dir, options.bench == "quick"); }));
 
   write_json_file(dir + "/kernel.json", kernel);
   durations["total_seconds"] = seconds_since(started);

@@ -1,0 +1,42 @@
+// Runs nsmatrix-bench as `nsmatrix bench` and `nsmatrix run` do: the suite writes Google
+// Benchmark's JSON and its catalogue into a scratch directory next to the output, and
+// bench.json (docs/results-format.md) is made from the two.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace nsm::bench {
+
+struct SuiteRunOptions {
+  std::string binary;          // nsmatrix-bench (bench_binary_next_to_self())
+  std::string output;          // where bench.json goes; the scratch directory sits beside it
+  bool quick = false;          // one repetition, fewer sizes: CI and emulated guests
+  std::string filter;          // --benchmark_filter, empty for all
+  int pin = -1;                // --pin=CPU, -1 for none
+};
+
+struct SuiteRunResult {
+  nlohmann::json document;     // bench.json, already written to options.output
+  int pass = 0, skip = 0, broken = 0;
+};
+
+// dirname(/proc/self/exe)/nsmatrix-bench. Throws std::runtime_error (a broken installation)
+// when it is missing or not executable.
+std::string bench_binary_next_to_self();
+
+// The suite exited with status 2: its arguments were wrong and it said why.
+struct BadBenchArguments : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs the suite with this process's stdout and stderr. Ctrl-C reaches the suite (same
+// process group) while this process waits, so the scratch directory is still removed.
+// Throws BadBenchArguments when the suite exits with 2 (it said why on stderr),
+// std::runtime_error when it dies or leaves no usable results (nothing is written then),
+// nsm::SysError when the output cannot be written.
+SuiteRunResult run_bench_suite(const SuiteRunOptions& options);
+
+}  // namespace nsm::bench
