@@ -10,9 +10,6 @@
 
 namespace nsm::cli {
 
-namespace {
-
-// results/YYYYmmdd-HHMMSS: a new directory per run unless --out says otherwise.
 std::string default_out_dir() {
   std::string stamp = utc_timestamp();  // 2026-11-29T09:11:34Z
   std::string compact;
@@ -20,6 +17,8 @@ std::string default_out_dir() {
     if (c != '-' && c != ':' && c != 'Z') compact += c == 'T' ? '-' : c;
   return "results/" + compact;
 }
+
+namespace {
 
 int run_run_command(HostRunOptions options) {
   if (options.out_dir.empty()) options.out_dir = default_out_dir();

@@ -22,7 +22,7 @@ void add_vm_command(CLI::App& app, Runner& selected) {
     GuestFlags guest;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("vm", "boot one kernel under QEMU, run the suite inside, bring the results home");
+  CLI::App* cmd = app.add_subcommand("vm", "Boot one kernel under QEMU, run the suite inside, bring the results home");
   cmd->add_option("--kernel", args->kernel, "a kernel id of the manifest, or the path of a bzImage")->required();
   cmd->add_option("--modules", args->modules, "with a bzImage path: its modules tree (lib/modules/RELEASE)");
   cmd->add_option("--kernels", args->manifest, "the kernel manifest (default: the built-in one)");

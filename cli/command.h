@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 namespace CLI {
 class App;
@@ -21,6 +22,9 @@ inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitBroken = 3;
 
 using Runner = std::function<int()>;
+
+// results/YYYYmmdd-HHMMSS: where `run` and `matrix` write unless --out says otherwise.
+std::string default_out_dir();
 
 void add_probe_command(CLI::App& app, Runner& selected);
 void add_run_command(CLI::App& app, Runner& selected);

@@ -147,9 +147,17 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   const int count = bench ? 3 : 2;
   std::vector<std::string> not_run;
   bool failures = false;
+  nlohmann::json stages = nlohmann::json::array();
   auto account = [&](const std::string& stage, const StageEnd& end) {
     if (!end.ran) not_run.push_back(fmt::format("stage {}: {}", stage, end.summary));
     failures = failures || end.failures;
+    const std::string file = stage == "bench" ? std::string(result_files::kBench)
+                             : stage == "probe" ? std::string(result_files::kProbe)
+                                                : std::string(result_files::kConformance);
+    stages.push_back({{"name", stage},
+                      {"seconds", durations[stage + "_seconds"]},
+                      {"results", std::filesystem::exists(dir + "/" + file)},
+                      {"error", end.ran ? nlohmann::json(nullptr) : nlohmann::json(end.summary)}});
   };
 
   account("probe", timed_stage("probe", 1, count, durations, out, [&] { return probe_stage(dir, kernel); }));
@@ -165,6 +173,7 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
                                          {"reason", fmt::format("{}", fmt::join(not_run, "; "))},
                                          {"durations", durations},
                                          {"splats", nlohmann::json::array()},
+                                         {"stages", stages},
                                          {"guest_exit_code", nullptr}});
   write_json_file(options.out_dir + "/run.json", run_document(options.out_dir, started_at, utc_timestamp(), {options.id}));
 

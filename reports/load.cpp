@@ -109,9 +109,17 @@ KernelResults load_kernel(const std::string& dir, const std::string& id) {
   if (k.kernel && k.kernel->id != id)
     k.problems.push_back(fmt::format("{}: id is \"{}\" but the directory is {}", join(dir, result_files::kKernel),
                                      k.kernel->id, id));
-  // "ok" means the suite ran to the end and its results came back.
+  // "ok" means the stages ran to the end and their results came back: the stages status.json
+  // lists (a guest run with --stages probe has no conformance.json), else probe and conformance.
   if (k.status && k.status->status == KernelStatus::Ok) {
-    for (std::string_view name : {result_files::kProbe, result_files::kConformance})
+    std::vector<std::string_view> expected;
+    if (k.status->stages.empty()) expected = {result_files::kProbe, result_files::kConformance};
+    for (const auto& stage : k.status->stages) {
+      if (stage.name == "probe") expected.push_back(result_files::kProbe);
+      if (stage.name == "conformance") expected.push_back(result_files::kConformance);
+      if (stage.name == "bench") expected.push_back(result_files::kBench);
+    }
+    for (std::string_view name : expected)
       if (!exists(join(dir, name)))
         k.problems.push_back(fmt::format("{}: missing, but status.json says ok", join(dir, name)));
   }

@@ -145,6 +145,26 @@ TEST_P(CorruptInput, NamesTheFileAndShowsTheKernelAsInfraError) {
 INSTANTIATE_TEST_SUITE_P(Files, CorruptInput, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Corruption>& info) { return std::string(info.param.name); });
 
+// A guest told to run only some stages (nsmatrix matrix --stages probe) lists them in
+// status.json: only their files are expected; a listed stage's missing file is a problem.
+TEST(StagesRun, OnlyTheListedStagesResultsAreExpected) {
+  ScratchDir scratch;
+  const std::string run_dir = testing::copy_fixture("matrix", scratch);
+  const std::string victim = run_dir + "/" + kVictim;
+  std::remove((victim + "/conformance.json").c_str());
+  std::remove((victim + "/bench.json").c_str());
+  edit_json(victim + "/status.json", [](json& d) { d["stages"] = {{{"name", "probe"}, {"results", true}}}; });
+  RunResults run = load_results(run_dir);
+  EXPECT_TRUE(run.kernels[0].problems.empty()) << run.kernels[0].problems.at(0);
+  EXPECT_EQ(run.kernels[0].effective_status(), KernelStatus::Ok);
+
+  edit_json(victim + "/status.json", [](json& d) { d["stages"].push_back({{"name", "bench"}, {"results", true}}); });
+  run = load_results(run_dir);
+  ASSERT_EQ(run.kernels[0].problems.size(), 1u);
+  EXPECT_NE(run.kernels[0].problems[0].find("bench.json: missing, but status.json says ok"), std::string::npos);
+  EXPECT_EQ(run.kernels[0].effective_status(), KernelStatus::InfraError);
+}
+
 TEST(CorruptRun, MalformedRunJsonFallsBackToTheDirectoryListing) {
   ScratchDir scratch;
   const std::string run_dir = testing::copy_fixture("matrix", scratch);

@@ -1,0 +1,95 @@
+// `nsmatrix run`, the README's main command, as a user runs it: the results layout it
+// writes, the report it ends with, and its exit codes. A filtered conformance stage and no
+// benchmarks keep it fast; the stages themselves have their own tests.
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_command.h"
+
+namespace nsm {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::run_command;
+
+const std::string kBin = NSMATRIX_BIN;
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+class RunCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/nsmatrix-run-test.XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(RunCli, WritesTheResultsLayoutAndEndsWithTheReportPath) {
+  const fs::path out = dir_ / "results";
+  auto r = run_command({kBin, "run", "--out", out, "--bench", "none", "--filter", "UtsNamespace.*"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+  for (const char* file : {"run.json", "host/kernel.json", "host/probe.json", "host/conformance.json", "host/status.json",
+                           "report.html", "summary.md", "junit.xml", "kcidb.json"})
+    EXPECT_TRUE(fs::exists(out / file)) << file;
+  EXPECT_FALSE(fs::exists(out / "host/bench.json")) << "--bench none runs no benchmarks";
+
+  const auto status = read_json(out / "host/status.json");
+  EXPECT_EQ(status["status"], "ok");
+  ASSERT_EQ(status["stages"].size(), 2u);
+  EXPECT_EQ(status["stages"][0]["name"], "probe");
+  EXPECT_EQ(status["stages"][1]["name"], "conformance");
+  EXPECT_TRUE(status["durations"].contains("total_seconds"));
+
+  const auto kernel = read_json(out / "host/kernel.json");
+  EXPECT_EQ(kernel["id"], "host");
+  EXPECT_EQ(kernel["accel"], "native");
+  EXPECT_EQ(read_json(out / "run.json")["kernels"], nlohmann::json::array({"host"}));
+
+  // Only the filtered checks ran; the others are listed as skipped by the filter, none failed.
+  const auto conformance = read_json(out / "host/conformance.json");
+  int ran = 0;
+  for (const auto& check : conformance["checks"]) {
+    EXPECT_NE(check["outcome"], "fail") << check["id"];
+    EXPECT_NE(check["outcome"], "broken") << check["id"];
+    ran += check["outcome"] == "pass";
+  }
+  EXPECT_GT(ran, 0);
+
+  // The last line names the report, for the reader and for scripts.
+  const std::string last_line = "report: " + (out / "report.html").string() + "\n";
+  ASSERT_GE(r.out.size(), last_line.size());
+  EXPECT_EQ(r.out.substr(r.out.size() - last_line.size()), last_line);
+}
+
+TEST_F(RunCli, ASecondRunIntoTheSameDirectoryLeavesNoStaleFiles) {
+  const fs::path out = dir_ / "results";
+  fs::create_directories(out / "host");
+  std::ofstream(out / "host/bench.json") << "{\"stale\": true}";
+  auto r = run_command({kBin, "run", "--out", out, "--bench", "none", "--no-report", "--filter", "UtsNamespace.*"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_FALSE(fs::exists(out / "host/bench.json")) << "a previous run's bench.json must not pass for this run's";
+  EXPECT_FALSE(fs::exists(out / "report.html")) << "--no-report";
+}
+
+TEST_F(RunCli, BadArgumentsExitWith2AndWriteNothing) {
+  const fs::path out = dir_ / "results";
+  auto r = run_command({kBin, "run", "--out", out, "--bench", "sometimes"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--bench"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace nsm
