@@ -105,7 +105,9 @@ topologies=(loopback veth bridge)
 # Starts a server in the background and waits (bounded) until it listens on `port`.
 start_server() {
   local ns=$1 port=$2 proto=$3; shift 3
-  in_ns "$ns" "$@" >"$work/server.$port.log" 2>&1 &
+  # Not through in_ns: a backgrounded shell function is a subshell, and $! would be the
+  # subshell's pid, not the server's; killing it would leave the server running.
+  ip netns exec "$ns" "${pinned[@]}" "$@" >"$work/server.$port.log" 2>&1 &
   servers+=("$!")
   local tries=0 flag=-ltnH
   [ "$proto" = udp ] && flag=-lunH

@@ -16,7 +16,7 @@ int run_clean_command(bool dry_run) {
     const auto found = conformance::find_residue();
     for (const auto& item : found) fmt::print("would remove {:<8} {}\n", item.kind, item.name);
     fmt::print("nsmatrix clean: {} nsm-prefixed object(s) found\n", found.size());
-    return kExitOk;
+    return found.empty() ? kExitOk : kExitFailures;  // CI's residue check
   }
   const conformance::CleanReport report = conformance::clean_residue();
   for (const auto& item : report.removed) fmt::print("removed {:<8} {}\n", item.kind, item.name);
@@ -37,8 +37,9 @@ void add_clean_command(CLI::App& app, Runner& selected) {
       "the suite's cgroups (nsm-<pid>-<n>) and keys (nsm-...-<pid>) when <pid> is gone.\n"
       "Through netlink and system calls. A hostname starting with nsm- is reported, not\n"
       "changed. Files in /tmp are never touched (the suite makes none).\n"
-      "Exit 0 when nothing is left; 1 when something could not be removed.");
-  sub->add_flag("--dry-run", *dry_run, "Only list what would be removed");
+      "Exit 0 when nothing is left; 1 when something could not be removed (with --dry-run:\n"
+      "when anything is there, so that CI can check a machine for residue).");
+  sub->add_flag("--dry-run", *dry_run, "Only list what would be removed; exit 1 if anything is there");
   sub->callback([dry_run, &selected] { selected = [dry_run] { return run_clean_command(*dry_run); }; });
 }
 
