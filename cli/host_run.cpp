@@ -13,12 +13,14 @@
 
 #include "benchmarks/runner/bench_runner.h"
 #include "cli/command.h"
+#include "cli/terminal.h"
 #include "conformance/runner/conformance_json.h"
 #include "conformance/runner/suite_runner.h"
 #include "core/checks.h"
 #include "core/error.h"
 #include "core/results.h"
 #include "probes/probe_report.h"
+#include "probes/probe_table.h"
 #include "reports/report.h"
 
 namespace nsm::cli {
@@ -56,12 +58,13 @@ StageEnd timed_stage(const std::string& name, int number, int count, nlohmann::j
   return end;
 }
 
-StageEnd probe_stage(const std::string& dir, nlohmann::json& kernel) {
+StageEnd probe_stage(const std::string& dir, nlohmann::json& kernel, std::FILE* out) {
   ProbeOptions options;
   if (const char* path = std::getenv("KCONFIG_PATH"); path && *path) options.kconfig_path = path;
   const ProbeReport report = run_probe(options);
   const nlohmann::json doc = report.to_json();
   write_json_file(dir + "/probe.json", doc);
+  fmt::print(out, "{}", render_probe_table(report, use_colour(out)));
   kernel["config_source"] = doc["config"]["source"];
   int supported = 0;
   std::vector<std::string> not_supported;
@@ -160,7 +163,7 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
                       {"error", end.ran ? nlohmann::json(nullptr) : nlohmann::json(end.summary)}});
   };
 
-  account("probe", timed_stage("probe", 1, count, durations, out, [&] { return probe_stage(dir, kernel); }));
+  account("probe", timed_stage("probe", 1, count, durations, out, [&] { return probe_stage(dir, kernel, out); }));
   account("conformance", timed_stage("conformance", 2, count, durations, out, [&] { return conformance_stage(dir, options.test_filter); }));
   if (bench)
     account("bench", timed_stage("bench", 3, count, durations, out, [&] { return bench_stage(dir, options.bench == "quick"); }));
