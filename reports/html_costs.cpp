@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -175,10 +176,19 @@ void costs_section(std::string& out, const Context& ctx) {
          "the value is its mean over the repetitions, \u00B1 their standard deviation. %change is against the first kernel in "
          "column order that ran under the same accelerator (its <em>baseline</em>); a change within both spreads is marked "
          "\u2248. Figures under TCG come from an emulator: far slower than hardware, they only compare with each other.</p>\n";
+  // "quick (TCG (emulated)) on all 8 kernels" when they agree, else each kernel's.
   std::string modes;
+  std::set<std::string> distinct;
+  int with_mode = 0;
   for (const auto& k : ctx.run.kernels)
-    if (k.bench && !k.bench->mode.empty())
-      modes += fmt::format("{}<code>{}</code> {} ({})", modes.empty() ? "" : ", ", h(k.id), h(k.bench->mode), h(accel_words(k)));
+    if (k.bench && !k.bench->mode.empty()) {
+      const std::string mode = fmt::format("{} ({})", h(k.bench->mode), h(accel_words(k)));
+      modes += fmt::format("{}<code>{}</code> {}", modes.empty() ? "" : ", ", h(k.id), mode);
+      distinct.insert(mode);
+      ++with_mode;
+    }
+  if (distinct.size() == 1 && with_mode > 1)
+    modes = fmt::format("{} on all {} kernels with benchmarks", *distinct.begin(), with_mode);
   if (!modes.empty()) out += fmt::format("<p class=\"muted\">Benchmark mode: {}.</p>\n", modes);
   if (ctx.metrics.empty()) {
     out += "<p class=\"empty\">No benchmark figures in this run.</p>\n";
