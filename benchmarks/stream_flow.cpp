@@ -10,6 +10,7 @@ namespace nsm::bench {
 
 namespace {
 constexpr size_t kReceiveBuffer = 256 * 1024;
+constexpr int64_t kChunksInFlight = 4;
 }
 
 StreamFlow::StreamFlow(ConnectedSockets sockets, size_t message_size, size_t chunk_bytes)
@@ -74,7 +75,9 @@ void StreamFlow::transfer(int64_t chunks) {
   for (int64_t i = 0; i < chunks; ++i) {
     for (size_t m = 0; m < messages; ++m) send_all(sockets_.client.get(), message_);
     ++chunks_sent_;
-    await_received(chunks_sent_ - 1);  // the chunk before this one
+    // Keep a few chunks in flight, as a bulk sender does: waiting for the previous chunk
+    // alone drained the pipe at every chunk and cost 10-20 % against iperf3.
+    await_received(chunks_sent_ - kChunksInFlight);
   }
   await_received(chunks_sent_);
 }
