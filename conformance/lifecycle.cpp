@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "conformance/harness/check.h"
+#include "conformance/harness/uts_names.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
@@ -30,16 +31,6 @@ using namespace nsm::conformance;
 using json = nlohmann::json;
 
 namespace {
-
-std::string hostname() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) throw_sys("gethostname");
-  return name;
-}
-
-void set_hostname(const std::string& name) {
-  if (::sethostname(name.c_str(), name.size()) != 0) throw_sys(fmt::format("sethostname({})", name));
-}
 
 void join(int fd, int flag) {
   if (::setns(fd, flag) != 0) throw_sys(fmt::format("setns({})", clone_flags_name(flag)));

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "conformance/harness/check.h"
+#include "conformance/harness/uts_names.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/mounts.h"
@@ -54,12 +55,6 @@ std::string full_capability_mask() {
   const int last = std::stoi(must_read_file("/proc/sys/kernel/cap_last_cap"));
   const unsigned long long mask = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
   return fmt::format("{:016x}", mask);
-}
-
-std::string hostname() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) throw_sys("gethostname");
-  return name;
 }
 
 // A write to a map file: "ok" or the errno's name.

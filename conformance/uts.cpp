@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "conformance/harness/check.h"
+#include "conformance/harness/uts_names.h"
 #include "conformance/harness/child.h"
 #include "core/error.h"
 #include "core/proc.h"
@@ -14,22 +15,6 @@ using namespace nsm::conformance;
 using json = nlohmann::json;
 
 namespace {
-
-std::string hostname() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) throw_sys("gethostname");
-  return name;
-}
-
-std::string domainname() {
-  char name[256] = {};
-  if (::getdomainname(name, sizeof name - 1) != 0) throw_sys("getdomainname");
-  return name;
-}
-
-void set_hostname(const std::string& name) {
-  if (::sethostname(name.c_str(), name.size()) != 0) throw_sys(fmt::format("sethostname({})", name));
-}
 
 json names() {
   struct utsname u {};
@@ -70,8 +55,7 @@ NSM_CHECK(UtsNamespace, DomainnameChangeStaysInside,
            .needs = {.namespaces = {kUts}}}) {
   const std::string host = domainname();
   Peer child = Peer::spawn(container(CLONE_NEWUTS), [](Link& link) {
-    const std::string name = "nsm-domain";
-    if (::setdomainname(name.c_str(), name.size()) != 0) throw_sys("setdomainname");
+    set_domainname("nsm-domain");
     link.send(names());
     link.recv();
   });

@@ -1,0 +1,31 @@
+#include "conformance/harness/uts_names.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace nsm::conformance {
+
+std::string hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) throw_sys("gethostname");
+  return name;
+}
+
+std::string domainname() {
+  char name[256] = {};
+  if (::getdomainname(name, sizeof name - 1) != 0) throw_sys("getdomainname");
+  return name;
+}
+
+void set_hostname(const std::string& name) {
+  if (::sethostname(name.c_str(), name.size()) != 0) throw_sys(fmt::format("sethostname({})", name));
+}
+
+void set_domainname(const std::string& name) {
+  if (::setdomainname(name.c_str(), name.size()) != 0) throw_sys(fmt::format("setdomainname({})", name));
+}
+
+}  // namespace nsm::conformance
