@@ -103,6 +103,7 @@ TEST(DebianKernel, ExtractsTheUnsignedImageLayout) {
       {m + "net/802/stp.ko", make_module_elf("stp", {"llc"})},
       {m + "net/llc/llc.ko", make_module_elf("llc", {})},
       {m + "drivers/net/macvlan.ko", make_module_elf("macvlan", {})},
+      {m + "drivers/block/brd.ko", make_module_elf("brd", {})},
       {m + "fs/unrelated.ko", make_module_elf("unrelated", {})},
       {"./lib/modules/" + r + "/modules.builtin", "kernel/drivers/net/vxlan/vxlan.ko\n"},
   }));
@@ -115,7 +116,7 @@ TEST(DebianKernel, ExtractsTheUnsignedImageLayout) {
   EXPECT_EQ(k.config, out + "/config");
   std::vector<std::string> names;
   for (const auto& p : k.modules_in_load_order) names.push_back(fs::path(p).filename().string());
-  EXPECT_EQ(names, (std::vector<std::string>{"veth.ko", "llc.ko", "stp.ko", "bridge.ko", "macvlan.ko"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"veth.ko", "llc.ko", "stp.ko", "bridge.ko", "macvlan.ko", "brd.ko"}));
   EXPECT_EQ(k.modules_builtin, std::vector<std::string>{"vxlan"});
   EXPECT_EQ(k.modules_absent, std::vector<std::string>{"netkit"});
   EXPECT_FALSE(fs::exists(out + "/modules/unrelated.ko"));

@@ -37,7 +37,9 @@ constexpr int kFetchRecipe = 1;
 const std::vector<std::pair<std::string, std::string>>& guest_module_symbols() {
   static const std::vector<std::pair<std::string, std::string>> table = {
       {"veth", "CONFIG_VETH"},       {"bridge", "CONFIG_BRIDGE"}, {"stp", "CONFIG_STP"}, {"llc", "CONFIG_LLC"},
-      {"macvlan", "CONFIG_MACVLAN"}, {"vxlan", "CONFIG_VXLAN"},   {"netkit", "CONFIG_NETKIT"}};
+      {"macvlan", "CONFIG_MACVLAN"}, {"vxlan", "CONFIG_VXLAN"},   {"netkit", "CONFIG_NETKIT"},
+      // a RAM disk: the guest's block device and swap area (vm/guest/init/swap_area.h)
+      {"brd", "CONFIG_BLK_DEV_RAM"}};
   return table;
 }
 

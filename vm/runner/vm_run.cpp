@@ -212,7 +212,7 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
   extra["splats"] = splats_json(v.splats);
   extra["guest_exit_code"] = v.guest_exit_code ? nlohmann::json(*v.guest_exit_code) : nlohmann::json();
   if (guest.is_object()) {
-    for (const char* key : {"stages", "modules", "loopback", "root"})
+    for (const char* key : {"stages", "modules", "loopback", "root", "swap"})
       if (guest.contains(key)) extra[key] = guest[key];
     // Mounts are listed only when one failed: the usual case is nine lines of "ok".
     extra["mount_failures"] = nlohmann::json::array();

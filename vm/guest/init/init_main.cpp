@@ -29,6 +29,7 @@
 #include "vm/guest/init/mounts.h"
 #include "vm/guest/init/serial_port.h"
 #include "vm/guest/init/stages.h"
+#include "vm/guest/init/swap_area.h"
 
 namespace {
 
@@ -91,6 +92,8 @@ int run_guest(nlohmann::json& report) {
   report["modules"] = nsm::vm::init::load_modules("/" + std::string(nsm::vm::layout::kModulesList));
   for (const auto& m : report["modules"])
     if (!m["ok"].get<bool>()) say(fmt::format("module {}: {}", m["name"].get<std::string>(), m["error"].get<std::string>()));
+  report["swap"] = nsm::vm::init::activate_swap_area();
+  if (!report["swap"]["ok"].get<bool>()) say(fmt::format("no swap area: {}", report["swap"]["error"].get<std::string>()));
 
   nsm::make_directories(std::string(kResultsDir));
   const std::string nsmatrix = fmt::format("/{}/nsmatrix", nsm::vm::layout::kBinDir);

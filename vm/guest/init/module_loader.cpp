@@ -15,6 +15,11 @@
 
 namespace nsm::vm::init {
 
+namespace {
+// brd: one 16 MiB RAM disk, the guest's block device and swap area (swap_area.h).
+const char* parameters_of(const std::string& name) { return name == "brd" ? "rd_nr=1 rd_size=16384" : ""; }
+}  // namespace
+
 nlohmann::json load_modules(const std::string& list_path) {
   nlohmann::json records = nlohmann::json::array();
   auto list = read_file(list_path);
@@ -30,7 +35,7 @@ nlohmann::json load_modules(const std::string& list_path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
       error = SysError(fmt::format("open({})", path), errno).what();
-    } else if (::syscall(SYS_finit_module, fd.get(), "", 0) != 0 && errno != EEXIST) {
+    } else if (::syscall(SYS_finit_module, fd.get(), parameters_of(name), 0) != 0 && errno != EEXIST) {
       error = SysError(fmt::format("finit_module({})", name), errno).what();
     }
     records.push_back({{"name", name}, {"ok", error.empty()}, {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}});
