@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/proc.h"
 #include "vm/guest/base_archive.h"
 #include "vm/guest/guest_cmdline.h"
 #include "vm/kernels/kernel_store.h"
@@ -55,7 +56,7 @@ vm::VmOptions vm_options_from(const GuestFlags& flags) {
   options.guest.stage_timeout_seconds = std::max(1, static_cast<int>(flags.timeout) - margin);
   options.guest.deadline_seconds = std::max(1, static_cast<int>(flags.timeout) - margin);
   options.cache_dir = vm::cache_dir();
-  options.bin_dir = vm::own_bin_dir();
+  options.bin_dir = own_bin_dir();
   return options;
 }
 

@@ -32,4 +32,8 @@ bool has_effective_capability(int cap);
 
 std::string trim(std::string_view s);
 
+// The directory holding the running executable (/proc/self/exe's): where nsmatrix finds its
+// siblings nsmatrix-conformance, nsmatrix-bench and nsmatrix-init. Throws SysError.
+std::string own_bin_dir();
+
 }  // namespace nsm

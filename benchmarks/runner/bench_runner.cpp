@@ -16,6 +16,7 @@
 
 #include "benchmarks/bench_json.h"
 #include "core/error.h"
+#include "core/proc.h"
 #include "core/results.h"
 
 extern char** environ;
@@ -104,10 +105,7 @@ nlohmann::json read_google_benchmark_json(const std::string& path) {
 }  // namespace
 
 std::string bench_binary_next_to_self() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw SysError("readlink(/proc/self/exe)", ec.value());
-  const std::string path = (self.parent_path() / "nsmatrix-bench").string();
+  const std::string path = own_bin_dir() + "/nsmatrix-bench";
   if (::access(path.c_str(), X_OK) != 0)
     throw std::runtime_error(
         fmt::format("the benchmark suite is missing: {} ({}); build the nsmatrix-bench target", path, errno_name(errno)));

@@ -46,13 +46,6 @@ std::string relative(const std::string& absolute) { return absolute.substr(absol
 
 }  // namespace
 
-std::string own_bin_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw SysError("readlink(/proc/self/exe)", ec.value());
-  return exe.parent_path().string();
-}
-
 BaseArchive build_base_archive(const std::string& bin_dir, const std::string& cache_dir) {
   BaseArchive base;
   std::map<std::string, File> files;  // archive path -> content

@@ -27,7 +27,4 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
 // Several builds (default, asan) may share one cache, hence more than one.
 void prune_initramfs_cache(const std::string& cache_dir, size_t keep = 4);
 
-// The directory holding the running executable (/proc/self/exe's).
-std::string own_bin_dir();
-
 }  // namespace nsm::vm
