@@ -154,12 +154,9 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   auto account = [&](const std::string& stage, const StageEnd& end) {
     if (!end.ran) not_run.push_back(fmt::format("stage {}: {}", stage, end.summary));
     failures = failures || end.failures;
-    const std::string file = stage == "bench" ? std::string(result_files::kBench)
-                             : stage == "probe" ? std::string(result_files::kProbe)
-                                                : std::string(result_files::kConformance);
     stages.push_back({{"name", stage},
                       {"seconds", durations[stage + "_seconds"]},
-                      {"results", std::filesystem::exists(dir + "/" + file)},
+                      {"results", std::filesystem::exists(dir + "/" + std::string(result_files::of_stage(stage)))},
                       {"error", end.ran ? nlohmann::json(nullptr) : nlohmann::json(end.summary)}});
   };
 

@@ -26,6 +26,14 @@ inline constexpr std::string_view kConformance = "conformance.json";
 inline constexpr std::string_view kBench = "bench.json";
 inline constexpr std::string_view kStatus = "status.json";
 inline constexpr std::string_view kConsole = "console.log";
+
+// The results file a stage writes ("probe" -> probe.json); empty for an unknown stage.
+constexpr std::string_view of_stage(std::string_view stage) {
+  if (stage == "probe") return kProbe;
+  if (stage == "conformance") return kConformance;
+  if (stage == "bench") return kBench;
+  return {};
+}
 }  // namespace result_files
 
 // A results file that cannot be used; what() names the file and the problem.

@@ -114,11 +114,8 @@ KernelResults load_kernel(const std::string& dir, const std::string& id) {
   if (k.status && k.status->status == KernelStatus::Ok) {
     std::vector<std::string_view> expected;
     if (k.status->stages.empty()) expected = {result_files::kProbe, result_files::kConformance};
-    for (const auto& stage : k.status->stages) {
-      if (stage.name == "probe") expected.push_back(result_files::kProbe);
-      if (stage.name == "conformance") expected.push_back(result_files::kConformance);
-      if (stage.name == "bench") expected.push_back(result_files::kBench);
-    }
+    for (const auto& stage : k.status->stages)
+      if (const auto file = result_files::of_stage(stage.name); !file.empty()) expected.push_back(file);
     for (std::string_view name : expected)
       if (!exists(join(dir, name)))
         k.problems.push_back(fmt::format("{}: missing, but status.json says ok", join(dir, name)));

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"
+#include "core/results.h"
 
 namespace nsm::vm::init {
 
@@ -25,12 +26,14 @@ std::string summarize(const std::string& text) {
 }  // namespace
 
 StageSpec stage_spec(const std::string& name, const std::string& nsmatrix, const std::string& results_dir, bool bench_quick) {
-  if (name == "probe") return {name, "probe.json", {nsmatrix, "probe", "--json", "-o", results_dir + "/probe.json"}};
-  if (name == "conformance") return {name, "conformance.json", {nsmatrix, "test", "-o", results_dir + "/conformance.json"}};
+  const std::string file(result_files::of_stage(name));
+  const std::string path = results_dir + "/" + file;
+  if (name == "probe") return {name, file, {nsmatrix, "probe", "--json", "-o", path}};
+  if (name == "conformance") return {name, file, {nsmatrix, "test", "-o", path}};
   if (name == "bench") {
-    StageSpec spec{name, "bench.json", {nsmatrix, "bench"}};
+    StageSpec spec{name, file, {nsmatrix, "bench"}};
     if (bench_quick) spec.argv.push_back("--quick");
-    spec.argv.insert(spec.argv.end(), {"-o", results_dir + "/bench.json"});
+    spec.argv.insert(spec.argv.end(), {"-o", path});
     return spec;
   }
   throw Error(fmt::format("unknown stage \"{}\"", name));
