@@ -34,6 +34,16 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The kernel returned success for a namespace operation and did not do it: clone/unshare
+// gave no new namespace, setns left the caller where it was. A verdict on the kernel (the
+// check fails, the probe says "faulty"), never a setup problem. Deliberately not an Error:
+// only the code that judges (the conformance harness, the probes) catches it, so no generic
+// handler can turn it into "broken" or "bad input".
+class KernelFault : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A wait that ran out of time (a child that never answered, a device that never appeared).
 class TimeoutError : public Error {
  public:

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/ns_id.h"
 #include "core/unique_fd.h"
 
 namespace nsm {
@@ -64,7 +65,7 @@ void become_unprivileged(uid_t uid, gid_t gid) {
 void enter_own_user_namespace() {
   const uid_t uid = ::geteuid();
   const gid_t gid = ::getegid();
-  if (::unshare(CLONE_NEWUSER) != 0) throw_sys("unshare(CLONE_NEWUSER)");
+  unshare_verified(CLONE_NEWUSER);  // a map written to the caller's own namespace would fail anyway; prove it
   write_id_maps(0, IdMap::root_is(uid, gid));
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/ns_id.h"
 
 namespace nsm {
 
@@ -38,7 +39,7 @@ UniqueFd open_ns_file(const std::string& path) {
 NetNs NetNs::create() {
   UniqueFd fd;
   on_helper_thread([&] {
-    if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
+    unshare_verified(CLONE_NEWNET);
     fd = open_ns_file("/proc/thread-self/ns/net");
   });
   return NetNs(std::move(fd));
@@ -56,7 +57,7 @@ ino_t NetNs::inode() const {
 
 void NetNs::run_void(const std::function<void()>& fn) const {
   on_helper_thread([&] {
-    if (::setns(fd_.get(), CLONE_NEWNET) != 0) throw_sys("setns(CLONE_NEWNET)");
+    setns_verified(fd_.get(), NsType::Net);
     fn();
   });
 }

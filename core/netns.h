@@ -3,7 +3,9 @@
 // The calling thread never changes namespace. Creating a namespace, opening a socket or an
 // rtnetlink socket inside one is done on a short-lived helper thread that enters the
 // namespace (setns/unshare of CLONE_NEWNET is per thread) and ends before the call returns;
-// what it opened stays in that namespace. Nothing is named or mounted: when the last fd goes
+// what it opened stays in that namespace. Both steps are verified (core/ns_id.h): a kernel
+// that claims to create or enter a namespace and does not throws KernelFault before
+// anything is done in the wrong one. Nothing is named or mounted: when the last fd goes
 // (this process exits, even by SIGKILL), the kernel destroys the namespace and its links.
 #pragma once
 

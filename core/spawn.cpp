@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/ns_id.h"
 #include "core/ns_types.h"
 
 #ifndef SYS_clone3
@@ -76,6 +77,9 @@ std::string signal_name(int sig) {
       ::close(go_fd);
     }
     code = body(channel);
+  } catch (const KernelFault& e) {
+    error = e.what();
+    code = kChildKernelFaultExit;
   } catch (const std::exception& e) {
     error = e.what();
   } catch (...) {
@@ -84,7 +88,7 @@ std::string signal_name(int sig) {
   if (!error.empty()) {
     ssize_t ignored = ::write(error_fd, error.data(), error.size());
     (void)ignored;
-    code = kChildThrewExit;
+    if (code != kChildKernelFaultExit) code = kChildThrewExit;
   }
   std::fflush(nullptr);
   ::_exit(code);
@@ -100,6 +104,7 @@ std::string ChildStatus::describe() const {
     case End::Signaled:
       return fmt::format("killed by {}{}", signal_name(signal), core_dumped ? " (core dumped)" : "");
     case End::Exited:
+      if (kernel_fault) return fmt::format("caught the kernel at fault: {}", error.value_or("?"));
       if (error) return fmt::format("failed: {}", *error);
       return fmt::format("exited with status {}", exit_code);
   }
@@ -148,8 +153,11 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
   // Read only after the child ended; non-blocking so that a straggler holding the write end
   // cannot stall the parent.
   ::fcntl(error_read.get(), F_SETFL, O_NONBLOCK);
+  // The parent's namespaces, to prove the child's are new before it may act.
+  const NsSnapshot parent_ns = options.verify_namespaces ? snapshot_for_clone(options.clone_flags) : NsSnapshot{};
+  // The child waits on this until the parent has verified its namespaces and written its maps.
   UniqueFd go_read, go_write;
-  if (options.id_map) std::tie(go_read, go_write) = make_pipe();
+  if (options.id_map || !parent_ns.entries.empty()) std::tie(go_read, go_write) = make_pipe();
 
   // Anything buffered now would be written twice, once by each process.
   std::fflush(nullptr);
@@ -191,9 +199,10 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
   child.error_pipe_ = std::move(error_read);
   ::setpgid(child.pid_, child.pid_);  // also done by the child; whoever runs first wins
 
-  if (options.id_map) {
+  if (go_write) {
     try {
-      write_id_maps(child.pid_, *options.id_map);
+      if (options.verify_namespaces) verify_child_namespaces(child.pid_, options.clone_flags, parent_ns, child.method_);
+      if (options.id_map) write_id_maps(child.pid_, *options.id_map);
     } catch (...) {
       go_write.reset();  // the child reads EOF and exits
       throw;             // ~Child reaps it
@@ -259,12 +268,14 @@ ChildStatus Child::wait() {
     status.end = ChildStatus::End::Exited;
     status.exit_code = WEXITSTATUS(wstatus);
   }
-  if (status.end == ChildStatus::End::Exited && status.exit_code == kChildThrewExit) {
+  if (status.end == ChildStatus::End::Exited &&
+      (status.exit_code == kChildThrewExit || status.exit_code == kChildKernelFaultExit)) {
     std::string text;
     char buf[4096];
     ssize_t n;
     while ((n = ::read(error_pipe_.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
     if (!text.empty()) status.error = text;
+    status.kernel_fault = status.exit_code == kChildKernelFaultExit && status.error;
   }
   return status;
 }

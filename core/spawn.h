@@ -1,5 +1,11 @@
 // Runs a function in a child process created with new namespaces.
 //
+// Verify before act: when the flags ask for new namespaces, the child waits until the parent
+// has compared each requested type's /proc/PID/ns identity with its own; a kernel that
+// returned success without creating one makes spawn() throw KernelFault and the child dies
+// before its body runs. A body that throws KernelFault (core/ns_id.h: a verified unshare or
+// setns that the kernel did not carry out) ends with ChildStatus::kernel_fault.
+//
 // The child is created with clone3(CLONE_PIDFD | flags) and falls back to clone(2) (plus
 // pidfd_open where it exists) when clone3 is missing (ENOSYS: kernels before 5.3, or a
 // seccomp filter such as Docker's). It starts its own process group and dies with its
@@ -36,6 +42,9 @@ struct SpawnOptions {
   std::optional<IdMap> id_map;
   // Auto: clone3, and clone(2) only when clone3 is ENOSYS. The others force one (tests).
   CloneMethod method = CloneMethod::Auto;
+  // Prove the child's namespaces are new before its body runs (see above). Only a benchmark
+  // timing the kernel's own cost of clone may turn it off, for a body that changes nothing.
+  bool verify_namespaces = true;
 };
 
 // How a child ended.
@@ -45,7 +54,9 @@ struct ChildStatus {
   int exit_code = -1;                // End::Exited
   int signal = 0;                    // End::Signaled
   bool core_dumped = false;
-  std::optional<std::string> error;  // the body threw this (exit code kChildThrewExit)
+  std::optional<std::string> error;  // the body threw this (exit code kChildThrewExit or
+                                     // kChildKernelFaultExit)
+  bool kernel_fault = false;         // the body threw KernelFault: `error` is the evidence
   std::chrono::nanoseconds elapsed{0};
 
   bool ok() const { return end == End::Exited && exit_code == 0 && !error; }
@@ -56,6 +67,8 @@ struct ChildStatus {
 
 // The exit status of a child whose body threw; its message arrives in ChildStatus::error.
 inline constexpr int kChildThrewExit = 121;
+// The same for a body that threw KernelFault: the kernel, not the child, misbehaved.
+inline constexpr int kChildKernelFaultExit = 122;
 
 class Child {
  public:
@@ -64,6 +77,7 @@ class Child {
 
   // Throws SysError when the kernel refuses to create the child: the errno is the verdict
   // of the attempt ("clone3(CLONE_NEWTIME): EINVAL" on a kernel without time namespaces).
+  // Throws KernelFault when it claimed to create one and did not.
   static Child spawn(const SpawnOptions& options, Body body);
 
   Child(Child&&) noexcept;

@@ -129,6 +129,9 @@ void CheckTest::TestBody() {
     if (!HasFailure() && !IsSkipped() && env_names_current("NSMATRIX_FORCE_FAIL")) throw ForcedFailure{};
   } catch (const ForcedFailure&) {
     ADD_FAILURE() << "forced failure: NSMATRIX_FORCE_FAIL names this check";
+  } catch (const KernelFault& fault) {
+    // The kernel said it created or joined a namespace and did not: a verdict, never broken.
+    ADD_FAILURE() << "KERNEL FAULT: " << fault.what();
   } catch (const Skipped& s) {
     current.outcome = Outcome::Skip;
     current.reason = s.what();

@@ -78,6 +78,7 @@ Peer Peer::spawn(const ChildSpec& spec, std::function<void(Link&)> body) {
 void Peer::fail_recv(const std::string& why) {
   child_.kill_group();
   const ChildStatus status = child_.wait();
+  throw_if_kernel_fault(status);
   throw Broken(fmt::format("the {} {}; it {}", what_, why, status.describe()));
 }
 
@@ -117,6 +118,7 @@ ChildStatus Peer::wait() { return child_.wait(); }
 
 void Peer::finish() {
   const ChildStatus status = child_.wait();
+  throw_if_kernel_fault(status);
   if (!status.ok()) throw Broken(fmt::format("the {} {}", what_, status.describe()));
 }
 
@@ -130,6 +132,10 @@ nlohmann::json in_child(const ChildSpec& spec, const std::function<nlohmann::jso
 void become_rootless_user() {
   if (::geteuid() == 0) become_unprivileged(kNobody, kNobody);
   enter_own_user_namespace();
+}
+
+void throw_if_kernel_fault(const ChildStatus& status) {
+  if (status.kernel_fault) throw KernelFault(status.error.value_or("a child found the kernel at fault"));
 }
 
 int errno_of(long result) { return result < 0 ? errno : 0; }

@@ -3,8 +3,10 @@
 // GoogleTest assertion ever runs in a child (its result would die with it).
 //
 // A child that cannot be created, throws, dies or misses its deadline makes the check
-// broken (a Broken exception), never failed: the kernel's verdicts are what children
-// report, and only the parent judges them.
+// broken (a Broken exception): the kernel's verdicts are what children report, and only the
+// parent judges them. One exception: a kernel that claimed to create or join a namespace and
+// did not (the spawner's verification, or a child's unshare_verified/setns_verified) is a
+// KernelFault, and the check fails with that evidence.
 #pragma once
 
 #include <sys/types.h>
@@ -92,6 +94,9 @@ nlohmann::json in_child(const ChildSpec& spec, const std::function<nlohmann::jso
 // In a child: act as an unprivileged user would. Gives up root (to 65534, nobody) when the
 // suite runs as root, then creates a user namespace mapping root inside to that user.
 void become_rootless_user();
+
+// Rethrows a child's KernelFault in the test process (a fail, not broken).
+void throw_if_kernel_fault(const ChildStatus& status);
 
 // Inside children: the errno of a call that returned -1, 0 when it succeeded.
 int errno_of(long result);
