@@ -85,17 +85,20 @@ nlohmann::json to_json(const Requirements& needs) {
     for (int cap : needs.capabilities) list.push_back(capability_name(cap));
   }
   if (!needs.link_kinds.empty()) j["link_kinds"] = needs.link_kinds;
+  if (!needs.features.empty()) j["features"] = needs.features;
   return j;
 }
 
 nlohmann::json to_json(const CheckInfo& check) {
-  return {
+  nlohmann::json j = {
       {"id", check.id},
       {"kind", std::string(check_kind_name(check.kind))},
       {"type", check.type ? nlohmann::json(std::string(ns_name(*check.type))) : nlohmann::json(nullptr)},
       {"title", check.title},
       {"requirements", to_json(check.needs)},
   };
+  if (!check.refs.empty()) j["refs"] = check.refs;
+  return j;
 }
 
 }  // namespace nsm

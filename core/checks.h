@@ -36,6 +36,8 @@ struct Requirements {
   bool guest_only = false;              // only inside a QEMU guest (nsmatrix.guest=1)
   std::vector<int> capabilities;        // CAP_* numbers, effective
   std::vector<std::string> link_kinds;  // "veth", "bridge", "macvlan", "vxlan", "netkit"
+  // Feature probes (probes/feature_probe.h) that must say supported: "probe.pidfd-setns".
+  std::vector<std::string> features;
 };
 
 struct CheckInfo {
@@ -44,6 +46,9 @@ struct CheckInfo {
   std::optional<NsType> type;     // nullopt for checks about no single type
   std::string title;              // "a veth pair joins two namespaces both ways"
   Requirements needs;
+  // Why the check exists, for a reader: "CVE-2022-0492", "fix: 24f600856418 (cgroup-v1:
+  // Require capabilities to set release_agent)", "LTP pidns05". Empty for most checks.
+  std::vector<std::string> refs;
 };
 
 nlohmann::json to_json(const Requirements& needs);

@@ -57,6 +57,11 @@ class Environment {
       const FeatureProbe& f = rootless();
       if (f.verdict != Verdict::Supported) return fmt::format("rootless user namespaces {}: {}", verdict_name(f.verdict), f.reason);
     }
+    for (const auto& id : needs.features) {
+      const FeatureProbe* f = feature(id);
+      if (!f) return fmt::format("unknown feature '{}' in the requirements", id);
+      if (f->verdict != Verdict::Supported) return fmt::format("{} {}: {}", f->title, verdict_name(f->verdict), f->reason);
+    }
     for (const auto& kind : needs.link_kinds) {
       const FeatureProbe* f = link_kind(kind);
       if (!f) return fmt::format("unknown link kind '{}' in the requirements", kind);
@@ -114,11 +119,19 @@ class Environment {
     return nullptr;
   }
 
+  const FeatureProbe* feature(const std::string& id) {
+    if (!features_) features_ = probe_features(facts());
+    for (const auto& f : *features_)
+      if (f.id == id) return &f;
+    return nullptr;
+  }
+
   std::mutex mutex_;
   std::optional<ConfigLookup> config_lookup_;
   std::map<NsType, NamespaceProbe> namespaces_;
   std::optional<FeatureProbe> rootless_;
   std::optional<std::vector<FeatureProbe>> link_kinds_;
+  std::optional<std::vector<FeatureProbe>> features_;  // every feature, probed at the first `features` need
 };
 
 }  // namespace

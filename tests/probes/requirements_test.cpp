@@ -57,6 +57,23 @@ TEST(Requirements, UnknownLinkKindIsAnError) {
   EXPECT_TRUE(unmet_requirement(needs));
 }
 
+TEST(Requirements, UnknownFeatureIsAnError) {
+  Requirements needs;
+  needs.features = {"probe.nsm-no-such-feature"};
+  const auto why = unmet_requirement(needs);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("unknown feature 'probe.nsm-no-such-feature'"), std::string::npos) << *why;
+}
+
+TEST(Requirements, FeatureNeedFollowsTheFeatureProbe) {
+  // clone3 exists on every kernel this suite supports natively (5.3+); when the probe says
+  // otherwise, the reason names the probe's title.
+  Requirements needs;
+  needs.features = {"probe.clone3"};
+  const auto why = unmet_requirement(needs);
+  if (why) EXPECT_NE(why->find("clone3"), std::string::npos) << *why;
+}
+
 // On this machine every type exists: a namespace requirement that the kernel meets is met
 // for root; for an unprivileged caller it is met when rootless namespaces work.
 TEST(Requirements, SupportedNamespaceIsMet) {
