@@ -10,7 +10,7 @@ namespace nsm::reports {
 
 namespace {
 
-constexpr std::string_view kVerdicts = "supported, unsupported, restricted";
+constexpr std::string_view kVerdictWords = "supported, unsupported, restricted";
 
 AttemptEvidence parse_attempt(const JsonFields& a) {
   AttemptEvidence e;
@@ -28,7 +28,7 @@ NamespaceProbe parse_namespace(const JsonFields& n) {
   p.id = n.id("id");
   p.type = n.word<NsType>("type", ns_type_from_name, "cgroup, ipc, net, mnt, pid, time, user, uts");
   p.title = n.str_or_empty("title");
-  p.verdict = n.word<Verdict>("verdict", verdict_from_name, kVerdicts);
+  p.verdict = n.word<Verdict>("verdict", verdict_from_name, kVerdictWords);
   p.reason = n.str_or_empty("reason");
   if (auto k = n.opt_object("kconfig"))
     p.kconfig = KconfigEvidence{k->str_or_empty("symbol"), k->str_or_empty("value"), k->str_or_empty("line"),
@@ -53,7 +53,7 @@ FeatureProbe parse_feature(const JsonFields& f) {
   FeatureProbe p;
   p.id = f.id("id");
   p.title = f.str_or_empty("title");
-  p.verdict = f.word<Verdict>("verdict", verdict_from_name, kVerdicts);
+  p.verdict = f.word<Verdict>("verdict", verdict_from_name, kVerdictWords);
   p.reason = f.str_or_empty("reason");
   p.first_version = f.str_or_empty("first_version");
   if (auto evidence = f.opt_object("evidence")) {

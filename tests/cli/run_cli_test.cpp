@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/cli/run_command.h"
+#include "tests/support/command.h"
 
 namespace nsm {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing_support::run_command;
 
-const std::string kBin = NSMATRIX_BIN;
+using nsm::testing_support::nsmatrix_binary;
 
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -37,7 +37,7 @@ class RunCli : public ::testing::Test {
 
 TEST_F(RunCli, WritesTheResultsLayoutAndEndsWithTheReportPath) {
   const fs::path out = dir_ / "results";
-  auto r = run_command({kBin, "run", "--out", out, "--bench", "none", "--filter", "UtsNamespace.*"});
+  auto r = run_command({nsmatrix_binary(), "run", "--out", out, "--bench", "none", "--filter", "UtsNamespace.*"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
   for (const char* file : {"run.json", "host/kernel.json", "host/probe.json", "host/conformance.json", "host/status.json",
@@ -77,7 +77,7 @@ TEST_F(RunCli, ASecondRunIntoTheSameDirectoryLeavesNoStaleFiles) {
   const fs::path out = dir_ / "results";
   fs::create_directories(out / "host");
   std::ofstream(out / "host/bench.json") << "{\"stale\": true}";
-  auto r = run_command({kBin, "run", "--out", out, "--bench", "none", "--no-report", "--filter", "UtsNamespace.*"});
+  auto r = run_command({nsmatrix_binary(), "run", "--out", out, "--bench", "none", "--no-report", "--filter", "UtsNamespace.*"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_FALSE(fs::exists(out / "host/bench.json")) << "a previous run's bench.json must not pass for this run's";
   EXPECT_FALSE(fs::exists(out / "report.html")) << "--no-report";
@@ -85,7 +85,7 @@ TEST_F(RunCli, ASecondRunIntoTheSameDirectoryLeavesNoStaleFiles) {
 
 TEST_F(RunCli, BadArgumentsExitWith2AndWriteNothing) {
   const fs::path out = dir_ / "results";
-  auto r = run_command({kBin, "run", "--out", out, "--bench", "sometimes"});
+  auto r = run_command({nsmatrix_binary(), "run", "--out", out, "--bench", "sometimes"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--bench"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));

@@ -8,20 +8,20 @@
 #include <nlohmann/json.hpp>
 
 #include "core/results.h"
-#include "tests/cli/run_command.h"
+#include "tests/support/command.h"
 
 namespace {
 
 using nsm::testing_support::run_command;
 namespace fs = std::filesystem;
 
-const std::string kNsmatrix = NSMATRIX_BIN;
+using nsm::testing_support::nsmatrix_binary;
 
 std::string scratch(const std::string& name) { return ::testing::TempDir() + "nsm-clitest-" + std::to_string(::getpid()) + "-" + name; }
 
 TEST(TestCommand, WritesConformanceJsonForTheSelectedChecks) {
   const std::string out = scratch("conformance.json");
-  const auto r = run_command({kNsmatrix, "test", "--filter", "UtsNamespace.*:ProcGap.BootIdIsShared", "-o", out});
+  const auto r = run_command({nsmatrix_binary(), "test", "--filter", "UtsNamespace.*:ProcGap.BootIdIsShared", "-o", out});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const nlohmann::json doc = nsm::read_json_file(out, "conformance");  // the reader of the format accepts it
   fs::remove(out);
@@ -41,7 +41,7 @@ TEST(TestCommand, WritesConformanceJsonForTheSelectedChecks) {
 }
 
 TEST(TestCommand, BadTimeoutIsBadInput) {
-  const auto r = run_command({kNsmatrix, "test", "--timeout", "0"});
+  const auto r = run_command({nsmatrix_binary(), "test", "--timeout", "0"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
 }
 
@@ -49,7 +49,7 @@ TEST(TestCommand, MissingSuiteIsABrokenInstallation) {
   const std::string dir = scratch("lonely");
   fs::create_directories(dir);
   const std::string lonely = dir + "/nsmatrix";
-  fs::copy_file(kNsmatrix, lonely);
+  fs::copy_file(nsmatrix_binary(), lonely);
   const auto r = run_command({lonely, "test", "-o", dir + "/conformance.json"});
   fs::remove_all(dir);
   EXPECT_EQ(r.exit_code, 3);
@@ -57,7 +57,7 @@ TEST(TestCommand, MissingSuiteIsABrokenInstallation) {
 }
 
 TEST(CleanCommand, DryRunListsAndChangesNothing) {
-  const auto r = run_command({kNsmatrix, "clean", "--dry-run"});
+  const auto r = run_command({nsmatrix_binary(), "clean", "--dry-run"});
   EXPECT_NE(r.out.find("nsm-prefixed object(s) found"), std::string::npos) << r.out;
   // Exit 1 exactly when it lists something: CI uses it as the machine's residue check.
   const bool listed = r.out.find("would remove") != std::string::npos;

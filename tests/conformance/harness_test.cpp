@@ -11,7 +11,7 @@
 
 #include "conformance/runner/conformance_json.h"
 #include "core/proc.h"
-#include "tests/cli/run_command.h"
+#include "tests/support/command.h"
 
 namespace {
 

@@ -14,11 +14,12 @@
 #include "core/error.h"
 #include "core/spawn.h"
 #include "core/unique_fd.h"
+#include "tests/support/privilege.h"
 
 namespace nsm {
 namespace {
 
-bool root() { return ::geteuid() == 0; }
+using nsm::test::is_root;
 
 // A child that shares every namespace with the test, ended and reaped on scope exit.
 struct PlainChild {
@@ -73,7 +74,7 @@ TEST(NsVerify, AChildThatSharesTheNamespaceIsAKernelFault) {
 }
 
 TEST(NsVerify, ARealNewNamespacePasses) {
-  if (!root()) GTEST_SKIP() << "needs root";
+  if (!is_root()) GTEST_SKIP() << "needs root";
   // Child::spawn runs the verification itself; a child in a real new namespace starts.
   SpawnOptions options;
   options.clone_flags = CLONE_NEWUTS | CLONE_NEWNET;
@@ -83,7 +84,7 @@ TEST(NsVerify, ARealNewNamespacePasses) {
 }
 
 TEST(NsVerify, UnshareVerifiedInAChild) {
-  if (!root()) GTEST_SKIP() << "needs root";
+  if (!is_root()) GTEST_SKIP() << "needs root";
   auto r = run_in_child({}, [] {
     const NsId uts = must_ns_id_at("thread-self", "uts");
     unshare_verified(CLONE_NEWUTS | CLONE_NEWPID);
@@ -100,7 +101,7 @@ TEST(NsVerify, UnshareVerifiedInAChild) {
 }
 
 TEST(NsVerify, SetnsVerifiedMovesTheCaller) {
-  if (!root()) GTEST_SKIP() << "needs root";
+  if (!is_root()) GTEST_SKIP() << "needs root";
   auto r = run_in_child({}, [] {
     UniqueFd original(::open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC));
     if (!original) throw_sys("open(uts)");

@@ -16,13 +16,14 @@
 
 #include "core/error.h"
 #include "core/proc.h"
+#include "tests/support/privilege.h"
 
 namespace nsm {
 namespace {
 
 using namespace std::chrono_literals;
 
-bool root() { return ::geteuid() == 0; }
+using nsm::test::is_root;
 
 TEST(Spawn, ReturnsThePayload) {
   auto r = run_in_child({}, [] { return std::string("hello from ") + std::to_string(::getpid()); });
@@ -117,7 +118,7 @@ TEST(Spawn, ChildIsItsOwnProcessGroupLeader) {
 }
 
 TEST(Spawn, NewNamespacesThroughClone3) {
-  if (!root()) GTEST_SKIP() << "needs root";
+  if (!is_root()) GTEST_SKIP() << "needs root";
   SpawnOptions options;
   options.clone_flags = CLONE_NEWUTS | CLONE_NEWPID;
   options.method = CloneMethod::Clone3;
@@ -134,7 +135,7 @@ TEST(Spawn, NewNamespacesThroughClone3) {
 }
 
 TEST(Spawn, CloneFallbackGivesTheSameNamespaces) {
-  if (!root()) GTEST_SKIP() << "needs root";
+  if (!is_root()) GTEST_SKIP() << "needs root";
   SpawnOptions options;
   options.clone_flags = CLONE_NEWUTS | CLONE_NEWIPC;
   options.method = CloneMethod::Clone;
@@ -190,7 +191,7 @@ TEST(Spawn, IdMapIsWrittenBeforeTheBodyRuns) {
 }
 
 TEST(Spawn, FailedIdMapIsAnErrorAndTheChildIsReaped) {
-  if (root()) GTEST_SKIP() << "root may map any id; the refusal needs an unprivileged parent";
+  if (is_root()) GTEST_SKIP() << "root may map any id; the refusal needs an unprivileged parent";
   SpawnOptions options;
   options.clone_flags = CLONE_NEWUSER;
   options.id_map = IdMap::root_is(0, 0);  // an unprivileged user may not map root
@@ -202,7 +203,7 @@ TEST(IdMap, FormatsLinesTheKernelReads) {
 }
 
 TEST(IdMap, RootlessChildCanMapItself) {
-  if (!root()) GTEST_SKIP() << "needs root to become another user";
+  if (!is_root()) GTEST_SKIP() << "needs root to become another user";
   auto r = run_in_child({}, [] {
     become_unprivileged(65534, 65534);
     enter_own_user_namespace();

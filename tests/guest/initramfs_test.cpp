@@ -20,22 +20,12 @@
 #include "vm/guest/kernel_archive.h"
 #include "core/sha256.h"
 #include "vm/guest/shared_libraries.h"
+#include "tests/support/temp_dir.h"
 
 namespace nsm::vm {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/nsm-guest-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using nsm::test::TempDir;
 
 struct ReadEntry {
   mode_t type;

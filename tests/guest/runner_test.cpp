@@ -14,22 +14,12 @@
 #include "vm/runner/accel.h"
 #include "vm/runner/boot_target.h"
 #include "vm/runner/qemu_command.h"
+#include "tests/support/temp_dir.h"
 
 namespace nsm::vm {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/nsm-runner-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using nsm::test::TempDir;
 
 // A file with a real-looking x86 boot header and nothing bootable behind it.
 std::string fake_bzimage(const std::string& path, const std::string& version) {

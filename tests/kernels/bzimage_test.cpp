@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
-#include "tests/kernels/fixtures.h"
+#include "tests/support/kernel_fixtures.h"
 
 namespace nsm::vm {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
-#include "tests/kernels/fixtures.h"
+#include "tests/support/kernel_fixtures.h"
 #include "vm/kernels/debian_fetch.h"
 #include "vm/kernels/kernel_build.h"
 #include "vm/kernels/module_info.h"

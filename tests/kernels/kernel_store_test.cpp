@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "core/results.h"
-#include "tests/kernels/fixtures.h"
+#include "tests/support/kernel_fixtures.h"
 #include "vm/kernels/cache_util.h"
 
 namespace nsm::vm {

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "core/error.h"
-#include "tests/kernels/fixtures.h"
+#include "tests/support/kernel_fixtures.h"
 
 namespace nsm::vm {
 namespace {

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "core/kernel_config.h"
-#include "tests/kernels/fixtures.h"
+#include "tests/support/kernel_fixtures.h"
 #include "vm/kernels/bzimage.h"
 #include "vm/kernels/kernel_store.h"
 #include "vm/kernels/manifest.h"

@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "core/error.h"
-#include "tests/kernels/fixtures.h"
+#include "tests/support/kernel_fixtures.h"
 
 namespace nsm::vm {
 namespace {

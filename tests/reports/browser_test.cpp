@@ -12,15 +12,15 @@
 
 #include "reports/load.h"
 #include "reports/report.h"
-#include "tests/reports/report_page.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/report_page.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using testing::ScratchDir;
+using testing::TempDir;
 
 std::string artifacts(const std::string& name) {
   const std::string dir = std::string(NSM_REPORTS_ARTIFACTS) + "/" + name;
@@ -30,7 +30,7 @@ std::string artifacts(const std::string& name) {
 
 // A matrix of 20 kernels made from the three fixture kernels: old kernels without time
 // namespaces (too old), a build without them, one that never boots. For layout only.
-std::string make_matrix20(const ScratchDir& scratch) {
+std::string make_matrix20(const TempDir& scratch) {
   const std::string src = testing::fixture("matrix");
   const std::string dst = scratch / "matrix20";
   fs::create_directories(dst);
@@ -145,7 +145,7 @@ void expect_full_matrix(const json& m, size_t kernels) {
 
 // The checks below would pass vacuously if errors went unseen: this page must trip them.
 TEST_F(Browser, SeesConsoleErrorsExceptionsAndRequests) {
-  ScratchDir dir;
+  TempDir dir;
   testing::spit(dir / "bad.html",
                 "<!DOCTYPE html><title>bad</title><img src=\"nsm-missing.png\" alt=\"\">"
                 "<script>console.error('nsm-console-error'); nsm_undefined_function();</script>");
@@ -195,7 +195,7 @@ TEST_F(Browser, MatrixReportShowsEveryKernelAndTheTimeRowStandsOut) {
 }
 
 TEST_F(Browser, TwentyKernelsStayReadable) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string html = write_report(make_matrix20(scratch), "matrix20");
   const Page page = open(html);
   EXPECT_TRUE(page.problems.empty()) << page.problems.front();

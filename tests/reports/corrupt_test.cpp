@@ -13,13 +13,13 @@
 #include "reports/markdown_summary.h"
 #include "reports/report.h"
 #include "reports/text.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports {
 namespace {
 
 using nlohmann::json;
-using testing::ScratchDir;
+using testing::TempDir;
 using testing::slurp;
 using testing::spit;
 
@@ -32,11 +32,7 @@ struct Corruption {
   const char* expect;  // in the problem message
 };
 
-void edit_json(const std::string& path, const std::function<void(json&)>& edit) {
-  json doc = json::parse(slurp(path));
-  edit(doc);
-  spit(path, doc.dump(2));
-}
+using testing::edit_json;
 
 std::function<void(const std::string&)> edit(std::function<void(json&)> f) {
   return [f](const std::string& path) { edit_json(path, f); };
@@ -104,7 +100,7 @@ class CorruptInput : public ::testing::TestWithParam<Corruption> {};
 
 TEST_P(CorruptInput, NamesTheFileAndShowsTheKernelAsInfraError) {
   const Corruption& c = GetParam();
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string run_dir = testing::copy_fixture("matrix", scratch);
   const std::string victim_file = run_dir + "/" + kVictim + "/" + c.file;
   c.apply(victim_file);
@@ -148,7 +144,7 @@ INSTANTIATE_TEST_SUITE_P(Files, CorruptInput, ::testing::ValuesIn(kCases),
 // A guest told to run only some stages (nsmatrix matrix --stages probe) lists them in
 // status.json: only their files are expected; a listed stage's missing file is a problem.
 TEST(StagesRun, OnlyTheListedStagesResultsAreExpected) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string run_dir = testing::copy_fixture("matrix", scratch);
   const std::string victim = run_dir + "/" + kVictim;
   std::remove((victim + "/conformance.json").c_str());
@@ -166,7 +162,7 @@ TEST(StagesRun, OnlyTheListedStagesResultsAreExpected) {
 }
 
 TEST(CorruptRun, MalformedRunJsonFallsBackToTheDirectoryListing) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string run_dir = testing::copy_fixture("matrix", scratch);
   spit(run_dir + "/run.json", "{\"schema_version\": 1, \"kind\": \"run\", \"run_id\": ");
   const RunResults run = load_results(run_dir);
@@ -178,7 +174,7 @@ TEST(CorruptRun, MalformedRunJsonFallsBackToTheDirectoryListing) {
 }
 
 TEST(CorruptRun, AListedKernelWithoutADirectoryIsInfraError) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string run_dir = testing::copy_fixture("matrix", scratch);
   edit_json(run_dir + "/run.json", [](json& d) { d["kernels"].push_back("debian-7.0-ghost"); });
   const RunResults run = load_results(run_dir);
@@ -188,7 +184,7 @@ TEST(CorruptRun, AListedKernelWithoutADirectoryIsInfraError) {
 }
 
 TEST(CorruptRun, AKernelDirectoryNotInRunJsonIsShownAndNamed) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string run_dir = testing::copy_fixture("matrix", scratch);
   edit_json(run_dir + "/run.json", [](json& d) { d["kernels"].erase(1); });
   const RunResults run = load_results(run_dir);
@@ -199,7 +195,7 @@ TEST(CorruptRun, AKernelDirectoryNotInRunJsonIsShownAndNamed) {
 }
 
 TEST(CorruptRun, RunJsonKernelIdsMustBeDirectoryNames) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string run_dir = testing::copy_fixture("matrix", scratch);
   edit_json(run_dir + "/run.json", [](json& d) { d["kernels"] = {"../../etc"}; });
   const RunResults run = load_results(run_dir);

@@ -8,21 +8,17 @@
 
 #include "reports/json_fields.h"
 #include "reports/load.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports {
 namespace {
 
 using nlohmann::json;
-using testing::ScratchDir;
+using testing::TempDir;
 using testing::slurp;
 using testing::spit;
 
-void edit_json(const std::string& path, const std::function<void(json&)>& edit) {
-  json doc = json::parse(slurp(path));
-  edit(doc);
-  spit(path, doc.dump(2));
-}
+using testing::edit_json;
 
 // Adds a field no version of the format has to every object of `doc`, except where the
 // format says what every member is: the flat evidence (shown as-is) and durations (all
@@ -40,7 +36,7 @@ void add_unknown_fields(json& value, const std::string& key = "") {
 }
 
 TEST(ResultsFormat, FieldsTheFormatDoesNotKnowAreIgnoredEverywhere) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string dir = testing::copy_fixture("matrix", scratch);
   for (const char* file : {"run.json", "debian-6.1-cloud/kernel.json", "debian-6.1-cloud/status.json", "debian-6.1-cloud/probe.json",
                            "debian-6.1-cloud/conformance.json", "debian-6.1-cloud/bench.json", "debian-4.19-unbootable/kernel.json",
@@ -54,7 +50,7 @@ TEST(ResultsFormat, FieldsTheFormatDoesNotKnowAreIgnoredEverywhere) {
 
 // What a VM run adds (docs/results-format.md, kernel.json and status.json), all at once.
 TEST(ResultsFormat, EveryDocumentedVmFieldLoads) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string dir = testing::copy_fixture("matrix", scratch);
   const std::string k = dir + "/debian-6.1-cloud";
   edit_json(k + "/kernel.json", [](json& d) {
@@ -106,7 +102,7 @@ TEST(ResultsFormat, EveryDocumentedVmFieldLoads) {
 // The matrix writes this for a kernel it could not even prepare: nothing is known of its
 // source, and it is a boot failure, not a reader's infra-error.
 TEST(ResultsFormat, AKernelThatCouldNotBePreparedHasSourceTypeUnknown) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string dir = testing::copy_fixture("matrix", scratch);
   edit_json(dir + "/debian-4.19-unbootable/kernel.json", [](json& d) {
     d["release"] = nullptr;
@@ -120,7 +116,7 @@ TEST(ResultsFormat, AKernelThatCouldNotBePreparedHasSourceTypeUnknown) {
 
 // A gap fails when an assertion it stands on fails; it never passes.
 TEST(ResultsFormat, AGapMayFailButNeverPass) {
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string dir = testing::copy_fixture("matrix", scratch);
   const std::string file = dir + "/debian-6.1-cloud/conformance.json";
   auto set_first_gap = [&](const char* outcome) {
@@ -170,7 +166,7 @@ class FormatViolation : public ::testing::TestWithParam<Violation> {};
 
 TEST_P(FormatViolation, IsRejectedNamingTheFileAndTheField) {
   const Violation& v = GetParam();
-  ScratchDir scratch;
+  TempDir scratch;
   const std::string dir = testing::copy_fixture("matrix", scratch);
   const std::string file = dir + "/debian-6.1-cloud/" + v.file;
   edit_json(file, v.edit);

@@ -11,7 +11,7 @@
 #include "reports/kcidb_json.h"
 #include "reports/load.h"
 #include "reports/markdown_summary.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports {
 namespace {
@@ -45,7 +45,7 @@ class Golden : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(Golden, MatchesTheGoldenFile) {
   const auto& c = GetParam();
   // Loaded from a copy, so the path of the checkout never reaches the outputs.
-  testing::ScratchDir scratch;
+  testing::TempDir scratch;
   const RunResults run = load_results(testing::copy_fixture(c.run, scratch));
   const std::string got = render(run, c.file);
   const std::string golden = std::string(NSM_REPORTS_GOLDEN) + "/" + c.run + "/" + c.file;

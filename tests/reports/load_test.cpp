@@ -5,7 +5,7 @@
 
 #include "core/results.h"
 #include "reports/views.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports {
 namespace {
@@ -133,7 +133,7 @@ TEST(LoadResults, OneKernelsDirectoryIsAReportOfItsOwn) {
 }
 
 TEST(LoadResults, MissingOrEmptyDirectoriesAreBadInput) {
-  testing::ScratchDir dir;
+  testing::TempDir dir;
   EXPECT_THROW(load_results(dir / "nope"), ResultsError);
   EXPECT_THROW(load_results(dir.path()), ResultsError);
   testing::spit(dir / "file", "x");

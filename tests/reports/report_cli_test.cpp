@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "reports/load.h"
-#include "tests/cli/run_command.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/command.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports {
 namespace {
@@ -15,7 +15,7 @@ namespace {
 using testing_support::run_command;
 namespace fs = std::filesystem;
 
-const std::string kBin = NSMATRIX_BIN;
+using nsm::testing_support::nsmatrix_binary;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -25,9 +25,9 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 TEST(ReportCli, WritesIntoTheResultsDirectoryAndPrintsTheHtmlLast) {
-  testing::ScratchDir scratch;
+  testing::TempDir scratch;
   const std::string run = testing::copy_fixture("matrix", scratch);
-  const auto r = run_command({kBin, "report", run});
+  const auto r = run_command({nsmatrix_binary(), "report", run});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.err.empty()) << r.err;
   const auto printed = lines(r.out);
@@ -37,18 +37,18 @@ TEST(ReportCli, WritesIntoTheResultsDirectoryAndPrintsTheHtmlLast) {
 }
 
 TEST(ReportCli, WritesWhereToldWithDashO) {
-  testing::ScratchDir scratch;
-  const auto r = run_command({kBin, "report", testing::fixture("host"), "-o", scratch / "out/deeper"});
+  testing::TempDir scratch;
+  const auto r = run_command({nsmatrix_binary(), "report", testing::fixture("host"), "-o", scratch / "out/deeper"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* name : {"summary.md", "junit.xml", "kcidb.json", "report.html"})
     EXPECT_TRUE(fs::exists(scratch / (std::string("out/deeper/") + name))) << name;
 }
 
 TEST(ReportCli, AnUnusableFileIsNamedOnStderrAndTheReportIsStillWritten) {
-  testing::ScratchDir scratch;
+  testing::TempDir scratch;
   const std::string run = testing::copy_fixture("matrix", scratch);
   testing::spit(run + "/debian-6.1-cloud/probe.json", "{\"schema_version\": 7, \"kind\": \"probe\"}");
-  const auto r = run_command({kBin, "report", run, "-o", scratch / "out"});
+  const auto r = run_command({nsmatrix_binary(), "report", run, "-o", scratch / "out"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find(run + "/debian-6.1-cloud/probe.json: schema_version 7 is newer"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("kernel debian-6.1-cloud is shown as infra-error"), std::string::npos) << r.err;
@@ -56,8 +56,8 @@ TEST(ReportCli, AnUnusableFileIsNamedOnStderrAndTheReportIsStillWritten) {
 }
 
 TEST(ReportCli, AMissingDirectoryIsBadInput) {
-  testing::ScratchDir scratch;
-  const auto r = run_command({kBin, "report", scratch / "nothing-here"});
+  testing::TempDir scratch;
+  const auto r = run_command({nsmatrix_binary(), "report", scratch / "nothing-here"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.out.empty());
   EXPECT_NE(r.err.find(scratch / "nothing-here"), std::string::npos) << r.err;
@@ -65,21 +65,21 @@ TEST(ReportCli, AMissingDirectoryIsBadInput) {
 }
 
 TEST(ReportCli, NoArgumentIsAUsageError) {
-  const auto r = run_command({kBin, "report"});
+  const auto r = run_command({nsmatrix_binary(), "report"});
   EXPECT_EQ(r.exit_code, 2);
 }
 
 // The contract with the probe's author: what `nsmatrix probe --json` writes, the report reads.
 TEST(ReportCli, ReadsTheProbeCommandsOwnProbeJson) {
-  testing::ScratchDir scratch;
-  const auto probe = run_command({kBin, "probe", "--json", "-o", scratch / "host/probe.json"});
+  testing::TempDir scratch;
+  const auto probe = run_command({nsmatrix_binary(), "probe", "--json", "-o", scratch / "host/probe.json"});
   ASSERT_EQ(probe.exit_code, 0) << probe.err;
   const KernelResults k = load_kernel(scratch / "host", "host");
   ASSERT_TRUE(k.probe) << (k.problems.empty() ? "no probe" : k.problems.front());
   EXPECT_TRUE(k.problems.empty()) << k.problems.front();
   EXPECT_EQ(k.probe->namespaces.size(), 8u);
   EXPECT_FALSE(k.probe->features.empty());
-  const auto r = run_command({kBin, "report", scratch / "host", "-o", scratch / "out"});
+  const auto r = run_command({nsmatrix_binary(), "report", scratch / "host", "-o", scratch / "out"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // Only probe.json: no status.json says the run did not finish, and stderr says so.
   EXPECT_NE(r.err.find("no status.json"), std::string::npos) << r.err;

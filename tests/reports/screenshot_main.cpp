@@ -10,7 +10,7 @@
 
 #include "reports/load.h"
 #include "reports/report.h"
-#include "tests/reports/report_page.h"
+#include "tests/support/report_page.h"
 
 int main(int argc, char** argv) {
   if (argc < 3 || argc > 4) {

@@ -11,7 +11,7 @@
 #include "reports/kcidb_json.h"
 #include "reports/load.h"
 #include "reports/markdown_summary.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/cli/run_command.h"
+#include "tests/support/command.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -14,6 +14,8 @@
 extern char** environ;
 
 namespace nsm::testing_support {
+
+std::string nsmatrix_binary() { return NSMATRIX_BIN; }
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
   // Files, not pipes: no deadlock however much the command writes to either stream.

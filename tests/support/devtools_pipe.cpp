@@ -1,4 +1,4 @@
-#include "tests/reports/devtools_pipe.h"
+#include "tests/support/devtools_pipe.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,4 +1,4 @@
-#include "tests/kernels/fixtures.h"
+#include "tests/support/kernel_fixtures.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -142,25 +142,6 @@ std::string make_deb(const std::map<std::string, std::string>& files, const DebO
   deb.add("control.tar.xz", control.finish());
   if (options.with_data) deb.add(options.data_member, data);
   return deb.finish();
-}
-
-TempDir::TempDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/nsm-kernels-test.XXXXXX";
-  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = templ;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string TempDir::write(const std::string& name, const std::string& content) const {
-  const std::string path = path_ + "/" + name;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
 }
 
 }  // namespace nsm::vm::test

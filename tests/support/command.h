@@ -14,6 +14,9 @@ struct CommandResult {
 };
 
 // argv[0] is a path; `env` entries are added to (or replace) the inherited environment.
+// The nsmatrix command of this build.
+std::string nsmatrix_binary();
+
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 
 }  // namespace nsm::testing_support

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace nsm::vm::test {
 
 // A 64-bit little-endian ELF relocatable whose .modinfo holds name=, depends= and vermagic=.
@@ -29,18 +31,6 @@ struct DebOptions {
 // A .deb whose data.tar holds `files` (path -> content; paths as dpkg-deb writes them, "./boot/...").
 std::string make_deb(const std::map<std::string, std::string>& files, const DebOptions& options = {});
 
-// A fresh directory under $TMPDIR, removed with its content at the end of the test.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& content) const;  // returns the path
-
- private:
-  std::string path_;
-};
+using nsm::test::TempDir;
 
 }  // namespace nsm::vm::test

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/reports/devtools_pipe.h"
-#include "tests/reports/scratch_dir.h"
+#include "tests/support/devtools_pipe.h"
+#include "tests/support/report_fixtures.h"
 
 namespace nsm::reports::testing {
 
@@ -41,7 +41,7 @@ class ReportBrowser {
   void set_media(const Page& page, const std::string& scheme, const std::string& media);
   void capture(const Page& page, const std::string& path, const nlohmann::json& clip);
 
-  std::unique_ptr<ScratchDir> profile_;
+  std::unique_ptr<TempDir> profile_;
   std::unique_ptr<DevToolsPipe> pipe_;
 };
 

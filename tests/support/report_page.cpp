@@ -1,4 +1,4 @@
-#include "tests/reports/report_page.h"
+#include "tests/support/report_page.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -39,7 +39,7 @@ constexpr double kMaxShotHeight = 16000;
 
 }  // namespace
 
-ReportBrowser::ReportBrowser(const std::string& chromium) : profile_(std::make_unique<ScratchDir>()) {
+ReportBrowser::ReportBrowser(const std::string& chromium) : profile_(std::make_unique<TempDir>()) {
   pipe_ = std::make_unique<DevToolsPipe>(DevToolsPipe::launch(chromium, profile_->path()));
 }
 
