@@ -51,7 +51,7 @@ Requirements as_root(std::vector<NsType> namespaces, std::vector<std::string> li
 }
 
 CheckInfo bench_check(std::string id, std::optional<NsType> type, std::string title, Requirements needs) {
-  return {std::move(id), CheckKind::Bench, type, std::move(title), std::move(needs)};
+  return {std::move(id), CheckKind::Bench, type, std::move(title), std::move(needs), {}};
 }
 
 benchmark::internal::Benchmark* add(const CheckInfo& check, const std::string& name, std::vector<MetricSpec> metrics,
