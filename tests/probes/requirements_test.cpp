@@ -71,7 +71,9 @@ TEST(Requirements, FeatureNeedFollowsTheFeatureProbe) {
   Requirements needs;
   needs.features = {"probe.clone3"};
   const auto why = unmet_requirement(needs);
-  if (why) EXPECT_NE(why->find("clone3"), std::string::npos) << *why;
+  if (why) {
+    EXPECT_NE(why->find("clone3"), std::string::npos) << *why;
+  }
 }
 
 // On this machine every type exists: a namespace requirement that the kernel meets is met
