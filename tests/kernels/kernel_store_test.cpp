@@ -109,6 +109,17 @@ TEST_F(KernelCache, AnUnresolvedEntryIsCachedOnlyThroughTheLock) {
   EXPECT_TRUE(cached_kernel(unresolved));
 }
 
+TEST_F(KernelCache, ACacheFromBeforeTheLockIsAHitForTheSameUpload) {
+  const auto e = debian();
+  auto before = e;
+  before.locked.clear();
+  put_cached(e, cache_key(before));  // the key had no upload in it
+  EXPECT_TRUE(cached_kernel(e));
+  auto newer = e;
+  newer.locked.front().version = "6.1.177-1";
+  EXPECT_FALSE(cached_kernel(newer));
+}
+
 TEST_F(KernelCache, DamagedMetadataIsAMissNotACrash) {
   const auto e = debian();
   dir_.write("kernels/" + e.id + "/prepared.json", "{ not json");

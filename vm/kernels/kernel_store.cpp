@@ -160,6 +160,21 @@ std::string cache_key(const KernelEntry& entry) {
   return sha256_hex(text);
 }
 
+namespace {
+// The key an nsmatrix before the lock wrote (package name, no upload): still a hit when the
+// cached upload is the locked one, so a cache survives the change to tracks.
+bool legacy_hit(const KernelEntry& entry, const nlohmann::json& prepared) {
+  if (entry.locked.empty()) return false;
+  KernelEntry old = entry;
+  old.locked.clear();
+  if (old.type == SourceType::Debian) old.package = entry.locked.front().name;
+  const auto& source = prepared.at("source");
+  return prepared.value("cache_key", "") == cache_key(old) &&
+         source.value("package", "") == entry.locked.front().name &&
+         source.value("package_version", "") == entry.locked.front().version;
+}
+}  // namespace
+
 std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry_in) {
   if (entry_in.type == SourceType::File) return std::nullopt;
   // Which upload the entry means is the lock's answer; without one nothing is known offline.
@@ -178,7 +193,7 @@ std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry_in) {
   if (!fs::exists(file)) return std::nullopt;
   try {
     const auto j = read_json_file(file, kPreparedKind);
-    if (j.value("cache_key", "") != cache_key(entry)) return std::nullopt;
+    if (j.value("cache_key", "") != cache_key(entry) && !legacy_hit(entry, j)) return std::nullopt;
     PreparedKernel k = from_json(j, dir);
     if (!fs::exists(k.image)) return std::nullopt;
     if (entry.type == SourceType::Build && k.modules_builtin.empty() && !k.config.empty()) {
