@@ -1,4 +1,5 @@
-// nsmatrix kernels list | fetch [ID...] | build ID: the kernel manifest and its cache.
+// nsmatrix kernels list | update [ID...] | fetch [ID...] | build ID | verify: the kernel
+// manifest, its lock and its cache.
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -10,6 +11,8 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "vm/kernels/apt_session.h"
+#include "vm/kernels/kernel_lock.h"
 #include "vm/kernels/kernel_store.h"
 #include "vm/kernels/manifest.h"
 
@@ -30,7 +33,9 @@ struct KernelsOptions {
 
 std::string describe_source(const KernelEntry& e) {
   switch (e.type) {
-    case SourceType::Debian: return fmt::format("debian {} ({})", e.package, e.suite);
+    case SourceType::Debian:
+      return e.is_track() ? fmt::format("debian track {}/{}", e.suite, e.flavour)
+                          : fmt::format("debian {} ({})", e.package, e.suite);
     case SourceType::File: return fmt::format("file {}", e.image);
     case SourceType::Build:
       return fmt::format("build {} ({}) + {}", e.source_package, e.suite, fs::path(e.fragment).filename().string());
@@ -55,6 +60,9 @@ void print_line(std::string_view line) {
 int run_list(const KernelsOptions& o) {
   const auto kernels = vm::load_manifest(o.manifest);
   fmt::print("manifest: {}   cache: {}\n", o.manifest.value_or("built-in"), vm::cache_dir());
+  const std::string lock_file = vm::lock_path(kernels.front());
+  const auto locks = vm::read_lock_file(lock_file);
+  fmt::print("lock:     {}{}\n", lock_file, locks.empty() ? " (none yet: `nsmatrix kernels update` writes it)" : "");
   for (const auto& e : kernels) {
     std::string cached = "not cached";
     if (e.type == SourceType::File) {
@@ -63,7 +71,16 @@ int run_list(const KernelsOptions& o) {
       cached = fmt::format("cached: {}, {} module(s), {:.1f} MB on disk", k->release, k->modules_in_load_order.size(),
                            tree_bytes(vm::cache_dir() + "/kernels/" + e.id) / 1e6);
     }
-    fmt::print("  {:<24} {}\n  {:<24} {}\n", e.id, describe_source(e), "", cached);
+    std::string lock_line;
+    if (e.type != SourceType::File) {
+      const auto it = locks.find(e.id);
+      lock_line = it == locks.end() || it->second.spec != vm::entry_spec(e)
+                      ? "locked: no"
+                      : fmt::format("locked: {} ({})", vm::lock_summary(it->second), it->second.resolved);
+    }
+    fmt::print("  {:<24} {}\n", e.id, describe_source(e));
+    if (!lock_line.empty()) fmt::print("  {:<24} {}\n", "", lock_line);
+    fmt::print("  {:<24} {}\n", "", cached);
   }
   return kExitOk;
 }
@@ -101,6 +118,58 @@ int prepare_all(const std::vector<const KernelEntry*>& entries, const KernelsOpt
     fmt::print("{:<24} {}\n", out.id, out.line);
     if (!out.ok) code = std::max(code, out.bad_input ? kExitBadInput : kExitBroken);
   }
+  return code;
+}
+
+// Resolves each entry against the archive and writes the lock. A vanished pin or a missing
+// metapackage is bad input (2); the other entries are still updated.
+int run_update(const KernelsOptions& o) {
+  const auto kernels = vm::load_manifest(o.manifest);
+  std::vector<const KernelEntry*> entries;
+  if (o.ids.empty()) {
+    for (const auto& e : kernels) {
+      if (e.type != SourceType::File) entries.push_back(&e);
+    }
+  } else {
+    for (const auto& id : o.ids) entries.push_back(&vm::find_kernel(kernels, id));
+  }
+  if (entries.empty()) {
+    fmt::print("nothing to resolve: the manifest has only file kernels\n");
+    return kExitOk;
+  }
+  const std::string lock_file = vm::lock_path(*entries.front());
+  const auto old = vm::read_lock_file(lock_file);
+  int code = kExitOk;
+  for (const KernelEntry* e : entries) {
+    if (e->type == SourceType::File) {
+      fmt::print("{:<24} a file kernel: nothing to lock\n", e->id);
+      continue;
+    }
+    try {
+      std::optional<vm::LockEntry> fresh;
+      {
+        vm::AptSession apt(e->suite, [](std::string_view line) {
+          if (line.starts_with("apt-get update")) print_line(line);
+        });
+        fresh = vm::resolve_entry(*e, apt);
+      }
+      const auto it = old.find(e->id);
+      std::string was = "new";
+      if (it != old.end() && it->second.spec == vm::entry_spec(*e)) {
+        was = it->second.packages == fresh->packages ? "unchanged" : "was " + vm::lock_summary(it->second);
+      }
+      vm::write_locked(*e, *fresh);
+      fmt::print("{:<24} {} -> {} ({})\n", e->id, vm::entry_spec(*e), vm::lock_summary(*fresh), was);
+      for (size_t i = 1; i < fresh->packages.size(); ++i) {
+        fmt::print("{:<24}   with {} {}\n", "", fresh->packages[i].name, fresh->packages[i].version);
+      }
+    } catch (const Error& err) {
+      fmt::print("{:<24} FAILED: {}\n", e->id, err.what());
+      code = std::max(code, kExitBadInput);
+    }
+    std::fflush(stdout);
+  }
+  fmt::print("lock: {}\n", lock_file);
   return code;
 }
 
@@ -175,6 +244,20 @@ void add_kernels_command(CLI::App& app, Runner& selected) {
   auto* list = kernels->add_subcommand("list", "List the manifest's kernels and what is cached");
   add_manifest(list);
   list->callback([&selected, options] { selected = [options] { return run_list(*options); }; });
+
+  auto* update = kernels->add_subcommand(
+      "update",
+      "Resolve the manifest's entries against the archive and write the lock (default: all).\n"
+      "A track ({\"suite\": \"bookworm\", \"flavour\": \"cloud\"}) follows the suite's metapackage\n"
+      "(linux-image-cloud-amd64 -> its kernel); a pin ({\"package\": ...}) stays its package; a build\n"
+      "locks its linux-source. The lock names each upload (package, version, SHA-256 from apt's\n"
+      "index); fetch, build, vm and matrix use it while the archive has it, and resolve a track\n"
+      "again (saying old -> new) when it does not. Lock: $NSMATRIX_CACHE/kernels.lock.json for\n"
+      "the built-in manifest, FILE.lock.json beside --kernels FILE.json.\n"
+      "Exit codes: 0 all resolved, 2 an entry cannot be (a vanished pin, a missing metapackage).");
+  add_manifest(update);
+  update->add_option("ID", options->ids, "Manifest ids");
+  update->callback([&selected, options] { selected = [options] { return run_update(*options); }; });
 
   auto* fetch = kernels->add_subcommand(
       "fetch", "Fetch kernels with apt into the cache (default: every Debian kernel of the manifest)");

@@ -9,6 +9,7 @@
 #include "core/results.h"
 #include "tests/support/kernel_fixtures.h"
 #include "vm/kernels/cache_util.h"
+#include "vm/kernels/kernel_lock.h"
 
 namespace nsm::vm {
 namespace {
@@ -32,6 +33,7 @@ class KernelCache : public ::testing::Test {
     e.type = SourceType::Debian;
     e.package = package;
     e.suite = "bookworm";
+    e.locked = {{package, "6.1.176-1", std::string(64, 'a'), 1000}};  // as prepare_kernel resolves it
     return e;
   }
   // A cache entry as prepare_kernel leaves it.
@@ -57,6 +59,9 @@ TEST_F(KernelCache, KeyChangesWithWhatDecidesTheKernel) {
   const auto a = debian();
   EXPECT_EQ(cache_key(a), cache_key(debian()));
   EXPECT_NE(cache_key(a), cache_key(debian("linux-image-6.1.0-49-cloud-amd64-unsigned")));
+  auto other_upload = a;
+  other_upload.locked.front().version = "6.1.177-1";
+  EXPECT_NE(cache_key(a), cache_key(other_upload));
   auto other_suite = a;
   other_suite.suite = "bookworm-security";
   EXPECT_NE(cache_key(a), cache_key(other_suite));
@@ -90,6 +95,29 @@ TEST_F(KernelCache, HitOnlyWhenTheKeyMatchesAndTheFilesExist) {
   EXPECT_FALSE(cached_kernel(debian("linux-image-6.1.0-49-cloud-amd64-unsigned")));  // another package
   fs::remove(dir_.path() + "/kernels/debian-6.1-cloud/modules/veth.ko");
   EXPECT_FALSE(cached_kernel(e));  // a file went missing
+}
+
+TEST_F(KernelCache, AnUnresolvedEntryIsCachedOnlyThroughTheLock) {
+  auto e = debian();
+  put_cached(e, cache_key(e));
+  KernelEntry unresolved = e;
+  unresolved.locked.clear();
+  unresolved.manifest = "built-in";
+  EXPECT_FALSE(cached_kernel(unresolved));  // no lock: which upload it means is unknown offline
+  write_locked(unresolved, LockEntry{entry_spec(unresolved), "bookworm", "now", std::nullopt, e.locked});
+  EXPECT_TRUE(fs::exists(dir_.path() + "/kernels.lock.json"));
+  EXPECT_TRUE(cached_kernel(unresolved));
+}
+
+TEST_F(KernelCache, ACacheFromBeforeTheLockIsAHitForTheSameUpload) {
+  const auto e = debian();
+  auto before = e;
+  before.locked.clear();
+  put_cached(e, cache_key(before));  // the key had no upload in it
+  EXPECT_TRUE(cached_kernel(e));
+  auto newer = e;
+  newer.locked.front().version = "6.1.177-1";
+  EXPECT_FALSE(cached_kernel(newer));
 }
 
 TEST_F(KernelCache, DamagedMetadataIsAMissNotACrash) {

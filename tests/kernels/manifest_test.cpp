@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "core/error.h"
 #include "tests/support/kernel_fixtures.h"
@@ -33,7 +36,9 @@ TEST(Manifest, BuiltInHasTheDefaultMatrix) {
     if (k.type == SourceType::Debian) {
       ++debian;
       suites.insert(k.suite);
-      EXPECT_TRUE(k.package.starts_with("linux-image-") || k.package.starts_with("linux-binary-")) << k.package;
+      // Tracks, not pins: the archive drops an ABI-named package within weeks.
+      EXPECT_TRUE(k.is_track()) << k.id;
+      EXPECT_TRUE(k.package.empty()) << k.id;
     }
     if (k.type == SourceType::Build) {
       ++builds;
@@ -48,6 +53,31 @@ TEST(Manifest, BuiltInHasTheDefaultMatrix) {
   EXPECT_NE(find_kernel(kernels, "build-6.12-no-time-ns").fragment_text.find("# CONFIG_TIME_NS is not set"),
             std::string::npos);
   EXPECT_NE(find_kernel(kernels, "build-6.12-no-user-ns").fragment_text.find("# CONFIG_USER_NS is not set"),
+            std::string::npos);
+  // An off-variant for every type a kernel can be built without (mnt cannot).
+  for (const char* type : {"net", "ipc", "pid", "uts", "user", "time", "cgroup"}) {
+    const auto& k = find_kernel(kernels, fmt::format("build-6.12-no-{}-ns", type));
+    EXPECT_NE(std::find(k.tags.begin(), k.tags.end(), "variant"), k.tags.end()) << k.id;
+  }
+  EXPECT_EQ(find_kernel(kernels, "debian-6.1-cloud").flavour, "cloud");
+  EXPECT_EQ(find_kernel(kernels, "debian-6.12-generic").flavour, "generic");
+}
+
+TEST(Manifest, TrackOrPin) {
+  const auto kernels = parse_manifest(
+      with_kernels(R"({"id": "t", "debian": {"suite": "bookworm", "flavour": "rt"}},
+                      {"id": "p", "debian": {"package": "linux-image-6.1.0-50-rt-amd64-unsigned", "suite": "bookworm"}})"),
+      "m.json", "/tmp");
+  EXPECT_TRUE(kernels[0].is_track());
+  EXPECT_EQ(metapackage_name(kernels[0].flavour), "linux-image-rt-amd64");
+  EXPECT_EQ(metapackage_name("generic"), "linux-image-amd64");
+  EXPECT_FALSE(kernels[1].is_track());
+  const std::string both = "m.json: kernels[0] (id 'a'): field 'debian.package|debian.flavour': give exactly one";
+  EXPECT_TRUE(error_of(with_kernels(R"({"id": "a", "debian": {"suite": "sid"}})")).starts_with(both));
+  EXPECT_TRUE(error_of(with_kernels(R"({"id": "a", "debian": {"suite": "sid", "flavour": "cloud", "package": "x1"}})"))
+                  .starts_with(both));
+  EXPECT_NE(error_of(with_kernels(R"({"id": "a", "debian": {"suite": "sid", "flavour": "Cloud"}})"))
+                .find("field 'flavour': 'Cloud' is not a kernel flavour"),
             std::string::npos);
 }
 

@@ -34,6 +34,7 @@ std::optional<AptPackage> parse_package_stanza(std::string_view text) {
     if (key == "Package") p.name = value;
     else if (key == "Version") p.version = value;
     else if (key == "Filename") p.filename = value;
+    else if (key == "SHA256") p.sha256 = value;
     else if (key == "Size") p.size = std::atoll(value.c_str());
     else if (key == "Depends") {
       // "a (= 1), b | c, d" -> a, b, c, d
@@ -117,20 +118,33 @@ void AptClient::update(const Progress& progress) {
   updated_ = true;
 }
 
-std::optional<AptPackage> AptClient::show(const std::string& name, const std::string& suite) {
+namespace {
+// "apt-cache show --no-all-versions SPEC": SPEC is NAME/SUITE (the suite's candidate) or
+// NAME=VERSION (that upload); nullopt when apt knows no such package.
+std::optional<AptPackage> show_one(const std::string& spec, const std::vector<std::string>& options) {
   std::string text;
   CommandOptions opts;
   opts.env = {{"LC_ALL", "C"}};
   opts.keep_lines = 5;
-  const auto result = run_command(
-      with_options({"apt-cache", "show", "--no-all-versions", name + "/" + suite}, options()), opts,
-      [&](std::string_view line) {
-        text += line;
-        text += '\n';
-      });
+  const auto result = run_command(with_options({"apt-cache", "show", "--no-all-versions", spec}, options), opts,
+                                  [&](std::string_view line) {
+                                    text += line;
+                                    text += '\n';
+                                  });
   if (!result.ok()) return std::nullopt;
-  auto package = parse_package_stanza(text);
+  return parse_package_stanza(text);
+}
+}  // namespace
+
+std::optional<AptPackage> AptClient::show(const std::string& name, const std::string& suite) {
+  auto package = show_one(name + "/" + suite, options());
   if (package) package->suite = suite;
+  return package;
+}
+
+std::optional<AptPackage> AptClient::show_exact(const std::string& name, const std::string& version) {
+  auto package = show_one(name + "=" + version, options());
+  if (package && package->version != version) return std::nullopt;
   return package;
 }
 

@@ -15,6 +15,7 @@ namespace nsm::vm {
 
 struct AptPackage {
   std::string name, version, suite, filename;  // filename: the pool path
+  std::string sha256;                          // of the .deb, from apt's index (Packages)
   long long size = 0;                          // bytes of the .deb
   std::vector<std::string> depends;            // package names, alternatives flattened
 };
@@ -35,6 +36,8 @@ class AptClient {
   void update(const Progress& progress);
   // The candidate of NAME in SUITE; nullopt when the suite has no such package.
   std::optional<AptPackage> show(const std::string& name, const std::string& suite);
+  // NAME at exactly VERSION in any configured suite; nullopt when the archive no longer has it.
+  std::optional<AptPackage> show_exact(const std::string& name, const std::string& version);
   // apt-get download NAME=VERSION into `dir`; returns the .deb's path. Throws nsm::Error with
   // apt's own message when it fails (a bad signature, a hash mismatch, a missing package).
   std::string download(const AptPackage& package, const std::string& dir, const Progress& progress);

@@ -38,13 +38,25 @@ AptSession::AptSession(const std::string& suite, const Progress& progress)
 
 AptPackage AptSession::must_show(const std::string& name, const std::string& suite) {
   auto package = client_.show(name, suite);
-  if (!package) {
-    throw Error(fmt::format(
-        "package '{}' is not in suite '{}' of the mirror this machine uses (sources derived from /etc/apt "
-        "into {}/apt/etc/sources.list.d/nsmatrix.sources)",
-        name, suite, cache_dir()));
-  }
+  if (!package) throw Error(fmt::format("package '{}' is not in suite '{}' of {}", name, suite, describe()));
   return *package;
+}
+
+std::optional<AptPackage> AptSession::candidate(const std::string& name, const std::string& suite) {
+  return client_.show(name, suite);
+}
+
+std::optional<AptPackage> AptSession::exact(const std::string& name, const std::string& version,
+                                            const std::string& suite) {
+  auto package = client_.show_exact(name, version);
+  if (package) package->suite = suite;
+  return package;
+}
+
+std::string AptSession::describe() const {
+  return fmt::format("the mirror this machine uses (sources derived from /etc/apt into "
+                     "{}/apt/etc/sources.list.d/nsmatrix.sources)",
+                     cache_dir());
 }
 
 }  // namespace nsm::vm

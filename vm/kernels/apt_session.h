@@ -7,17 +7,23 @@
 
 #include "vm/kernels/apt_client.h"
 #include "vm/kernels/cache_util.h"
+#include "vm/kernels/kernel_lock.h"
 #include "vm/kernels/kernel_store.h"
 
 namespace nsm::vm {
 
-class AptSession {
+class AptSession : public PackageArchive {
  public:
   AptSession(const std::string& suite, const Progress& progress);
   AptClient& client() { return client_; }
   // The package's candidate in the suite; throws nsm::Error naming the package, the suite
   // and the mirror URIs apt was given.
   AptPackage must_show(const std::string& name, const std::string& suite);
+  // The lock's view of the archive (kernel_lock.h).
+  std::optional<AptPackage> candidate(const std::string& name, const std::string& suite) override;
+  std::optional<AptPackage> exact(const std::string& name, const std::string& version,
+                                  const std::string& suite) override;
+  std::string describe() const override;
 
  private:
   FileLock lock_;

@@ -46,6 +46,8 @@ class FileLock {
 void remove_tree(const std::string& path);
 // Creates or replaces PATH with DATA (0644). Throws SysError.
 void write_whole_file(const std::string& path, std::string_view data);
+// SHA-256 of a file's content, read in pieces (a .deb of 150 MB). Throws SysError.
+std::string file_sha256(const std::string& path);
 // Copies a file (cp), creating or replacing `to`. Throws SysError.
 void copy_file(const std::string& from, const std::string& to);
 

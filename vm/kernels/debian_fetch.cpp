@@ -100,14 +100,20 @@ void extract_debian_kernel(const std::vector<std::string>& debs, const std::stri
 
 void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, PreparedKernel& out,
                          const Progress& progress) {
+  if (entry.locked.empty()) throw Error(fmt::format("kernel '{}': fetched before it was resolved", entry.id));
   std::vector<AptPackage> packages;
+  for (const auto& l : entry.locked) {
+    AptPackage p;
+    p.name = l.name;
+    p.version = l.version;
+    p.sha256 = l.sha256;
+    p.size = l.size;
+    p.suite = entry.suite;
+    packages.push_back(p);
+  }
   std::vector<std::string> debs;
   {
     AptSession apt(entry.suite, progress);
-    const AptPackage main = apt.must_show(entry.package, entry.suite);
-    for (const auto& name : debian_kernel_packages(main.name, main.depends)) {
-      packages.push_back(name == main.name ? main : apt.must_show(name, entry.suite));
-    }
     const std::string debs_dir = dir + "/debs";
     make_directories(debs_dir);
     for (const auto& p : packages) {
@@ -116,18 +122,32 @@ void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, Prepa
     debs = apt.client().download(packages, debs_dir, progress);
   }
   // Reading the packages needs no apt: the session's lock is released for other fetches.
-  for (const auto& deb : debs) out.download_bytes += static_cast<long long>(fs::file_size(deb));
+  // apt checked each .deb against its index; this checks it is the upload the lock names.
+  for (size_t i = 0; i < debs.size(); ++i) {
+    out.download_bytes += static_cast<long long>(fs::file_size(debs[i]));
+    const std::string sha = file_sha256(debs[i]);
+    if (!packages[i].sha256.empty() && sha != packages[i].sha256) {
+      throw Error(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", debs[i], sha, packages[i].sha256,
+                              packages[i].name, packages[i].version));
+    }
+  }
   extract_debian_kernel(debs, dir, out, progress);
   remove_tree(dir + "/debs");
   const AptPackage& main = packages.front();
   out.source = {{"type", "debian"},
                 {"package", main.name},
                 {"package_version", main.version},
+                {"sha256", main.sha256},
                 {"suite", entry.suite}};
+  if (entry.is_track()) out.source["track"] = fmt::format("{}/{} ({})", entry.suite, entry.flavour, metapackage_name(entry.flavour));
   if (packages.size() > 1) {
-    nlohmann::json also = nlohmann::json::array();
-    for (size_t i = 1; i < packages.size(); ++i) also.push_back(packages[i].name);
-    out.source["companion_packages"] = also;
+    nlohmann::json names = nlohmann::json::array(), uploads = nlohmann::json::array();
+    for (size_t i = 1; i < packages.size(); ++i) {
+      names.push_back(packages[i].name);
+      uploads.push_back(fmt::format("{} {} sha256:{}", packages[i].name, packages[i].version, packages[i].sha256));
+    }
+    out.source["companion_packages"] = names;
+    out.source["companion_uploads"] = uploads;
   }
   // "5.10.223-1" -> "5.10.223", "6.12.95-1~bpo12+1" -> "6.12.95"
   out.version = main.version.substr(0, main.version.find_first_of("-~+"));

@@ -49,6 +49,10 @@ std::string source_tree(const AptPackage& package, AptSession& apt, const Progre
   StagingDir staging(cache_dir(), label);
   if (progress) progress(fmt::format("downloading {} {} ({:.0f} MB)", package.name, package.version, package.size / 1e6));
   const std::string deb = apt.client().download(package, staging.path(), progress);
+  if (const auto sha = file_sha256(deb); !package.sha256.empty() && sha != package.sha256) {
+    throw Error(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", deb, sha, package.sha256, package.name,
+                            package.version));
+  }
   const std::string tree_dir = staging.path() + "/tree";
   const std::string top = unpack_kernel_source(deb, tree_dir, progress);
   fs::remove(deb);
@@ -145,8 +149,14 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   AptPackage package;
   std::string src;
   {
+    // The upload the lock names (prepare_kernel resolved it).
+    if (entry.locked.empty()) throw Error(fmt::format("kernel '{}': built before it was resolved", entry.id));
+    package.name = entry.locked.front().name;
+    package.version = entry.locked.front().version;
+    package.sha256 = entry.locked.front().sha256;
+    package.size = entry.locked.front().size;
+    package.suite = entry.suite;
     AptSession apt(entry.suite, progress);
-    package = apt.must_show(entry.source_package, entry.suite);
     src = source_tree(package, apt, progress);
   }
 
@@ -202,6 +212,7 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   out.source = {{"type", "build"},
                 {"package", package.name},
                 {"package_version", package.version},
+                {"sha256", package.sha256},
                 {"suite", entry.suite},
                 {"base_config", "tinyconfig"},
                 {"fragment", entry.fragment},

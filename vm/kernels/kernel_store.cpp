@@ -16,8 +16,10 @@
 #include "core/results.h"
 #include "vm/kernels/bzimage.h"
 #include "vm/kernels/cache_util.h"
+#include "vm/kernels/apt_session.h"
 #include "vm/kernels/debian_fetch.h"
 #include "vm/kernels/kernel_build.h"
+#include "vm/kernels/kernel_lock.h"
 #include "vm/kernels/module_info.h"
 #include "vm/kernels/module_set.h"
 #include "core/sha256.h"
@@ -153,17 +155,45 @@ std::string cache_key(const KernelEntry& entry) {
       text += fmt::format("{}\n{}\n", entry.image, entry.modules_dir);
       break;
   }
+  // The exact uploads: a track that moved, or a build's newer linux-source, is a miss.
+  for (const auto& p : entry.locked) text += fmt::format("{}={} {}\n", p.name, p.version, p.sha256);
   return sha256_hex(text);
 }
 
-std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry) {
-  if (entry.type == SourceType::File) return std::nullopt;
+namespace {
+// The key an nsmatrix before the lock wrote (package name, no upload): still a hit when the
+// cached upload is the locked one, so a cache survives the change to tracks.
+bool legacy_hit(const KernelEntry& entry, const nlohmann::json& prepared) {
+  if (entry.locked.empty()) return false;
+  KernelEntry old = entry;
+  old.locked.clear();
+  if (old.type == SourceType::Debian) old.package = entry.locked.front().name;
+  const auto& source = prepared.at("source");
+  return prepared.value("cache_key", "") == cache_key(old) &&
+         source.value("package", "") == entry.locked.front().name &&
+         source.value("package_version", "") == entry.locked.front().version;
+}
+}  // namespace
+
+std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry_in) {
+  if (entry_in.type == SourceType::File) return std::nullopt;
+  // Which upload the entry means is the lock's answer; without one nothing is known offline.
+  KernelEntry entry = entry_in;
+  if (entry.locked.empty()) {
+    try {
+      const auto lock = read_locked(entry_in);
+      if (!lock) return std::nullopt;
+      entry = apply_lock(entry_in, *lock);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
   const std::string dir = entry_dir(entry.id);
   const std::string file = dir + "/" + std::string(kPreparedFile);
   if (!fs::exists(file)) return std::nullopt;
   try {
     const auto j = read_json_file(file, kPreparedKind);
-    if (j.value("cache_key", "") != cache_key(entry)) return std::nullopt;
+    if (j.value("cache_key", "") != cache_key(entry) && !legacy_hit(entry, j)) return std::nullopt;
     PreparedKernel k = from_json(j, dir);
     if (!fs::exists(k.image)) return std::nullopt;
     if (entry.type == SourceType::Build && k.modules_builtin.empty() && !k.config.empty()) {
@@ -198,29 +228,49 @@ PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress
   FileLock lock(cache_dir() + "/locks/kernel-" + entry.id + ".lock");
   // What a killed run of this id left in tmp/ (its staging dirs die with it only on errors).
   remove_stale_staging(cache_dir(), entry.id);
-  if (!options.refresh) {
-    if (auto cached = cached_kernel(entry)) {
+  auto serve_cached = [&](const KernelEntry& resolved) -> std::optional<PreparedKernel> {
+    if (options.refresh) return std::nullopt;
+    auto cached = cached_kernel(resolved);
+    if (cached) {
       if (progress) progress(fmt::format("{}: cached ({})", entry.id, entry_dir(entry.id)));
       cached->prepare_seconds = watch.seconds();
-      return *cached;
     }
+    return cached;
+  };
+  // A cached kernel of the locked uploads is served without asking the archive.
+  const std::optional<LockEntry> locked = read_locked(entry);
+  if (locked) {
+    if (auto cached = serve_cached(apply_lock(entry, *locked))) return *cached;
   }
+  // Else the archive decides: the locked uploads while it has them, else the track again.
+  LockChoice choice;
+  {
+    AptSession apt(entry.suite, progress);
+    choice = check_lock(entry, locked, apt);
+  }
+  if (choice.changed) {
+    write_locked(entry, choice.lock);
+    if (progress) progress(choice.note);
+  }
+  const KernelEntry resolved = apply_lock(entry, choice.lock);
+  if (auto cached = serve_cached(resolved)) return *cached;
+
   StagingDir staging(cache_dir(), entry.id);
   PreparedKernel k;
   k.id = entry.id;
   if (entry.type == SourceType::Debian) {
-    if (progress) progress(fmt::format("{}: fetching {} from {}", entry.id, entry.package, entry.suite));
-    fetch_debian_kernel(entry, staging.path(), k, progress);
+    if (progress) progress(fmt::format("{}: fetching {} from {}", entry.id, lock_summary(choice.lock), entry.suite));
+    fetch_debian_kernel(resolved, staging.path(), k, progress);
   } else {
     if (progress) {
-      progress(fmt::format("{}: building from {} ({}) with {}", entry.id, entry.source_package, entry.suite,
+      progress(fmt::format("{}: building from {} ({}) with {}", entry.id, lock_summary(choice.lock), entry.suite,
                            entry.fragment));
     }
-    build_kernel(entry, staging.path(), k, progress, options);
+    build_kernel(resolved, staging.path(), k, progress, options);
   }
   finish(k);
   k.fetch_seconds = watch.seconds();
-  write_json_file(staging.path() + "/" + std::string(kPreparedFile), to_json(k, staging.path(), cache_key(entry)));
+  write_json_file(staging.path() + "/" + std::string(kPreparedFile), to_json(k, staging.path(), cache_key(resolved)));
   const std::string dest = entry_dir(entry.id);
   staging.commit(dest);
   PreparedKernel done = from_json(read_json_file(dest + "/" + std::string(kPreparedFile), kPreparedKind), dest);

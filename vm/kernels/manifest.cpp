@@ -100,6 +100,7 @@ KernelEntry parse_entry(const json& item, const Where& where_in, const std::stri
   static const std::regex id_re(R"([a-z0-9][a-z0-9._-]{0,63})");
   static const std::regex package_re(R"([a-z0-9][a-z0-9+.-]+)");
   static const std::regex suite_re(R"([a-z][a-z0-9-]*)");
+  static const std::regex flavour_re(R"([a-z0-9][a-z0-9-]*)");
   static const std::regex source_re(R"(linux-source-[0-9]+\.[0-9]+)");
   Where where = where_in;
   if (!item.is_object()) throw Error(fmt::format("{}: must be an object", where.prefix()));
@@ -129,9 +130,15 @@ KernelEntry parse_entry(const json& item, const Where& where_in, const std::stri
   };
   if (item.contains("debian")) {
     const json& s = section("debian");
-    reject_unknown(s, {"package", "suite"}, where, "debian");
+    reject_unknown(s, {"package", "suite", "flavour"}, where, "debian");
     entry.type = SourceType::Debian;
-    entry.package = string_field(s, "package", where, true, &package_re, "a Debian package name");
+    // A pin names the package; a track names the flavour (the package follows the suite).
+    if (s.contains("package") == s.contains("flavour")) {
+      where.fail("debian.package|debian.flavour",
+                 "give exactly one: a flavour (a track: \"flavour\": \"cloud\") or a package (a pin)");
+    }
+    entry.package = string_field(s, "package", where, false, &package_re, "a Debian package name");
+    entry.flavour = string_field(s, "flavour", where, false, &flavour_re, "a kernel flavour (cloud, rt, generic)");
     entry.suite = string_field(s, "suite", where, true, &suite_re, "a Debian suite name");
   } else if (item.contains("file")) {
     const json& s = section("file");
@@ -225,6 +232,10 @@ const KernelEntry& find_kernel(const std::vector<KernelEntry>& kernels, std::str
   std::vector<std::string> known;
   for (const auto& k : kernels) known.push_back(k.id);
   throw Error(fmt::format("unknown kernel id '{}' (known: {})", id, fmt::join(known, ", ")));
+}
+
+std::string metapackage_name(std::string_view flavour) {
+  return flavour == "generic" ? "linux-image-amd64" : fmt::format("linux-image-{}-amd64", flavour);
 }
 
 std::string_view guest_base_fragment() {
