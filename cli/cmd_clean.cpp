@@ -13,10 +13,14 @@ namespace {
 
 int run_clean_command(bool dry_run) {
   if (dry_run) {
-    const auto found = conformance::find_residue();
-    for (const auto& item : found) fmt::print("would remove {:<8} {}\n", item.kind, item.name);
-    fmt::print("nsmatrix clean: {} nsm-prefixed object(s) found\n", found.size());
-    return found.empty() ? kExitOk : kExitFailures;  // CI's residue check
+    size_t marked = 0;
+    for (const auto& item : conformance::find_residue()) {
+      // Only what carries the suite's marker is ours; a name alone is anyone's.
+      if (item.marked) ++marked;
+      fmt::print("{} {:<8} {}\n", item.marked ? "would remove" : "not ours    ", item.kind, item.name);
+    }
+    fmt::print("nsmatrix clean: {} object(s) of the suite found\n", marked);
+    return marked == 0 ? kExitOk : kExitFailures;  // CI's residue check
   }
   const conformance::CleanReport report = conformance::clean_residue();
   for (const auto& item : report.removed) fmt::print("removed {:<8} {}\n", item.kind, item.name);
@@ -29,14 +33,17 @@ int run_clean_command(bool dry_run) {
 
 void add_clean_command(CLI::App& app, Runner& selected) {
   auto dry_run = std::make_shared<bool>(false);
-  CLI::App* sub = app.add_subcommand("clean", "Remove what a killed run left behind (only nsm-prefixed objects)");
+  CLI::App* sub = app.add_subcommand("clean", "Remove what a killed run left behind (only what carries the suite's marker)");
   sub->description(
       "Removes what a run killed half way could leave on this machine, and nothing else:\n"
-      "network devices named nsm* in this network namespace, named network namespaces\n"
-      "/run/netns/nsm*, mounts at a path with an nsm* component (or of an nsm-* source),\n"
-      "the suite's cgroups (nsm-<pid>-<n>) and keys (nsm-...-<pid>) when <pid> is gone.\n"
-      "Through netlink and system calls. A hostname starting with nsm- is reported, not\n"
-      "changed. Files in /tmp are never touched (the suite makes none).\n"
+      "only objects carrying the marker the suite records when it makes them, never one\n"
+      "merely named nsm* (a user's nsmvpn link, /home/nsmith): network devices whose\n"
+      "ifalias is \"nsmatrix pid=<pid> pidns=<ns>\", mounts of an nsm-* source (unmounted\n"
+      "with UMOUNT_NOFOLLOW), the suite's cgroups (nsm-<pid>-<n>-p<ns>) and keys\n"
+      "(nsm-...-p<ns>-<pid>) when <pid> is gone from that pid namespace. Named network\n"
+      "namespaces are never removed (the suite names none). Through netlink and system\n"
+      "calls. A hostname starting with nsm- is reported, not changed. Files in /tmp are\n"
+      "never touched (the suite makes none).\n"
       "Exit 0 when nothing is left; 1 when something could not be removed (with --dry-run:\n"
       "when anything is there, so that CI can check a machine for residue).");
   sub->add_flag("--dry-run", *dry_run, "Only list what would be removed; exit 1 if anything is there");

@@ -1,5 +1,7 @@
 #include "core/netlink.h"
 
+#include <sys/stat.h>
+
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -58,6 +60,7 @@ bool LinkInfo::up() const { return flags & IFF_UP; }
 struct RouteSocket::State {
   nl_sock* sock = nullptr;
   int kernel_errno = 0;  // from the last NLMSG_ERROR, 0 when none
+  ino_t netns = 0;       // the namespace the socket was opened in (the calling thread's)
   ~State() {
     if (sock) nl_socket_free(sock);
   }
@@ -84,7 +87,15 @@ RouteSocket RouteSocket::open() {
   if (int r = nl_connect(state->sock, NETLINK_ROUTE); r < 0)
     throw NetlinkError("socket(AF_NETLINK, NETLINK_ROUTE)", errno ? errno : errno_for_nl_code(-r), -r, nl_geterror(r));
   nl_socket_modify_err_cb(state->sock, NL_CB_CUSTOM, capture_kernel_error, &state->kernel_errno);
+  struct stat st {};
+  if (::stat("/proc/thread-self/ns/net", &st) == 0) state->netns = st.st_ino;
   return RouteSocket(std::move(state));
+}
+
+std::string nsm_link_marker() {
+  struct stat st {};
+  const unsigned long pidns = ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<unsigned long>(st.st_ino) : 0;
+  return fmt::format("nsmatrix pid={} pidns={}", ::getpid(), pidns);
 }
 
 void RouteSocket::check(int nl_result, std::string operation, std::string_view name) {
@@ -104,6 +115,7 @@ LinkInfo link_info(rtnl_link* l) {
   info.kind = rtnl_link_get_type(l) ? rtnl_link_get_type(l) : "";
   info.flags = rtnl_link_get_flags(l);
   info.master = rtnl_link_get_master(l);
+  info.alias = rtnl_link_get_ifalias(l) ? rtnl_link_get_ifalias(l) : "";
   return info;
 }
 }  // namespace
@@ -148,6 +160,8 @@ void RouteSocket::add_veth(std::string_view name, std::string_view peer_name, in
   const int r = rtnl_link_add(get(), veth, NLM_F_CREATE | NLM_F_EXCL);
   rtnl_link_veth_release(veth);
   check(r, "RTM_NEWLINK veth", name);
+  mark_if_shared(name);
+  if (peer_netns_fd < 0) mark_if_shared(peer_name);
 }
 
 void RouteSocket::add_bridge(std::string_view name) {
@@ -160,6 +174,7 @@ void RouteSocket::add_link_of_kind(std::string_view kind, std::string_view name)
   rtnl_link_set_name(l.p, std::string(name).c_str());
   check(rtnl_link_set_type(l.p, std::string(kind).c_str()), fmt::format("rtnl_link_set_type({})", kind), name);
   check(rtnl_link_add(get(), l.p, NLM_F_CREATE | NLM_F_EXCL), fmt::format("RTM_NEWLINK {}", kind), name);
+  mark_if_shared(name);
 }
 
 void RouteSocket::add_macvlan(std::string_view name, std::string_view lower) {
@@ -168,6 +183,7 @@ void RouteSocket::add_macvlan(std::string_view name, std::string_view lower) {
   rtnl_link_set_name(l.p, std::string(name).c_str());
   rtnl_link_set_link(l.p, lower_link.ifindex);
   check(rtnl_link_add(get(), l.p, NLM_F_CREATE | NLM_F_EXCL), "RTM_NEWLINK macvlan", name);
+  mark_if_shared(name);
 }
 
 void RouteSocket::add_vxlan(std::string_view name, uint32_t vni) {
@@ -178,6 +194,7 @@ void RouteSocket::add_vxlan(std::string_view name, uint32_t vni) {
   // 2, and the kernel logs "attribute type 15 has an invalid length" on every creation. The
   // kernel's default port serves: nothing is sent through these links.
   check(rtnl_link_add(get(), l.p, NLM_F_CREATE | NLM_F_EXCL), "RTM_NEWLINK vxlan", name);
+  mark_if_shared(name);
 }
 
 void RouteSocket::del_link(std::string_view name) {
@@ -197,6 +214,24 @@ int change_link(nl_sock* sock, int ifindex, Fill fill) {
   return rtnl_link_change(sock, orig.p, change.p, 0);
 }
 }  // namespace
+
+namespace {
+// The network namespace the program started in, taken before main (so before any child
+// unshares): where a link can outlive the run. /proc/1/ns/net cannot serve, it is often
+// unreadable even for root in a container.
+const ino_t kStartNetns = [] {
+  struct stat st {};
+  return ::stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : ino_t{0};
+}();
+}  // namespace
+
+void RouteSocket::mark_if_shared(std::string_view name) {
+  // A namespace of our own dies with its links: no marker, no extra message.
+  if (state_->netns != 0 && state_->netns != kStartNetns) return;
+  const int ifindex = must_link(name).ifindex;
+  const std::string marker = nsm_link_marker();
+  check(change_link(get(), ifindex, [&](rtnl_link* c) { rtnl_link_set_ifalias(c, marker.c_str()); }), "RTM_NEWLINK ifalias", name);
+}
 
 void RouteSocket::set_up(std::string_view name, bool up) {
   const int ifindex = must_link(name).ifindex;

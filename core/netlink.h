@@ -35,8 +35,14 @@ struct LinkInfo {
   std::string kind;  // "veth", "bridge", ... ; empty for lo and other kind-less devices
   unsigned flags = 0;  // IFF_*
   int master = 0;      // the bridge's ifindex when enslaved
+  std::string alias;   // IFLA_IFALIAS ("" when none)
   bool up() const;
 };
+
+// The ifalias that marks a link the suite made where a link can outlive it (the network
+// namespace the program started in): "nsmatrix pid=<pid> pidns=<inode>". `nsmatrix clean` removes only
+// links that carry it, never one merely named nsm*.
+std::string nsm_link_marker();
 
 // An rtnetlink socket. It stays in the network namespace it was created in, whatever the
 // creating thread does afterwards: see NetNs::route().
@@ -75,6 +81,9 @@ class RouteSocket {
  private:
   struct State;
   explicit RouteSocket(std::unique_ptr<State> state);
+  // Marks `name` with nsm_link_marker() when this socket's namespace is the one the program
+  // started in; links in a namespace of our own die with it and are not marked (no cost).
+  void mark_if_shared(std::string_view name);
   // Runs a libnl call's result through the kernel errno captured during it.
   void check(int nl_result, std::string operation, std::string_view name);
   std::unique_ptr<State> state_;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +14,9 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/proc.h"
+#include "core/utf8.h"
 #include "core/version.h"
 
 namespace nsm {
@@ -26,42 +30,51 @@ void make_directories(const std::string& path) {
 void write_json_file(const std::string& path, const nlohmann::json& doc) {
   const auto slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0) make_directories(path.substr(0, slash));
-  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw_sys(fmt::format("open({})", tmp));
-    out << doc.dump(2) << '\n';
-    out.flush();
-    if (!out) throw_sys(fmt::format("write({})", tmp));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw SysError(fmt::format("rename({}, {})", tmp, path), err);
+  // replace: a string from outside with invalid UTF-8 is written with U+FFFD, never thrown on.
+  write_file_atomic(path, doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + '\n');
+}
+
+nlohmann::json parse_json_bounded(std::string_view text, int max_depth) {
+  // The callback sees every container as it opens; past the limit the parse stops at once.
+  const nlohmann::json::parser_callback_t limit = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= max_depth) {
+      throw Error(fmt::format("JSON nested deeper than {} levels", max_depth));
+    }
+    return true;
+  };
+  try {
+    return nlohmann::json::parse(text, limit);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(fmt::format("malformed JSON: {}", e.what()));
   }
 }
 
-nlohmann::json read_json_file(const std::string& path, std::string_view kind) {
+nlohmann::json read_json_file(const std::string& path, std::string_view kind, bool* repaired_utf8) {
   auto text = read_file(path);
   if (!text) throw ResultsError(fmt::format("{}: cannot read: {}", path, errno_name(errno)));
+  if (repaired_utf8) text = valid_utf8(*text, repaired_utf8);
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(*text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw ResultsError(fmt::format("{}: malformed JSON: {}", path, e.what()));
+    doc = parse_json_bounded(*text);
+  } catch (const Error& e) {
+    throw ResultsError(fmt::format("{}: {}", path, e.what()));
   }
   if (!doc.is_object()) throw ResultsError(fmt::format("{}: expected a JSON object at the top", path));
   auto version = doc.find("schema_version");
   if (version == doc.end()) throw ResultsError(fmt::format("{}: no schema_version", path));
   if (!version->is_number_integer()) throw ResultsError(fmt::format("{}: schema_version is not an integer", path));
-  if (version->get<int>() > kSchemaVersion)
+  // As a 64-bit number, and unsigned ones apart: get<int>() would read 4294967297 as 1.
+  const bool huge = version->is_number_unsigned() && version->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
+  const int64_t v = huge ? INT64_MAX : version->get<int64_t>();
+  if (v > kSchemaVersion)
     throw ResultsError(fmt::format("{}: schema_version {} is newer than this nsmatrix understands ({}); use a newer nsmatrix",
-                                   path, version->get<int>(), kSchemaVersion));
-  if (version->get<int>() < 1) throw ResultsError(fmt::format("{}: schema_version {} is not valid", path, version->get<int>()));
+                                   path, version->dump(), kSchemaVersion));
+  if (v < 1) throw ResultsError(fmt::format("{}: schema_version {} is not valid", path, v));
   if (!kind.empty()) {
     auto k = doc.find("kind");
     if (k == doc.end() || !k->is_string() || k->get<std::string>() != kind)
-      throw ResultsError(fmt::format("{}: not a {} file (kind is {})", path, kind, k == doc.end() ? "missing" : k->dump()));
+      throw ResultsError(fmt::format("{}: not a {} file (kind is {})", path, kind, k == doc.end() ? "missing" : k->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   }
   return doc;
 }

@@ -42,14 +42,25 @@ class ResultsError : public Error {
   using Error::Error;
 };
 
-// Writes `doc` (pretty, newline-terminated) through a temporary file and rename(2), so a
-// reader never sees half a file. Creates missing parent directories. Throws SysError.
+// How deep a JSON document from outside (a guest, a results directory) may nest. Ours
+// nest fewer than 8 levels; a bound keeps every recursive walk (copy, dump, destroy) shallow.
+inline constexpr int kMaxJsonDepth = 64;
+
+// nlohmann::json::parse with a depth limit (the parser itself is iterative; the limit is for
+// whatever walks the tree after). Throws nsm::Error: malformed, or nested deeper than
+// max_depth. Every document that did not come from this process is parsed through here.
+nlohmann::json parse_json_bounded(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// Writes `doc` (pretty, newline-terminated) through write_file_atomic (core/atomic_file.h),
+// so a reader never sees half a file. Creates missing parent directories. Throws SysError.
 void write_json_file(const std::string& path, const nlohmann::json& doc);
 
 // Reads a results file and checks its schema_version (present, an integer, not newer than
 // kSchemaVersion) and, when `kind` is non-empty, its "kind" field. Throws ResultsError
 // naming the file: missing, unreadable, malformed, wrong kind, or from a future schema.
-nlohmann::json read_json_file(const std::string& path, std::string_view kind = {});
+// With `repaired_utf8`, bytes that are not UTF-8 are first replaced by U+FFFD (and the
+// flag set) rather than making the file malformed: for readers that show, not judge.
+nlohmann::json read_json_file(const std::string& path, std::string_view kind = {}, bool* repaired_utf8 = nullptr);
 
 // Creates a directory and its parents (mkdir -p). Throws SysError.
 void make_directories(const std::string& path);

@@ -2,6 +2,7 @@
 // counts per kernel, and a failure's message and output expandable in place. Gaps have
 // their own table, so the leaks each kernel still has show at a glance.
 #include <algorithm>
+#include <unordered_map>
 #include <initializer_list>
 
 #include <fmt/format.h>
@@ -167,6 +168,7 @@ void skip_reasons(std::string& out, const Context& ctx) {
     std::vector<std::string> kernels;
   };
   std::vector<Reason> reasons;
+  std::unordered_map<std::string, size_t> index;  // key -> position in reasons
   size_t with_checks = 0;
   int total = 0;
   for (const auto& k : ctx.run.kernels) {
@@ -176,11 +178,23 @@ void skip_reasons(std::string& out, const Context& ctx) {
     for (const auto& c : k.conformance->checks) {
       if (c.outcome != Outcome::Skip) continue;
       ++total;
-      std::string key = c.reason;
-      if (release.size() > 3)
-        for (size_t at = key.find(release); at != std::string::npos; at = key.find(release, at + 9)) key.replace(at, release.size(), "<release>");
-      auto it = std::find_if(reasons.begin(), reasons.end(), [&](const Reason& r) { return r.key == key; });
-      if (it == reasons.end()) it = reasons.insert(reasons.end(), Reason{key, key, 0, {}});
+      // One pass (a replace per occurrence moves the rest each time: quadratic), and an
+      // index by key (a search through every reason per skip: quadratic again).
+      std::string key;
+      if (release.size() > 3) {
+        key.reserve(c.reason.size());
+        size_t from = 0;
+        for (size_t at = c.reason.find(release); at != std::string::npos; at = c.reason.find(release, from)) {
+          key.append(c.reason, from, at - from).append("<release>");
+          from = at + release.size();
+        }
+        key.append(c.reason, from);
+      } else {
+        key = c.reason;
+      }
+      auto [slot, fresh] = index.try_emplace(key, reasons.size());
+      if (fresh) reasons.push_back(Reason{key, key, 0, {}});
+      Reason* it = &reasons[slot->second];
       ++it->count;
       if (it->kernels.empty() || it->kernels.back() != k.id) it->kernels.push_back(k.id);
     }

@@ -51,6 +51,15 @@ void kernel_card(std::string& out, const KernelResults& k) {
     for (const auto& p : k.problems) out += fmt::format("<li><code>{}</code></li>", h(p));
     out += "</ul>\n";
   }
+  // What was cut or repaired on the way in: the guest sent more than the host keeps, or
+  // text that is not UTF-8. Findings in their own right, never silent.
+  std::vector<std::string> notes = k.notes;
+  if (k.status) notes.insert(notes.end(), k.status->limits.begin(), k.status->limits.end());
+  if (!notes.empty()) {
+    out += "<ul class=\"problems limits\">";
+    for (const auto& n : notes) out += fmt::format("<li>{}</li>", h(n));
+    out += "</ul>\n";
+  }
   out += "<dl class=\"facts\">";
   item(out, "release", h(k.release()));
   if (k.kernel) {
@@ -86,8 +95,9 @@ void kernel_card(std::string& out, const KernelResults& k) {
   }
   out += "</dl>\n";
   if (k.status && !k.status->splats.empty()) {
-    out += fmt::format("<details class=\"splats\" open><summary>{} kernel splat{}</summary><ul>", k.status->splats.size(),
-                       k.status->splats.size() == 1 ? "" : "s");
+    const long count = std::max<long>(k.status->splat_count.value_or(0), static_cast<long>(k.status->splats.size()));
+    out += fmt::format("<details class=\"splats\" open><summary>{} kernel splat{}{}</summary><ul>", count, count == 1 ? "" : "s",
+                       count > static_cast<long>(k.status->splats.size()) ? fmt::format(", the first {} listed", k.status->splats.size()) : "");
     for (const auto& sp : k.status->splats) out += fmt::format("<li><strong>{}</strong> <code>{}</code></li>", h(sp.kind), h(sp.line));
     out += "</ul></details>\n";
   }

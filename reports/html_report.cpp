@@ -145,6 +145,14 @@ void problems_box(std::string& out, const RunResults& run) {
   out += "</ul></section>\n";
 }
 
+// Run-level text repaired to be shown (a run.json with bytes that are not UTF-8).
+void notes_box(std::string& out, const RunResults& run) {
+  if (run.notes.empty()) return;
+  out += "<section id=\"notes\" aria-label=\"notes\"><ul class=\"problems limits\">";
+  for (const auto& n : run.notes) out += fmt::format("<li>{}</li>", h(n));
+  out += "</ul></section>\n";
+}
+
 void legend(std::string& out) {
   out += "<details class=\"legend\" open><summary>Symbols</summary><ul>";
   auto item = [&](std::string_view cls, std::string_view sym, std::string_view word, std::string_view meaning) {
@@ -206,6 +214,7 @@ std::string html_report(const RunResults& run) {
          "Guarantees</a><a href=\"#gaps\">Gaps</a><a href=\"#costs\">Costs</a><a href=\"#changes\">What changed</a>"
          "<a href=\"#kernels\">Kernels</a></nav>\n<main id=\"main\">\n";
   problems_box(out, run);
+  notes_box(out, run);
   legend(out);
   html::support_section(out, ctx);
   html::guarantees_section(out, ctx);

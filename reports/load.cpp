@@ -33,13 +33,18 @@ std::string join(const std::string& dir, std::string_view name) {
 }
 
 // Reads and parses one optional file; a failure becomes a problem, never an exception.
+// Text that is not UTF-8 is shown with U+FFFD, and said in `notes`.
 template <typename T>
 std::optional<T> load_file(const std::string& dir, std::string_view name, std::string_view kind,
-                           T (*parse)(const nlohmann::json&, const std::string&), std::vector<std::string>& problems) {
+                           T (*parse)(const nlohmann::json&, const std::string&), std::vector<std::string>& problems,
+                           std::vector<std::string>& notes) {
   const std::string path = join(dir, name);
   if (!exists(path)) return std::nullopt;
   try {
-    return parse(read_json_file(path, kind), path);
+    bool repaired = false;
+    auto doc = read_json_file(path, kind, &repaired);
+    if (repaired) notes.push_back(fmt::format("{}: bytes that are not UTF-8, shown as U+FFFD", valid_utf8(path)));
+    return parse(doc, path);
   } catch (const ResultsError& e) {
     problems.push_back(e.what());
   } catch (const nlohmann::json::exception& e) {
@@ -93,20 +98,23 @@ std::string base_name(const std::string& dir) {
 
 KernelResults load_kernel(const std::string& dir, const std::string& id) {
   KernelResults k;
-  k.id = id;
+  // The directory's name is anyone's bytes: shown valid, the files read by the real path.
+  bool bad_name = false;
+  k.id = valid_utf8(id, &bad_name);
+  if (bad_name) k.notes.push_back(fmt::format("{}: a directory name that is not UTF-8, shown as {}", valid_utf8(dir), k.id));
   k.dir = dir;
   if (!is_directory(dir)) {
     k.problems.push_back(fmt::format("{}: missing: the run lists kernel {} but its directory is not there", dir, id));
     return k;
   }
-  k.kernel = load_file(dir, result_files::kKernel, "kernel", parse_kernel, k.problems);
-  k.status = load_file(dir, result_files::kStatus, "status", parse_status, k.problems);
-  k.probe = load_file(dir, result_files::kProbe, "probe", parse_probe, k.problems);
-  k.conformance = load_file(dir, result_files::kConformance, "conformance", parse_conformance, k.problems);
-  k.bench = load_file(dir, result_files::kBench, "bench", parse_bench, k.problems);
+  k.kernel = load_file(dir, result_files::kKernel, "kernel", parse_kernel, k.problems, k.notes);
+  k.status = load_file(dir, result_files::kStatus, "status", parse_status, k.problems, k.notes);
+  k.probe = load_file(dir, result_files::kProbe, "probe", parse_probe, k.problems, k.notes);
+  k.conformance = load_file(dir, result_files::kConformance, "conformance", parse_conformance, k.problems, k.notes);
+  k.bench = load_file(dir, result_files::kBench, "bench", parse_bench, k.problems, k.notes);
   load_console(dir, k);
 
-  if (k.kernel && k.kernel->id != id)
+  if (k.kernel && k.kernel->id != k.id)
     k.problems.push_back(fmt::format("{}: id is \"{}\" but the directory is {}", join(dir, result_files::kKernel),
                                      k.kernel->id, id));
   // "ok" means the stages ran to the end and their results came back: the stages status.json
@@ -136,7 +144,9 @@ RunResults load_results(const std::string& dir) {
   const std::string run_file = join(dir, result_files::kRun);
   if (exists(run_file)) {
     try {
-      run.run = parse_run(read_json_file(run_file, "run"), run_file);
+      bool repaired = false;
+      run.run = parse_run(read_json_file(run_file, "run", &repaired), run_file);
+      if (repaired) run.notes.push_back(fmt::format("{}: bytes that are not UTF-8, shown as U+FFFD", valid_utf8(run_file)));
     } catch (const ResultsError& e) {
       run.problems.push_back(e.what());
     } catch (const nlohmann::json::exception& e) {

@@ -156,6 +156,8 @@ struct StatusInfo {
   std::string reason;
   std::vector<std::pair<std::string, double>> durations;  // "boot_seconds", 1.8
   std::vector<Splat> splats;
+  std::optional<long> splat_count;  // all of them, when more than the listed (VM runs)
+  std::vector<std::string> limits;   // caps the host applied to what the guest sent
   std::optional<long> guest_exit_code;
   // VM runs: what the guest reported.
   std::vector<StageRecord> stages;
@@ -177,6 +179,8 @@ struct KernelResults {
   // Every file that could not be used, each message naming the file. Non-empty means the
   // kernel is shown as infra-error.
   std::vector<std::string> problems;
+  // Said but not judged: text that had to be repaired to be shown (bytes not UTF-8).
+  std::vector<std::string> notes;
 
   // The status a reader is shown: infra-error when a file was unusable or status.json is
   // missing; otherwise status.json's.
@@ -210,6 +214,7 @@ struct RunResults {
   std::string dir;
   std::optional<RunInfo> run;
   std::vector<std::string> problems;  // run-level: run.json unusable, a listed kernel missing
+  std::vector<std::string> notes;     // run-level text repaired to be shown
   std::vector<KernelResults> kernels;
 
   // run.json's run_id, else the directory's name.

@@ -134,6 +134,8 @@ StatusInfo parse_status(const nlohmann::json& doc, const std::string& file) {
     }
   }
   for (const auto& splat : top.opt_objects("splats")) s.splats.push_back({splat.str_or_empty("kind"), splat.str("line")});
+  s.splat_count = top.opt_integer("splat_count");
+  for (const auto& line : top.opt_strings("limits")) s.limits.push_back(line);
   s.guest_exit_code = top.opt_integer("guest_exit_code");
   for (const auto& st : top.opt_objects("stages")) {
     StageRecord r;

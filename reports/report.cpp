@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/results.h"
 #include "core/unique_fd.h"
@@ -20,30 +21,9 @@ namespace nsm::reports {
 
 namespace {
 
-// Whole file or nothing: a reader (a CI uploader, a browser) never sees half a report.
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-  {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) throw_sys(fmt::format("open({})", tmp));
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw SysError(fmt::format("write({})", tmp), err);
-      }
-      done += static_cast<size_t>(n);
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw SysError(fmt::format("rename({}, {})", tmp, path), err);
-  }
-}
+// Whole file or nothing: a reader (a CI uploader, a browser) never sees half a report; and
+// never through a file planted in someone else's output directory.
+void write_atomically(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
 
 }  // namespace
 
@@ -55,7 +35,7 @@ std::vector<std::string> write_reports(const RunResults& run, const std::string&
   written.push_back(path(kSummaryFile));
   write_atomically(path(kJunitFile), junit_xml(run));
   written.push_back(path(kJunitFile));
-  write_atomically(path(kKcidbFile), kcidb_json(run).dump(2) + "\n");
+  write_atomically(path(kKcidbFile), kcidb_json(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   written.push_back(path(kKcidbFile));
   write_atomically(path(kHtmlFile), html_report(run));
   written.push_back(path(kHtmlFile));

@@ -6,31 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.h"
+
 namespace nsm::reports {
 
 namespace {
-
-// Length of the valid UTF-8 sequence at `i`, or 0 when the bytes there are not one.
-size_t utf8_sequence(std::string_view s, size_t i) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  size_t len;
-  uint32_t cp;
-  if (b < 0x80) return 1;
-  if ((b & 0xE0) == 0xC0) len = 2, cp = b & 0x1F;
-  else if ((b & 0xF0) == 0xE0) len = 3, cp = b & 0x0F;
-  else if ((b & 0xF8) == 0xF0) len = 4, cp = b & 0x07;
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) return 0;
-  if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
-  return len;
-}
 
 // Skips an ANSI escape sequence starting at the ESC at `i`; returns the index after it.
 size_t skip_escape(std::string_view s, size_t i) {
@@ -43,11 +23,26 @@ size_t skip_escape(std::string_view s, size_t i) {
   return j < s.size() ? j + 1 : j;
 }
 
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
 std::string escape_markup(std::string_view text, bool xml) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
-  for (char ch : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
     const auto c = static_cast<unsigned char>(ch);
+    // Bytes that are not UTF-8 (a guest's, a file name's) would make the page or the XML
+    // ill-formed: each becomes U+FFFD.
+    if (c >= 0x80) {
+      const size_t len = utf8_sequence(text, i);
+      if (len == 0 || is_xml_nonchar(text, i, len)) {
+        out += kReplacement;
+      } else {
+        out.append(text.substr(i, len));
+        i += len - 1;
+      }
+      continue;
+    }
     switch (ch) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -145,7 +140,8 @@ std::string failure_gist(std::string_view message, size_t max) {
   return cut_utf8(std::move(out), max);
 }
 
-std::string md_escape(std::string_view text) {
+std::string md_escape(std::string_view raw) {
+  const std::string text = valid_utf8(raw);
   std::string out;
   for (char ch : text) {
     switch (ch) {
@@ -164,7 +160,8 @@ std::string md_escape(std::string_view text) {
   return out;
 }
 
-std::string md_code(std::string_view text) {
+std::string md_code(std::string_view raw) {
+  const std::string text = valid_utf8(raw);
   // A run of backticks one longer than any inside; pipes still end a table cell, so they
   // become a look-alike.
   size_t longest = 0, run = 0;
@@ -183,6 +180,7 @@ std::string md_code(std::string_view text) {
 
 std::string format_number(double value) {
   if (value == 0) return "0";
+  if (!std::isfinite(value)) return fmt::format("{}", value);  // "inf", "nan": no digits to count
   const double magnitude = std::fabs(value);
   if (magnitude >= 1e9 || magnitude < 1e-4) return fmt::format("{:.3e}", value);
   // Digits after the point so that four significant digits show, none past the point for
@@ -199,6 +197,7 @@ std::string format_number(double value) {
 
 std::string format_spread(double value) {
   if (value == 0) return "0";
+  if (!std::isfinite(value)) return fmt::format("{}", value);
   const double magnitude = std::fabs(value);
   if (magnitude >= 1e9 || magnitude < 1e-4) return fmt::format("{:.1e}", value);
   const int integer_digits = static_cast<int>(std::floor(std::log10(magnitude))) + 1;

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
+
 namespace nsm::reports {
 
 // Valid UTF-8 (each invalid byte becomes U+FFFD), without terminal escape sequences or

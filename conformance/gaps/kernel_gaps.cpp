@@ -186,7 +186,7 @@ NSM_CHECK(KeyringGap, UserKeyringSharedBetweenContainersWithoutUserNs,
            .type = NsType::User,
            .title = "containers of the same uid without a user namespace share that uid's keyring: a key added in one is read in another",
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_KEYS"}, .root = true}}) {
-  const std::string description = fmt::format("nsm-keyring-gap-{}", ::getpid());
+  const std::string description = fmt::format("nsm-keyring-gap-p{}-{}", ns_inode(0, "pid").value_or(0), ::getpid());
   Janitor janitor = Janitor::start();
   janitor.invalidate_user_key_on_death(description);
   Peer first = Peer::spawn(container_spec(), [description](Link& link) {

@@ -77,7 +77,9 @@ ScopedCgroup::ScopedCgroup(std::string directory, std::string path, std::string 
 ScopedCgroup ScopedCgroup::make_below(const std::string& parent_directory, const std::string& parent_path,
                                       std::string hierarchy) {
   static int counter = 0;
-  const std::string name = fmt::format("nsm-{}-{}", ::getpid(), ++counter);
+  // The pid namespace's inode beside the pid: `nsmatrix clean` judges the owner alive only
+  // where the pid means this process (conformance/runner/residue.h).
+  const std::string name = fmt::format("nsm-{}-{}-p{}", ::getpid(), ++counter, ns_inode(0, "pid").value_or(0));
   const std::string directory = parent_directory + "/" + name;
   const std::string path = (parent_path == "/" ? "" : parent_path) + "/" + name;
   Janitor janitor = Janitor::start();

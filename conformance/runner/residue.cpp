@@ -3,6 +3,7 @@
 #include <linux/keyctl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -29,32 +30,39 @@ namespace {
 
 bool ours(std::string_view name) { return name.starts_with("nsm"); }
 
-// A path with a component named nsm* ("/tmp/nsm-sandbox", "/run/netns/nsm0"): a bare
-// substring would also match someone's "/home/gnsmith".
+// A path with a component named nsm* ("/tmp/nsm-sandbox", "/run/netns/nsm0"): listed, as a
+// user's "/home/nsmith" is too; only the mount source marks a mount as the suite's.
 bool has_our_component(const std::string& path) {
   for (const auto& part : fs::path(path))
     if (ours(part.string())) return true;
   return false;
 }
 
-// The pid in a name the suite made: "nsm-123-4" (cgroup) -> 123, "nsm-keyring-gap-123"
-// (key) -> 123; 0 when the name is not one of the suite's.
-int cgroup_owner(const std::string& name) {
-  int pid = 0, n = 0;
+// "nsm-123-4-p4026531836" (cgroup) -> 123 and 4026531836; false for any other name.
+bool cgroup_owner(const std::string& name, int& pid, unsigned long& pidns) {
+  int n = 0;
   char tail = 0;
-  if (std::sscanf(name.c_str(), "nsm-%d-%d%c", &pid, &n, &tail) != 2) return 0;
-  return pid;
+  return std::sscanf(name.c_str(), "nsm-%d-%d-p%lu%c", &pid, &n, &pidns, &tail) == 3 && pid > 0;
 }
 
-int key_owner(const std::string& description) {
-  if (!description.starts_with("nsm-")) return 0;
+// "nsm-keyring-gap-p4026531836-123" (key) -> 123 and 4026531836.
+bool key_owner(const std::string& description, int& pid, unsigned long& pidns) {
+  if (!description.starts_with("nsm-")) return false;
   const auto dash = description.rfind('-');
-  const std::string digits = description.substr(dash + 1);
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return 0;
-  return std::stoi(digits);
+  const auto p = description.rfind("-p", dash == std::string::npos || dash == 0 ? std::string::npos : dash - 1);
+  if (dash == std::string::npos || p == std::string::npos) return false;
+  char tail = 0;
+  return std::sscanf(description.c_str() + p, "-p%lu-%d%c", &pidns, &pid, &tail) == 2 && pid > 0;
 }
 
-bool alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+// Whether the process that made an object may still be running. A pid is a pid only in its
+// own pid namespace: from another one nothing can be told, so the owner counts as alive
+// (the object is left alone). A reused pid makes a dead owner look alive: the same, safe.
+bool alive(int pid, unsigned long pidns) {
+  if (pid <= 0) return false;
+  if (pidns != own_pidns()) return true;
+  return ::kill(pid, 0) == 0 || errno == EPERM;
+}
 
 std::vector<std::string> cgroup_mounts() {
   std::vector<std::string> out;
@@ -72,7 +80,9 @@ void find_cgroups(const std::string& root, std::vector<ResidueItem>& out) {
       it.disable_recursion_pending();
       continue;
     }
-    if (int owner = cgroup_owner(it->path().filename().string())) out.push_back({"cgroup", it->path().string(), owner});
+    int pid = 0;
+    unsigned long pidns = 0;
+    if (cgroup_owner(it->path().filename().string(), pid, pidns)) out.push_back({"cgroup", it->path().string(), pid, true, pidns});
   }
 }
 
@@ -88,18 +98,19 @@ void find_keys(std::vector<ResidueItem>& out) {
     std::string serial, flags, usage, timeout, perm, uid, gid, type, description;
     if (!(f >> serial >> flags >> usage >> timeout >> perm >> uid >> gid >> type >> description)) continue;
     if (!description.empty() && description.back() == ':') description.pop_back();
-    if (int owner = key_owner(description)) out.push_back({"key", fmt::format("{} {}", serial, description), owner});
+    int pid = 0;
+    unsigned long pidns = 0;
+    if (key_owner(description, pid, pidns)) out.push_back({"key", fmt::format("{} {}", serial, description), pid, true, pidns});
   }
 }
 
 void remove_one(const ResidueItem& item) {
   if (item.kind == "link") {
     RouteSocket::open().del_link(item.name);
-  } else if (item.kind == "netns") {
-    if (::umount2(item.name.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) throw_sys(fmt::format("umount2({})", item.name));
-    if (::unlink(item.name.c_str()) != 0 && errno != ENOENT) throw_sys(fmt::format("unlink({})", item.name));
   } else if (item.kind == "mount") {
-    if (::umount2(item.name.c_str(), MNT_DETACH) != 0 && errno != EINVAL) throw_sys(fmt::format("umount2({}, MNT_DETACH)", item.name));
+    // UMOUNT_NOFOLLOW: a symlink put where the mount point was is not followed elsewhere.
+    if (::umount2(item.name.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL)
+      throw_sys(fmt::format("umount2({}, MNT_DETACH|UMOUNT_NOFOLLOW)", item.name));
   } else if (item.kind == "cgroup") {
     // A killed run's children die with it; anything still inside is a straggler of ours.
     if (auto procs = read_file(item.name + "/cgroup.procs")) {
@@ -131,20 +142,25 @@ void remove_one(const ResidueItem& item) {
 std::vector<ResidueItem> find_residue() {
   std::vector<ResidueItem> out;
   try {
-    for (const auto& l : RouteSocket::open().links())
-      if (ours(l.name)) out.push_back({"link", l.name});
+    for (const auto& l : RouteSocket::open().links()) {
+      ResidueItem item{"link", l.name};
+      item.marked = parse_link_marker(l.alias, item.owner_pid, item.owner_pidns);
+      if (ours(l.name) || item.marked) out.push_back(item);
+    }
   } catch (const NetlinkError&) {
     // no rtnetlink here: nothing of ours can be there either
   }
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/run/netns", ec))
-    if (ours(e.path().filename().string())) out.push_back({"netns", e.path().string()});
-  for (const auto& m : read_mountinfo())
-    if (has_our_component(m.mount_point) || m.source.starts_with("nsm-")) out.push_back({"mount", m.mount_point});
+    if (ours(e.path().filename().string())) out.push_back({"netns", e.path().string()});  // never marked: the suite names none
+  for (const auto& m : read_mountinfo()) {
+    const bool marked = m.source.starts_with("nsm-");
+    if (marked || has_our_component(m.mount_point)) out.push_back({"mount", m.mount_point, 0, marked});
+  }
   for (const auto& root : cgroup_mounts()) find_cgroups(root, out);
   find_keys(out);
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0 && std::string_view(host).starts_with("nsm-")) out.push_back({"hostname", host});
+  if (::gethostname(host, sizeof host - 1) == 0 && std::string_view(host).starts_with("nsm-")) out.push_back({"hostname", host, 0, true});
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -155,7 +171,8 @@ CleanReport clean_residue() {
   auto pass = [&](const std::vector<std::string>& kinds) {
     std::vector<ResidueItem> items;
     for (const auto& item : find_residue())
-      if (std::find(kinds.begin(), kinds.end(), item.kind) != kinds.end() && !alive(item.owner_pid)) items.push_back(item);
+      if (item.marked && std::find(kinds.begin(), kinds.end(), item.kind) != kinds.end() && !alive(item.owner_pid, item.owner_pidns))
+        items.push_back(item);
     // Deepest paths first: a mount below another, a cgroup below another.
     std::sort(items.begin(), items.end(), [](const ResidueItem& a, const ResidueItem& b) { return a.name.size() > b.name.size(); });
     for (const auto& item : items) {
@@ -167,10 +184,20 @@ CleanReport clean_residue() {
       }
     }
   };
-  pass({"netns"});
   pass({"mount"});
   pass({"link", "cgroup", "key", "hostname"});
   return report;
+}
+
+unsigned long own_pidns() {
+  struct stat st {};
+  return ::stat("/proc/self/ns/pid", &st) == 0 ? static_cast<unsigned long>(st.st_ino) : 0;
+}
+
+bool parse_link_marker(std::string_view alias, int& pid, unsigned long& pidns) {
+  char tail = 0;
+  return alias.starts_with("nsmatrix pid=") &&
+         std::sscanf(std::string(alias).c_str(), "nsmatrix pid=%d pidns=%lu%c", &pid, &pidns, &tail) == 2 && pid > 0;
 }
 
 }  // namespace nsm::conformance

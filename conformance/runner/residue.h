@@ -1,20 +1,24 @@
 // What a killed run could leave on the host, found and removed (`nsmatrix clean`), and
 // found again by the residue test (tests/conformance) to prove nothing is left.
 //
-// Only nsm-prefixed objects, found through netlink and the kernel's own files, removed with
-// system calls (no ip, no umount):
-//   link     a network device in this network namespace named nsm*
-//   netns    a named network namespace /run/netns/nsm*
-//   mount    a mount whose mount point has a component named nsm*, or whose source is nsm-*
-//   cgroup   a cgroup the suite makes: nsm-<pid>-<n>, in any mounted hierarchy
-//   key      a key the suite makes: "nsm-...-<pid>" (/proc/keys)
+// nsm-named objects are found (through netlink and the kernel's own files) and listed, but
+// clean removes only those that carry the suite's marker, recorded when it made them — a
+// name is not a marker (a user's "nsmvpn" link, "/home/nsmith"):
+//   link     a network device in this network namespace named nsm*; marked by its ifalias
+//            "nsmatrix pid=<pid> pidns=<inode>" (set on links made in the namespace the run started in)
+//   netns    a named network namespace /run/netns/nsm*: the suite names none, so never ours
+//   mount    a mount whose source is "nsm-*" (the suite's mount sources); unmounted with
+//            UMOUNT_NOFOLLOW. A mount point with an nsm* component alone is listed, not ours
+//   cgroup   nsm-<pid>-<n>-p<pidns inode>, in any mounted hierarchy
+//   key      "nsm-...-p<pidns inode>-<pid>" (/proc/keys)
 //   hostname a hostname that starts with "nsm-" (reported, not changed: the original is unknown)
-// The suite creates no temporary files, so /tmp is not touched: other nsm tools keep their
-// files there. A cgroup or key whose <pid> is a live process belongs to a run in progress,
-// and clean leaves it alone.
+// The suite creates no temporary files, so /tmp is not touched. A cgroup, key or link whose
+// owner is alive, or lives in another pid namespace (its pid says nothing here), belongs to
+// a run in progress, and clean leaves it alone.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,12 +27,14 @@ namespace nsm::conformance {
 struct ResidueItem {
   std::string kind;
   std::string name;
-  int owner_pid = 0;  // cgroups and keys: the suite process that made it
+  int owner_pid = 0;  // cgroups, keys and links: the suite process that made it
+  bool marked = false;  // carries the suite's marker: clean may remove it
+  unsigned long owner_pidns = 0;  // the pid namespace (inode) owner_pid is a pid in
   bool operator==(const ResidueItem&) const = default;
   auto operator<=>(const ResidueItem&) const = default;
 };
 
-// Everything nsm-prefixed that is there now, sorted.
+// Everything nsm-prefixed that is there now, sorted; `marked` says which are the suite's.
 std::vector<ResidueItem> find_residue();
 
 struct CleanReport {
@@ -36,7 +42,13 @@ struct CleanReport {
   std::vector<std::pair<ResidueItem, std::string>> failed;  // with why
 };
 
-// Removes what find_residue() finds (but what a live run owns), mounts and namespaces first.
+// Removes what find_residue() finds marked (but what a live run owns), mounts first.
 CleanReport clean_residue();
+
+// Whether `alias` is the marker of a link the suite made (nsm_link_marker, core/netlink.h);
+// its pid and pid namespace when it is.
+bool parse_link_marker(std::string_view alias, int& pid, unsigned long& pidns);
+// The calling process's pid namespace inode (0 when /proc says nothing).
+unsigned long own_pidns();
 
 }  // namespace nsm::conformance

@@ -7,7 +7,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "conformance/runner/residue.h"
+#include "core/error.h"
+#include "core/netlink.h"
 #include "core/results.h"
+#include "core/spawn.h"
 #include "tests/support/command.h"
 
 namespace {
@@ -58,10 +66,45 @@ TEST(TestCommand, MissingSuiteIsABrokenInstallation) {
 
 TEST(CleanCommand, DryRunListsAndChangesNothing) {
   const auto r = run_command({nsmatrix_binary(), "clean", "--dry-run"});
-  EXPECT_NE(r.out.find("nsm-prefixed object(s) found"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("object(s) of the suite found"), std::string::npos) << r.out;
   // Exit 1 exactly when it lists something: CI uses it as the machine's residue check.
   const bool listed = r.out.find("would remove") != std::string::npos;
   EXPECT_EQ(r.exit_code, listed ? 1 : 0) << r.out << r.err;
+}
+
+// A user's nsm-named objects are listed but never the suite's: clean removes only marked
+// ones. Made in a child's own network and mount namespaces (proved new by the spawner), so
+// they vanish with it.
+TEST(CleanCommand, AUsersNsmNamedObjectsAreNotMarked) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to make links and mounts";
+  int pid = 0;
+  unsigned long pidns = 0;
+  EXPECT_FALSE(nsm::conformance::parse_link_marker("nsmvpn tunnel", pid, pidns));
+  EXPECT_TRUE(nsm::conformance::parse_link_marker(nsm::nsm_link_marker(), pid, pidns));
+  EXPECT_EQ(pid, ::getpid());
+  EXPECT_EQ(pidns, nsm::conformance::own_pidns());
+
+  nsm::SpawnOptions options;
+  options.clone_flags = CLONE_NEWNET | CLONE_NEWNS;
+  const auto r = nsm::run_in_child(options, [] {
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) nsm::throw_sys("mount(/, MS_PRIVATE)");
+    auto rt = nsm::RouteSocket::open();
+    rt.add_veth("nsmvpn", "nsmbr-user");  // not the initial namespace: no marker, as a user's
+    if (::mount("tmpfs", "/mnt", "tmpfs", 0, "size=64k") != 0) nsm::throw_sys("mount(/mnt)");
+    ::mkdir("/mnt/nsmith", 0755);
+    ::mkdir("/mnt/ours", 0755);
+    if (::mount("tmpfs", "/mnt/nsmith", "tmpfs", 0, "size=64k") != 0) nsm::throw_sys("mount(/mnt/nsmith)");
+    if (::mount("nsm-test", "/mnt/ours", "tmpfs", 0, "size=64k") != 0) nsm::throw_sys("mount(/mnt/ours)");
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& item : nsm::conformance::find_residue()) out[item.kind + " " + item.name] = item.marked;
+    return out.dump();
+  });
+  ASSERT_TRUE(r.ok()) << r.status.describe();
+  const auto found = r.json();
+  EXPECT_EQ(found.value("link nsmvpn", true), false) << found.dump();
+  EXPECT_EQ(found.value("link nsmbr-user", true), false) << found.dump();
+  EXPECT_EQ(found.value("mount /mnt/nsmith", true), false) << found.dump();
+  EXPECT_EQ(found.value("mount /mnt/ours", false), true) << found.dump();
 }
 
 }  // namespace

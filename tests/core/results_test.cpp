@@ -1,4 +1,5 @@
 #include "core/results.h"
+#include "core/atomic_file.h"
 
 #include <unistd.h>
 
@@ -63,6 +64,36 @@ TEST_F(ResultsFiles, RejectsFutureSchema) {
 
 TEST_F(ResultsFiles, RejectsWrongKind) {
   EXPECT_NE(error_of(put("k.json", R"({"schema_version": 1, "kind": "bench"})"), "probe").find("not a probe file"), std::string::npos);
+}
+
+TEST_F(ResultsFiles, RefusesNestingPastTheLimitWithoutRecursion) {
+  const std::string deep = std::string(500000, '[') + std::string(500000, ']');
+  EXPECT_NE(error_of(put("deep.json", "{\"schema_version\":1,\"x\":" + deep + "}")).find("nested deeper than"), std::string::npos);
+  EXPECT_THROW(parse_json_bounded(deep), Error);
+  EXPECT_NO_THROW(parse_json_bounded(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']')));
+  EXPECT_THROW(parse_json_bounded(std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')), Error);
+}
+
+TEST_F(ResultsFiles, SchemaVersionIsReadAsSixtyFourBits) {
+  EXPECT_NE(error_of(put("v.json", R"({"schema_version": 4294967297})")).find("newer"), std::string::npos);
+}
+
+// Root writing into a directory another user owns: a symlink planted at the target is
+// replaced, never written through, and no temporary is left behind.
+TEST_F(ResultsFiles, WritesNeverFollowAPlantedSymlink) {
+  const std::string victim = put("victim", "precious\n");
+  const std::string target = dir_ + "/status.json";
+  std::filesystem::create_symlink(victim, target);
+  write_file_atomic(target, "{}\n");
+  EXPECT_FALSE(std::filesystem::is_symlink(target));
+  std::ifstream in(victim);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "precious");
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_)) ++entries;
+  EXPECT_EQ(entries, 2u);
+  EXPECT_NE(atomic_temp_name(target), atomic_temp_name(target));
 }
 
 TEST(Results, TimestampIsIso8601Utc) {

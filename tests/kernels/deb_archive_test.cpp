@@ -199,6 +199,17 @@ TEST(KernelSource, RejectsPathsOutsideTheTree) {
   EXPECT_FALSE(fs::exists(dir.path() + "/evil"));
 }
 
+TEST(KernelSource, NeverWritesThroughASymlinkOfTheTarball) {
+  test::TempDir dir;
+  fs::create_directories(dir.path() + "/outside");
+  const std::string tarball = test::make_tar({{"linux-source-6.1/a", std::string(test::kSymlinkPrefix) + dir.path() + "/outside"},
+                                              {"linux-source-6.1/a/evil", "x"}},
+                                             "xz");
+  const auto deb = dir.write("evil.deb", make_deb({{"./usr/src/linux-source-6.1.tar.xz", tarball}}));
+  EXPECT_NE(error_of([&] { unpack_kernel_source(deb, dir.path() + "/src", nullptr); }).find("not a directory"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir.path() + "/outside/evil"));
+}
+
 TEST(KernelSource, PackageWithoutTarballIsAnError) {
   test::TempDir dir;
   const auto deb = dir.write("not-source.deb", make_deb({{"./usr/share/doc/x", "y"}}));

@@ -33,6 +33,17 @@ TEST(Fragment, GarbageIsAnErrorWithTheLine) {
   EXPECT_THROW(parse_fragment("# only comments\n", "empty.config"), Error);
   EXPECT_THROW(parse_fragment("\x7f" "ELF\x02\x01\x01", "binary.config"), Error);
   EXPECT_THROW(parse_fragment("CONFIG_A y\n", "x.config"), Error);
+  EXPECT_THROW(parse_fragment("CONFIG_=y\n", "x.config"), Error);
+  EXPECT_THROW(parse_fragment("CONFIG_A=\n", "x.config"), Error);
+}
+
+// std::regex recursed per character and overflowed the stack on a long line.
+TEST(Fragment, AFiftyKilobyteLineIsParsedNotACrash) {
+  const auto lines = parse_fragment("CONFIG_CMDLINE=\"" + std::string(50000, 'x') + "\"\n# CONFIG_B is not set\n", "long.config");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].value.size(), 50002u);
+  EXPECT_TRUE(lines[1].is_not_set());
+  EXPECT_THROW(parse_fragment(std::string(50000, 'x') + "\n", "junk.config"), Error);
 }
 
 TEST(Fragment, LaterFragmentWins) {

@@ -38,6 +38,14 @@ class MemoryArchive {
   void add(const std::string& path, const std::string& content, bool directory = false) {
     archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, path.c_str());
+    if (!directory && content.starts_with(kSymlinkPrefix)) {
+      archive_entry_set_filetype(e, AE_IFLNK);
+      archive_entry_set_perm(e, 0777);
+      archive_entry_set_symlink(e, content.substr(kSymlinkPrefix.size()).c_str());
+      if (archive_write_header(a_, e) != ARCHIVE_OK) throw std::runtime_error(archive_error_string(a_));
+      archive_entry_free(e);
+      return;
+    }
     archive_entry_set_filetype(e, directory ? AE_IFDIR : AE_IFREG);
     archive_entry_set_perm(e, directory ? 0755 : 0644);
     archive_entry_set_size(e, directory ? 0 : static_cast<la_int64_t>(content.size()));

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/temp_dir.h"
@@ -21,6 +22,8 @@ std::string make_bzimage(const std::string& release);
 std::string compress(const std::string& data, const std::string& filter = "xz");
 
 // A tar archive of `files` (path -> content), compressed with `filter` ("xz", "", ...).
+// A content of kSymlinkPrefix + TARGET makes a symlink to TARGET.
+inline constexpr std::string_view kSymlinkPrefix = "symlink:";
 std::string make_tar(const std::map<std::string, std::string>& files, const std::string& filter);
 
 struct DebOptions {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <climits>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -26,12 +27,12 @@ std::string deflate_all(std::string_view raw) {
   return out;
 }
 
-std::string inflate_all(std::string_view packed) {
+std::string inflate_all(std::string_view packed, uint64_t limit) {
   if (packed.size() < 8) throw Error("results bundle: shorter than its size field");
   uint64_t size = 0;
   for (int i = 0; i < 8; ++i) size |= static_cast<uint64_t>(static_cast<unsigned char>(packed[i])) << (8 * i);
-  constexpr uint64_t kLimit = 1ull << 30;  // a results directory is kilobytes; refuse nonsense
-  if (size > kLimit) throw Error(fmt::format("results bundle: claims {} bytes, more than the {} allowed", size, kLimit));
+  // The claim is checked before anything is allocated; uncompress never writes past it.
+  if (size > limit) throw Error(fmt::format("results bundle: claims {} bytes decompressed, more than the {} allowed", size, limit));
   std::string out(size, '\0');
   uLongf got = static_cast<uLongf>(size);
   const int rc = ::uncompress(reinterpret_cast<Bytef*>(out.data()), &got, reinterpret_cast<const Bytef*>(packed.data() + 8),
@@ -43,8 +44,10 @@ std::string inflate_all(std::string_view packed) {
 }  // namespace
 
 bool valid_bundle_name(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
-         name.find('\n') == std::string_view::npos && name.find(' ') == std::string_view::npos;
+  if (name.empty() || name.size() > NAME_MAX || name[0] == '.') return false;
+  for (const char c : name)
+    if (c == '/' || c == ' ' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return true;
 }
 
 std::string pack_bundle(const Bundle& files) {
@@ -57,9 +60,13 @@ std::string pack_bundle(const Bundle& files) {
   return deflate_all(raw);
 }
 
-Bundle unpack_bundle(std::string_view packed) {
-  const std::string raw = inflate_all(packed);
+Bundle unpack_bundle(std::string_view packed, const BundleLimits& limits, std::vector<std::string>* dropped) {
+  const std::string raw = inflate_all(packed, limits.max_bytes);
   Bundle files;
+  size_t records = 0;
+  auto drop = [&](std::string why) {
+    if (dropped) dropped->push_back(std::move(why));
+  };
   std::string_view rest = raw;
   while (!rest.empty()) {
     const size_t eol = rest.find('\n');
@@ -71,12 +78,21 @@ Bundle unpack_bundle(std::string_view packed) {
     const std::string_view name = header.substr(0, space);
     size_t size = 0;
     auto [p, ec] = std::from_chars(header.data() + space + 1, header.data() + header.size(), size);
-    if (ec != std::errc() || p != header.data() + header.size()) throw Error(fmt::format("results bundle: bad size for \"{}\"", name));
-    if (!valid_bundle_name(name)) throw Error(fmt::format("results bundle: invalid file name \"{}\"", name));
+    if (ec != std::errc() || p != header.data() + header.size()) throw Error(fmt::format("results bundle: bad size for {:?}", name.substr(0, 300)));
     rest.remove_prefix(eol + 1);
-    if (rest.size() < size) throw Error(fmt::format("results bundle: \"{}\" runs past the end", name));
-    files.emplace(std::string(name), std::string(rest.substr(0, size)));
+    if (rest.size() < size) throw Error(fmt::format("results bundle: a record of {} bytes runs past the end", size));
+    const std::string_view content = rest.substr(0, size);
     rest.remove_prefix(size);
+    // Names are shown escaped ({:?}): they are the guest's bytes.
+    if (++records > limits.max_files) {
+      if (records == limits.max_files + 1) drop(fmt::format("files past the first {} of the bundle", limits.max_files));
+    } else if (!valid_bundle_name(name)) {
+      drop(fmt::format("{:?}: not a valid file name", name.substr(0, 300)));
+    } else if (size > limits.max_file_bytes) {
+      drop(fmt::format("{:?}: {} bytes, more than the {} allowed for one file", name, size, limits.max_file_bytes));
+    } else if (!files.emplace(std::string(name), std::string(content)).second) {
+      drop(fmt::format("{:?}: a second file of that name", name));
+    }
   }
   return files;
 }

@@ -115,7 +115,8 @@ std::string EntryReader::read_all() {
 }
 
 void EntryReader::copy_to(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  // O_NOFOLLOW: a symlink at `path` (planted, or from the archive) is never written through.
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
   if (!fd) throw_sys("open", path);
   char buf[64 * 1024];
   for (size_t n; (n = read(buf, sizeof buf)) > 0;) {

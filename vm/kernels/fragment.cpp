@@ -1,7 +1,7 @@
 #include "vm/kernels/fragment.h"
 
 #include <map>
-#include <regex>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -13,9 +13,20 @@ std::string FragmentLine::text() const {
   return is_not_set() ? fmt::format("# {} is not set", symbol) : fmt::format("{}={}", symbol, value);
 }
 
+namespace {
+
+// The length of "CONFIG_[A-Za-z0-9_]+" at the start of `s`, 0 when there is none. By hand,
+// not std::regex: its matcher recurses per character and a 50 KB line overflowed the stack.
+size_t symbol_length(std::string_view s) {
+  if (!s.starts_with("CONFIG_")) return 0;
+  size_t n = 7;
+  while (n < s.size() && (std::isalnum(static_cast<unsigned char>(s[n])) || s[n] == '_')) ++n;
+  return n > 7 ? n : 0;
+}
+
+}  // namespace
+
 std::vector<FragmentLine> parse_fragment(std::string_view text, const std::string& source) {
-  static const std::regex assign(R"(^(CONFIG_[A-Za-z0-9_]+)=(.+)$)");
-  static const std::regex not_set(R"(^# (CONFIG_[A-Za-z0-9_]+) is not set$)");
   std::vector<FragmentLine> lines;
   int number = 0;
   size_t pos = 0;
@@ -25,15 +36,17 @@ std::vector<FragmentLine> parse_fragment(std::string_view text, const std::strin
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
     ++number;
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.pop_back();
-    std::smatch m;
-    if (std::regex_match(line, m, not_set)) {
-      lines.push_back({m[1], "", number, source});
+    const std::string_view view = line;
+    const size_t unset = view.starts_with("# ") ? symbol_length(view.substr(2)) : 0;
+    const size_t set = symbol_length(view);
+    if (unset && view.substr(2 + unset) == " is not set") {
+      lines.push_back({std::string(view.substr(2, unset)), "", number, source});
     } else if (line.empty() || line.front() == '#') {
       continue;
-    } else if (std::regex_match(line, m, assign)) {
-      std::string value = m[2];
+    } else if (set && view.size() > set + 1 && view[set] == '=') {
+      std::string value(view.substr(set + 1));
       if (value == "n") value.clear();  // "CONFIG_X=n" means the same as "is not set"
-      lines.push_back({m[1], value, number, source});
+      lines.push_back({std::string(view.substr(0, set)), value, number, source});
     } else {
       const std::string shown = line.size() > 60 ? line.substr(0, 60) + "..." : line;
       throw Error(fmt::format("{}: line {}: not a Kconfig line: '{}'", source, number, shown));

@@ -54,6 +54,9 @@ std::string string_field(const json& object, std::string_view key, const Where& 
   }
   if (!it->is_string() || it->get_ref<const std::string&>().empty()) where.fail(key, "must be a non-empty string");
   const auto& value = it->get_ref<const std::string&>();
+  // std::regex recurses per character: a 50 KB value would overflow the stack. Every
+  // patterned field is a short name.
+  if (pattern && value.size() > 256) where.fail(key, fmt::format("{} characters: longer than 256", value.size()));
   if (pattern && !std::regex_match(value, *pattern)) {
     where.fail(key, fmt::format("'{}' is not {}", value, pattern_words));
   }

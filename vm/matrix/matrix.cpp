@@ -53,6 +53,8 @@ KernelOutcome read_outcome(const std::string& kernel_dir, const std::string& id)
     k.boot_seconds = d.value("boot_seconds", 0.0);
     k.total_seconds = d.value("total_seconds", 0.0);
     k.splats = status.value("splats", nlohmann::json::array()).size();
+    // A flood lists the first splats only; the count has them all.
+    if (status.contains("splat_count") && status["splat_count"].is_number_unsigned()) k.splats = status["splat_count"].get<size_t>();
   } catch (const std::exception& e) {
     k.status = "infra-error";
     k.reason = e.what();

@@ -55,12 +55,13 @@ ConsoleFacts scan_console(std::string_view text) {
     while (!raw.empty() && (raw.back() == '\r' || raw.back() == '\0')) raw.remove_suffix(1);
     const std::string_view line = strip_timestamp(raw);
     if (line.empty()) continue;
-    facts.last_line = std::string(line);
+    const std::string_view kept = line.substr(0, kMaxLineBytes);
+    facts.last_line = std::string(kept);
     if (line.rfind(layout::kInitStarted, 0) == 0) facts.init_started = true;
     if (line.rfind("nsmatrix-init:", 0) == 0) continue;  // our own lines are never splats
     if (const char* kind = classify(line)) {
-      facts.splats.push_back({kind, std::string(line)});
-      if (std::string_view(kind) == "panic" && facts.panic_line.empty()) facts.panic_line = std::string(line);
+      if (facts.splat_count++ < kMaxSplatsListed) facts.splats.push_back({kind, std::string(kept)});
+      if (std::string_view(kind) == "panic" && facts.panic_line.empty()) facts.panic_line = std::string(kept);
     }
   }
   return facts;

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/proc.h"
+#include "core/results.h"
 #include "vm/guest/frame.h"
 #include "vm/guest/guest_layout.h"
 
@@ -30,12 +31,36 @@ std::string guest_failure(const nlohmann::json& guest, int exit_code) {
   return reason.empty() ? fmt::format("the guest reported exit status {}", exit_code) : reason;
 }
 
+Verdict decide_verdict_raw(const RunEvidence& e);
+
 }  // namespace
 
+std::string printable(std::string_view text, size_t max_bytes) {
+  std::string out;
+  for (const char c : text.substr(0, max_bytes)) {
+    const auto u = static_cast<unsigned char>(c);
+    // Control characters (escape sequences for the host's terminal) shown, not sent.
+    if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  if (text.size() > max_bytes) out += fmt::format("... ({} bytes)", text.size());
+  return out;
+}
+
 Verdict decide_verdict(const RunEvidence& e) {
+  Verdict v = decide_verdict_raw(e);
+  // The reason quotes the guest (console lines, its errors): it reaches terminals and reports.
+  v.reason = printable(v.reason, 2000);
+  return v;
+}
+
+namespace {
+
+Verdict decide_verdict_raw(const RunEvidence& e) {
   Verdict v;
   const ConsoleFacts console = scan_console(e.console);
   v.splats = console.splats;
+  v.splat_count = console.splat_count;
   v.init_started = console.init_started;
 
   if (!e.start_error.empty()) {
@@ -47,8 +72,12 @@ Verdict decide_verdict(const RunEvidence& e) {
   const DecodedFrame status = decode_frame(e.status_stream, layout::kStatusFrame);
   if (status.state == DecodedFrame::State::Complete) {
     try {
-      const auto doc = nlohmann::json::parse(status.payload);
-      v.guest_exit_code = doc.at("exit_code").get<int>();
+      const auto doc = parse_json_bounded(status.payload);
+      // An integer in range, checked: get<int>() of 1e300 is undefined behaviour.
+      const auto& code = doc.at("exit_code");
+      if (!code.is_number_integer() || code.get<int64_t>() < 0 || code.get<int64_t>() > 255)
+        throw Error(fmt::format("exit_code is not an exit status: {}", code.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 100)));
+      v.guest_exit_code = static_cast<int>(code.get<int64_t>());
     } catch (const std::exception& ex) {
       v.status = "infra-error";
       v.reason = fmt::format("the status frame is not the expected JSON: {}", ex.what());
@@ -62,8 +91,8 @@ Verdict decide_verdict(const RunEvidence& e) {
       return v;
     }
     try {
-      v.results = unpack_bundle(results.payload);
-      if (auto g = v.results->find("guest.json"); g != v.results->end()) v.guest = nlohmann::json::parse(g->second);
+      v.results = unpack_bundle(results.payload, {}, &v.dropped);
+      if (auto g = v.results->find("guest.json"); g != v.results->end()) v.guest = parse_json_bounded(g->second);
     } catch (const std::exception& ex) {
       v.status = "infra-error";
       v.reason = fmt::format("the results frame arrived but cannot be unpacked: {}", ex.what());
@@ -118,5 +147,7 @@ Verdict decide_verdict(const RunEvidence& e) {
   v.reason = fmt::format("the guest ended without sending its exit status{}; last console line: {}", partial, console.last_line);
   return v;
 }
+
+}  // namespace
 
 }  // namespace nsm::vm

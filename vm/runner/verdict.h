@@ -30,17 +30,24 @@ struct RunEvidence {
   std::string results_stream;      // bytes from the results port
   std::string status_stream;       // bytes from the status port
   double timeout_seconds = 0;
+  std::vector<std::string> limits;  // caps the host applied while reading the above (said in status.json)
 };
 
 struct Verdict {
   std::string status;  // ok | boot-failed | timeout | panic | infra-error
   std::string reason;  // "" for ok
   std::optional<int> guest_exit_code;
-  std::vector<Splat> splats;
+  std::vector<Splat> splats;  // the first kMaxSplatsListed
+  size_t splat_count = 0;     // all of them
   bool init_started = false;
   std::optional<Bundle> results;  // the unpacked results directory, when it came back whole
   nlohmann::json guest;           // guest.json from the bundle (null when absent)
+  std::vector<std::string> dropped;  // bundle records refused (past a limit, bad or repeated name)
 };
+
+// `text` with control characters escaped (\x1b) and cut at max_bytes (the cut said): guest
+// text on its way to a terminal or a report.
+std::string printable(std::string_view text, size_t max_bytes);
 
 Verdict decide_verdict(const RunEvidence& evidence);
 

@@ -1,5 +1,6 @@
 #include "vm/runner/vm_run.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,10 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"
 #include "core/results.h"
+#include "core/unique_fd.h"
 #include "vm/guest/kernel_archive.h"
 #include "vm/runner/accel.h"
 #include "vm/runner/verdict.h"
@@ -23,13 +26,63 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void write_file_whole(const std::string& path, std::string_view text) {
-  const std::string tmp = fmt::format("{}.tmp.{}.{}", path, ::getpid(), ::gettid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw_sys(fmt::format("fopen({})", tmp));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) throw_sys(fmt::format("write({})", tmp));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_sys(fmt::format("rename({}, {})", tmp, path));
+void write_file_whole(const std::string& path, std::string_view text) { write_file_atomic(path, text); }
+
+// What a guest may send home, by name: the stages' results and logs. Everything else (a
+// status.json, a kernel.json, a console.log of its own making, hidden names) is refused:
+// those files are the host's to write.
+bool accepted_guest_file(std::string_view name) {
+  for (const std::string_view stage : {"probe", "conformance", "bench"}) {
+    if (name == result_files::of_stage(stage)) return true;
+    if (name.size() == stage.size() + 4 && name.substr(0, stage.size()) == stage && name.substr(stage.size()) == ".log") return true;
+  }
+  return false;
+}
+
+// How much of each port's output the host reads. A real console is well under 1 MB (the
+// guest runs at loglevel=5); the results frame carries the bundle, at most
+// BundleLimits::max_bytes decompressed and so not much more compressed.
+constexpr size_t kMaxConsoleBytes = size_t{8} << 20;
+constexpr size_t kMaxResultsStreamBytes = (size_t{64} << 20) + (size_t{1} << 20);
+constexpr size_t kMaxStatusStreamBytes = size_t{64} << 10;
+constexpr size_t kMaxQemuLogBytes = size_t{256} << 10;
+
+struct CappedRead {
+  std::string text;
+  uint64_t size = 0;  // the file's whole size
+  bool cut = false;
+};
+
+// A file QEMU wrote from the guest's bytes, never more than `cap` of it in memory: when it
+// is bigger, its first and last halves of the cap with a line saying what was left out
+// (a splat flood's start and a panic at its end are both kept).
+CappedRead read_capped(const std::string& path, size_t cap) {
+  CappedRead r;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return r;
+  r.size = static_cast<uint64_t>(st.st_size);
+  auto read_at = [&](uint64_t offset, size_t n) {
+    std::string buf(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t k = ::pread(fd.get(), buf.data() + got, n - got, static_cast<off_t>(offset + got));
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) break;
+      got += static_cast<size_t>(k);
+    }
+    buf.resize(got);
+    return buf;
+  };
+  if (r.size <= cap) {
+    r.text = read_at(0, static_cast<size_t>(r.size));
+    return r;
+  }
+  r.cut = true;
+  r.text = read_at(0, cap / 2);
+  r.text += fmt::format("\n[nsmatrix: {} bytes left out here; the output was {} bytes, {} are kept]\n", r.size - cap, r.size, cap);
+  r.text += read_at(r.size - cap / 2, cap / 2);
+  return r;
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -40,16 +93,9 @@ std::string combined_initrd(const BaseArchive& base, const KernelArchive& kernel
   const std::string path = fmt::format("{}/initramfs/run-{}-{}.cpio", cache_dir, base.sha256.substr(0, 16), kernel.sha256.substr(0, 16));
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) return path;
-  const std::string tmp = fmt::format("{}.tmp.{}.{}", path, ::getpid(), ::gettid());
-  {
-    std::string data = must_read_file(base.path);
-    data += must_read_file(kernel.path);
-    FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw_sys(fmt::format("fopen({})", tmp));
-    const bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-    if (std::fclose(f) != 0 || !ok) throw_sys(fmt::format("write({})", tmp));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_sys(fmt::format("rename({}, {})", tmp, path));
+  std::string data = must_read_file(base.path);
+  data += must_read_file(kernel.path);
+  write_file_atomic(path, data);
   return path;
 }
 
@@ -95,10 +141,19 @@ QemuRun boot(const QemuSetup& setup, const std::string& image, const std::string
       else run.evidence.qemu_exit_code = r.status.exit_code;
       break;
   }
-  run.evidence.qemu_stderr = read_file(work_dir + "/qemu.log").value_or("");
-  run.evidence.console = read_file(console_path).value_or("");
-  run.evidence.results_stream = read_file(work_dir + "/results.bin").value_or("");
-  run.evidence.status_stream = read_file(work_dir + "/status.bin").value_or("");
+  // Everything below is the guest's (or QEMU's about it): read under caps, the cap said.
+  auto capped = [&](const std::string& path, size_t cap, std::string_view what) {
+    CappedRead r = read_capped(path, cap);
+    if (r.cut) run.evidence.limits.push_back(fmt::format("{}: {} bytes, more than the {} kept", what, r.size, cap));
+    return r;
+  };
+  run.evidence.qemu_stderr = capped(work_dir + "/qemu.log", kMaxQemuLogBytes, "QEMU's output").text;
+  CappedRead console = capped(console_path, kMaxConsoleBytes, "console");
+  // The results directory keeps what was read, not a flood.
+  if (console.cut) write_file_atomic(console_path, console.text);
+  run.evidence.console = std::move(console.text);
+  run.evidence.results_stream = capped(work_dir + "/results.bin", kMaxResultsStreamBytes, "results port").text;
+  run.evidence.status_stream = capped(work_dir + "/status.bin", kMaxStatusStreamBytes, "status port").text;
   return run;
 }
 
@@ -118,6 +173,41 @@ nlohmann::json kernel_doc(const BootTarget& t) {
           {"image", t.image},
           {"config_source", t.config.empty() ? nlohmann::json() : nlohmann::json(fmt::format("/boot/config-{}", t.release))},
           {"modules", nlohmann::json::array()}};
+}
+
+// The guest's own account (guest.json): its durations and what it set up. Stage names are
+// taken only from the known stages, so a guest cannot overwrite a host-measured duration.
+// Throws nlohmann::json::exception on a field of the wrong type.
+nlohmann::json guest_facts(const Verdict& v, Clock::time_point started, double qemu_seconds, nlohmann::json& kernel_doc) {
+  nlohmann::json extra;
+  nlohmann::json durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", qemu_seconds}};
+  const nlohmann::json& guest = v.guest;
+  // Durations are numbers or absent: a guest's string or object is dropped, not carried.
+  auto put_number = [](nlohmann::json& into, const std::string& key, const nlohmann::json& j) {
+    if (j.is_number()) into[key] = j;
+  };
+  if (guest.is_object() && guest.contains("boot_seconds")) {
+    put_number(durations, "boot_seconds", guest["boot_seconds"]);
+    put_number(kernel_doc, "boot_seconds", guest["boot_seconds"]);
+  }
+  if (guest.is_object() && guest.contains("stages") && guest["stages"].is_array())
+    for (const auto& s : guest["stages"]) {
+      const std::string name = s.is_object() && s.contains("name") && s["name"].is_string() ? s["name"].get<std::string>() : "";
+      if (result_files::of_stage(name).empty() || !s.contains("seconds")) continue;
+      put_number(durations, name + "_seconds", s["seconds"]);
+    }
+  if (guest.is_object() && guest.contains("total_seconds")) put_number(durations, "guest_seconds", guest["total_seconds"]);
+  extra["durations"] = durations;
+  if (guest.is_object()) {
+    for (const char* key : {"stages", "modules", "loopback", "root", "swap"})
+      if (guest.contains(key)) extra[key] = guest[key];
+    // Mounts are listed only when one failed: the usual case is nine lines of "ok".
+    extra["mount_failures"] = nlohmann::json::array();
+    if (guest.contains("mounts") && guest["mounts"].is_array())
+      for (const auto& m : guest["mounts"])
+        if (!m.is_object() || !m.value("ok", false)) extra["mount_failures"].push_back(m);
+  }
+  return extra;
 }
 
 }  // namespace
@@ -195,54 +285,64 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
 
   progress(fmt::format("booting {} ({}, {}, timeout {:.0f} s)", target.release, setup.accel, setup.machine, options.timeout_seconds));
   const std::string console_path = options.out_dir + "/console.log";
-  const QemuRun run = boot(setup, target.image, initrd, append, work_dir, console_path, options.timeout_seconds);
-  Verdict v = decide_verdict(run.evidence);
+  // From here on the input is the guest's: whatever it makes go wrong, kernel.json and
+  // status.json are still written (infra-error, naming why).
+  try {
+    const QemuRun run = boot(setup, target.image, initrd, append, work_dir, console_path, options.timeout_seconds);
+    Verdict v = decide_verdict(run.evidence);
+    nlohmann::json extra;
+    std::vector<std::string> limits = run.evidence.limits;
+    try {
+      extra = guest_facts(v, started, run.seconds, result.kernel_doc);
+    } catch (const std::exception& e) {
+      // guest.json with a field of the wrong type: its facts are lost, the verdict is not.
+      extra = {{"durations", {{"total_seconds", seconds_since(started)}, {"qemu_seconds", run.seconds}}}};
+      if (v.status == "ok") v.status = "infra-error", v.reason = fmt::format("the guest's report (guest.json) is not usable: {}", e.what());
+    }
+    extra["splats"] = splats_json(v.splats);
+    extra["splat_count"] = v.splat_count;
+    if (v.splat_count > v.splats.size())
+      limits.push_back(fmt::format("splats: {} on the console, the first {} listed", v.splat_count, v.splats.size()));
+    extra["guest_exit_code"] = v.guest_exit_code ? nlohmann::json(*v.guest_exit_code) : nlohmann::json();
 
-  nlohmann::json extra;
-  nlohmann::json durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", run.seconds}};
-  const nlohmann::json& guest = v.guest;
-  if (guest.is_object() && guest.contains("boot_seconds")) {
-    durations["boot_seconds"] = guest["boot_seconds"];
-    result.kernel_doc["boot_seconds"] = guest["boot_seconds"];
-  }
-  if (guest.is_object() && guest.contains("stages"))
-    for (const auto& s : guest["stages"]) durations[s.value("name", "?") + "_seconds"] = s.value("seconds", 0.0);
-  if (guest.is_object() && guest.contains("total_seconds")) durations["guest_seconds"] = guest["total_seconds"];
-  extra["durations"] = durations;
-  extra["splats"] = splats_json(v.splats);
-  extra["guest_exit_code"] = v.guest_exit_code ? nlohmann::json(*v.guest_exit_code) : nlohmann::json();
-  if (guest.is_object()) {
-    for (const char* key : {"stages", "modules", "loopback", "root", "swap"})
-      if (guest.contains(key)) extra[key] = guest[key];
-    // Mounts are listed only when one failed: the usual case is nine lines of "ok".
-    extra["mount_failures"] = nlohmann::json::array();
-    if (guest.contains("mounts") && guest["mounts"].is_array())
-      for (const auto& m : guest["mounts"])
-        if (!m.value("ok", false)) extra["mount_failures"].push_back(m);
-  }
-
-  // The results that came back, as the guest wrote them; each JSON checked like any reader.
-  if (v.results) {
-    for (const auto& [name, content] : *v.results) {
-      if (name == "guest.json") continue;
-      const std::string path = options.out_dir + "/" + name;
-      write_file_whole(path, content);
-      if (name.size() > 5 && name.substr(name.size() - 5) == ".json") {
+    // The results that came back: only the files a guest may send, each written on its own
+    // (one that cannot be written does not stop the rest, nor the host's own files after).
+    if (v.results) {
+      std::vector<std::string> refused = v.dropped;
+      for (const auto& [name, content] : *v.results) {
+        if (name == "guest.json") continue;
+        if (!accepted_guest_file(name)) {
+          refused.push_back(fmt::format("{:?}: not a file a guest may send", name));
+          continue;
+        }
+        const std::string path = options.out_dir + "/" + name;
         try {
-          read_json_file(path, name.substr(0, name.size() - 5));
+          write_file_whole(path, content);
+          if (name.size() > 5 && name.substr(name.size() - 5) == ".json") read_json_file(path, name.substr(0, name.size() - 5));
         } catch (const std::exception& e) {
           if (v.status == "ok") v.status = "infra-error", v.reason = fmt::format("the guest's results are not usable: {}", e.what());
         }
       }
+      if (!refused.empty()) {
+        for (const auto& r : refused) limits.push_back("results bundle: dropped " + r);
+        // Our guest sends none of these: a kernel that makes it do so is not ok.
+        if (v.status == "ok")
+          v.status = "infra-error", v.reason = fmt::format("the guest sent {} file{} the host does not accept (first: {})", refused.size(),
+                                                         refused.size() == 1 ? "" : "s", printable(refused.front(), 300));
+      }
     }
+    extra["limits"] = limits;
+    // The side channels' bytes are kept only when they did not decode: for a post-mortem.
+    if (v.results) {
+      ::unlink((work_dir + "/results.bin").c_str());
+      ::unlink((work_dir + "/status.bin").c_str());
+    }
+    v.reason = printable(v.reason, 2000);
+    progress(fmt::format("{}{}", v.status, v.reason.empty() ? "" : ": " + v.reason));
+    return finish(v.status, v.reason, extra);
+  } catch (const std::exception& e) {
+    return finish("infra-error", printable(fmt::format("the host could not take in the guest's output: {}", e.what()), 2000), {});
   }
-  // The side channels' bytes are kept only when they did not decode: for a post-mortem.
-  if (v.results) {
-    ::unlink((work_dir + "/results.bin").c_str());
-    ::unlink((work_dir + "/status.bin").c_str());
-  }
-  progress(fmt::format("{}{}", v.status, v.reason.empty() ? "" : ": " + v.reason));
-  return finish(v.status, v.reason, extra);
 }
 
 
