@@ -16,6 +16,7 @@
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
+#include "core/ns_id.h"
 #include "core/proc.h"
 
 using namespace nsm;
@@ -46,7 +47,7 @@ json in_cgroup_namespace(const ScopedCgroup& cg, int extra_flags, const std::fun
     link.send({});
     link.recv();  // moved into the cgroup by the parent
     json before = cgroup_paths("self");
-    if (::unshare(CLONE_NEWCGROUP | extra_flags) != 0) throw_sys("unshare(CLONE_NEWCGROUP)");
+    unshare_verified(CLONE_NEWCGROUP | extra_flags);  // proven new before anything is mounted
     json answer = inside();
     answer["before"] = std::move(before);
     link.send(answer);
@@ -104,8 +105,12 @@ NSM_CHECK(CgroupNamespace, MountinfoHidesHostPath,
            .title = "inside a cgroup namespace, mountinfo shows a new cgroup2 mount's root as / and never the host's path",
            .needs = {.namespaces = {kCgroup, NsType::Mnt}, .root = true}}) {
   ScopedCgroup cg = ScopedCgroup::create_v2();
+  struct stat outside {};
+  ASSERT_EQ(::stat(cg.directory().c_str(), &outside), 0);
   const json r = in_cgroup_namespace(cg, CLONE_NEWNS, [] {
     const std::string dir = mount_cgroup2_in_sandbox();
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) throw_sys("stat(" + dir + ")");
     json roots = json::array();
     std::string own_root;
     for (const auto& m : read_mountinfo()) {
@@ -113,8 +118,11 @@ NSM_CHECK(CgroupNamespace, MountinfoHidesHostPath,
       roots.push_back(m.root);
       if (m.mount_point == dir) own_root = m.root;
     }
-    return json{{"own_root", own_root}, {"roots", roots}};
+    return json{{"own_root", own_root}, {"roots", roots}, {"inode", st.st_ino}};
   });
+  // "/" is what the namespace must show: true of the check's cgroup, which is not the
+  // hierarchy's root, only when the namespace hides the path above it.
+  ASSERT_EQ(r["inode"], outside.st_ino) << "the new mount's root must be the check's cgroup " << cg.path();
   EXPECT_EQ(r["own_root"], "/");
   for (const auto& root : r["roots"])
     EXPECT_EQ(root.get<std::string>().find(cg.path()), std::string::npos) << "a cgroup2 root shows the host's path: " << root;

@@ -18,6 +18,7 @@
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
+#include "core/ns_id.h"
 #include "core/proc.h"
 
 using namespace nsm;
@@ -70,6 +71,7 @@ NSM_CHECK(IpcNamespace, SysvSharedMemorySameKeyIsSeparate,
            .needs = {.namespaces = {kIpc}}}) {
   const bool host_had_key = ::shmget(kShmKey, 0, 0) >= 0;
   Peer first = Peer::spawn(container(CLONE_NEWIPC), [](Link& link) {
+    require_apart_from_suite(kIpc, "create an IPC object");
     const int id = ::shmget(kShmKey, 4096, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) throw_sys("shmget(IPC_CREAT|IPC_EXCL)");
     shm_write(id, "nsm-first");
@@ -79,6 +81,7 @@ NSM_CHECK(IpcNamespace, SysvSharedMemorySameKeyIsSeparate,
   });
   first.recv();
   const json second = in_child(container(CLONE_NEWIPC), [] {
+    require_apart_from_suite(kIpc, "create an IPC object");
     const int id = ::shmget(kShmKey, 4096, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) return json{{"create", outcome_of(id)}};
     shm_write(id, "nsm-second");
@@ -103,6 +106,7 @@ NSM_CHECK(IpcNamespace, SysvMessageQueueSameKeyIsSeparate,
            .needs = {.namespaces = {kIpc}}}) {
   const bool host_had_key = ::msgget(kMsgKey, 0) >= 0;
   Peer first = Peer::spawn(container(CLONE_NEWIPC), [](Link& link) {
+    require_apart_from_suite(kIpc, "create an IPC object");
     const int id = ::msgget(kMsgKey, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) throw_sys("msgget(IPC_CREAT|IPC_EXCL)");
     MsgBuf m{1, "nsm-message"};
@@ -112,6 +116,7 @@ NSM_CHECK(IpcNamespace, SysvMessageQueueSameKeyIsSeparate,
   });
   first.recv();
   const json second = in_child(container(CLONE_NEWIPC), [] {
+    require_apart_from_suite(kIpc, "create an IPC object");
     const int id = ::msgget(kMsgKey, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) return json{{"create", outcome_of(id)}};
     MsgBuf m{};
@@ -136,6 +141,7 @@ NSM_CHECK(IpcNamespace, SysvSemaphoreSameKeyIsSeparate,
            .needs = {.namespaces = {kIpc}}}) {
   const bool host_had_key = ::semget(kSemKey, 0, 0) >= 0;
   Peer first = Peer::spawn(container(CLONE_NEWIPC), [](Link& link) {
+    require_apart_from_suite(kIpc, "create an IPC object");
     const int id = ::semget(kSemKey, 1, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) throw_sys("semget(IPC_CREAT|IPC_EXCL)");
     if (::semctl(id, 0, SETVAL, 7) != 0) throw_sys("semctl(SETVAL)");
@@ -145,6 +151,7 @@ NSM_CHECK(IpcNamespace, SysvSemaphoreSameKeyIsSeparate,
   });
   first.recv();
   const json second = in_child(container(CLONE_NEWIPC), [] {
+    require_apart_from_suite(kIpc, "create an IPC object");
     const int id = ::semget(kSemKey, 1, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) return json{{"create", outcome_of(id)}};
     const int value = ::semctl(id, 0, GETVAL);
@@ -170,6 +177,7 @@ NSM_CHECK(IpcNamespace, ProcSysvipcListsOnlyOwnObjects,
            .title = "/proc/sysvipc lists the reader's IPC namespace: its own segment inside, nothing in a fresh one",
            .needs = {.namespaces = {kIpc}}}) {
   Peer owner = Peer::spawn(container(CLONE_NEWIPC), [](Link& link) {
+    require_apart_from_suite(kIpc, "create an IPC object");
     const int id = ::shmget(kShmKey, 4096, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) throw_sys("shmget");
     link.send({{"shm_lines", lines_of("/proc/sysvipc/shm")}});
@@ -202,6 +210,7 @@ NSM_CHECK(IpcNamespace, PosixMessageQueuesAreSeparate,
     mq_attr attr{};
     attr.mq_maxmsg = 4;
     attr.mq_msgsize = 32;
+    require_apart_from_suite(kIpc, "create an IPC object");
     const mqd_t q = ::mq_open(kQueue, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
     if (q == static_cast<mqd_t>(-1)) throw_sys("mq_open(O_CREAT|O_EXCL)");
     if (::mq_send(q, "nsm", 3, 0) != 0) throw_sys("mq_send");
@@ -230,18 +239,34 @@ NSM_CHECK(IpcNamespace, MqueueMountShowsOnlyOwnQueues,
            .type = kIpc,
            .title = "an mqueue filesystem mounted inside an IPC namespace lists only that namespace's queues",
            .needs = {.namespaces = {kIpc, NsType::Mnt}, .kconfig = {"CONFIG_POSIX_MQUEUE"}}}) {
+  // Two IPC namespaces, each with a queue: the outer one (the child's, proven new by the
+  // spawn) and an inner one it unshares. Each mqueue mount must list its own queue and not
+  // the other's; nothing is created in the host's namespace.
   const json listed = in_child(container(CLONE_NEWIPC | CLONE_NEWNS), [] {
-    const std::string dir = enter_sandbox() + "/mq";
+    const std::string dir = enter_sandbox();
     mq_attr attr{};
     attr.mq_maxmsg = 4;
     attr.mq_msgsize = 32;
-    const mqd_t q = ::mq_open("/nsm-mq-own", O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
-    if (q == static_cast<mqd_t>(-1)) throw_sys("mq_open(O_CREAT|O_EXCL)");
-    must_mkdir(dir);
-    must_mount("mqueue", dir.c_str(), "mqueue", 0);
-    return json{{"queues", list_directory(dir)}};
+    auto create_queue = [&attr](const char* name) {
+      require_apart_from_suite(kIpc, "create an IPC object");
+      const mqd_t q = ::mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+      if (q == static_cast<mqd_t>(-1)) throw_sys(fmt::format("mq_open({}, O_CREAT|O_EXCL)", name));
+    };
+    auto mount_here = [&dir](const char* sub) {
+      const std::string at = dir + "/" + sub;
+      must_mkdir(at);
+      must_mount("mqueue", at.c_str(), "mqueue", 0);
+      return at;
+    };
+    create_queue("/nsm-mq-outer");
+    const std::string outer = mount_here("outer");
+    unshare_verified(CLONE_NEWIPC);
+    create_queue("/nsm-mq-own");
+    const std::string own = mount_here("own");
+    return json{{"outer", list_directory(outer)}, {"own", list_directory(own)}};
   });
-  EXPECT_EQ(listed["queues"], json::array({"nsm-mq-own"}));
+  EXPECT_EQ(listed["outer"], json::array({"nsm-mq-outer"})) << "the outer namespace's mount, its queue only";
+  EXPECT_EQ(listed["own"], json::array({"nsm-mq-own"})) << "the inner namespace's mount must not list the outer queue";
 }
 
 NSM_CHECK(IpcNamespace, ShmmaxIsPerNamespace,
@@ -254,6 +279,7 @@ NSM_CHECK(IpcNamespace, ShmmaxIsPerNamespace,
   ASSERT_TRUE(host.has_value());
   const std::string value = *host == "3145728" ? "4194304" : "3145728";
   Peer child = Peer::spawn(CLONE_NEWIPC, [value](Link& link) {
+    require_apart_from_suite(kIpc, "write kernel.shmmax");
     write_file(sysctl_path("kernel.shmmax"), value);
     link.send({{"read_back", read_sysctl("kernel.shmmax").value_or("")}});
     link.recv();
@@ -278,6 +304,7 @@ NSM_CHECK(IpcNamespace, MqueueMsgMaxIsPerNamespace,
   ASSERT_TRUE(host.has_value());
   const std::string value = *host == "17" ? "19" : "17";
   Peer child = Peer::spawn(CLONE_NEWIPC, [value](Link& link) {
+    require_apart_from_suite(kIpc, "write fs.mqueue.msg_max");
     write_file(sysctl_path("fs.mqueue.msg_max"), value);
     link.send({{"read_back", read_sysctl("fs.mqueue.msg_max").value_or("")}});
     link.recv();

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/netns.h"
+#include "core/ns_id.h"
 #include "core/ns_types.h"
 #include "core/spawn.h"
 
@@ -32,9 +33,8 @@ using json = nlohmann::json;
 
 namespace {
 
-void join(int fd, int flag) {
-  if (::setns(fd, flag) != 0) throw_sys(fmt::format("setns({})", clone_flags_name(flag)));
-}
+// setns, proven: the caller is then in the namespace behind fd (KernelFault otherwise).
+void join(int fd, NsType type) { setns_verified(fd, type); }
 
 // /proc/PID/ns/pid and /ns/time name the caller's own namespace; unshare and setns change
 // only the namespace its children get (pid_for_children, time_for_children) - except setns
@@ -74,12 +74,13 @@ void InodeTracksSharing::Body() {
   const pid_t created_pid = created.pid();
   const json joined = in_child(0, [&] {
     UniqueFd fd = open_ns(created_pid, entry);
-    join(fd.get(), flag);
+    join(fd.get(), info_.type);
     return json{{"inode", must_ns_inode(0, after_setns)}};
   });
   const std::string for_children = children_entry(info_);
   const json unshared = in_child(0, [&] {
     const ino_t before = must_ns_inode(0, for_children);
+    // raw-ok: this check is the observer of unshare itself; it acts on nothing afterwards.
     if (::unshare(flag) != 0) throw_sys(fmt::format("unshare({})", info_.clone_flag_name));
     json out{{"before", before}, {"own", must_ns_inode(0, entry)}};
     if (for_children == entry) {
@@ -264,6 +265,7 @@ NSM_CHECK(NsLifecycle, FdHoldsNamespaceAfterLastProcess,
   NetNs outside = NetNs::create();
   const int outside_fd = outside.fd();
   Peer owner = Peer::spawn(CLONE_NEWNET, [outside_fd](Link& link) {
+    require_apart_from_suite(NsType::Net, "add a veth pair");
     RouteSocket::open().add_veth("nsm-h0", "nsm-h1", outside_fd);
     link.send({});
     link.recv();
@@ -274,6 +276,11 @@ NSM_CHECK(NsLifecycle, FdHoldsNamespaceAfterLastProcess,
   owner.finish();  // the namespace has no process left
 
   NetNs orphan = NetNs::adopt(std::move(held));
+  // The held namespace is the owner's own: neither ours nor the peer's.
+  const ino_t ours = NetNs::current().inode();
+  ASSERT_NE(orphan.inode(), ours) << "the held namespace is the test's own";
+  ASSERT_NE(orphan.inode(), outside.inode()) << "the held namespace is the peer's";
+  ASSERT_NE(outside.inode(), ours) << "the peer's namespace is the test's own";
   EXPECT_TRUE(orphan.route().link("nsm-h0").has_value()) << "the veth end inside must still exist while an fd holds the namespace";
   EXPECT_TRUE(outside.route().link("nsm-h1").has_value()) << "its peer must still exist";
 }
@@ -301,7 +308,7 @@ NSM_CHECK(NsLifecycle, BindMountHoldsNamespace,
     UniqueFd via_mount(::open(anchor.c_str(), O_RDONLY | O_CLOEXEC));
     if (!via_mount) throw_sys("open(" + anchor + ")");
     const ino_t inode = fd_inode(via_mount.get());
-    join(via_mount.get(), CLONE_NEWUTS);
+    join(via_mount.get(), NsType::Uts);
     return json{{"created", created["inode"]}, {"mounted", inode}, {"hostname", hostname()}};
   });
   EXPECT_EQ(seen["mounted"], seen["created"]) << "the bind mount must name the namespace its process created";
@@ -318,6 +325,7 @@ NSM_CHECK(NsLifecycle, SetnsIntoHeldNamespaceFindsItsObjects,
   constexpr key_t kKey = 0x6e736d31;  // "nsm1"
   const bool host_had_key = ::shmget(kKey, 0, 0) >= 0;
   Peer creator = Peer::spawn(CLONE_NEWIPC, [](Link& link) {
+    require_apart_from_suite(NsType::Ipc, "create an IPC object");
     const int id = ::shmget(kKey, 4096, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0) throw_sys("shmget(IPC_CREAT)");
     void* at = ::shmat(id, nullptr, 0);
@@ -334,7 +342,7 @@ NSM_CHECK(NsLifecycle, SetnsIntoHeldNamespaceFindsItsObjects,
 
   const int held_fd = held.get();
   const json joined = in_child(0, [held_fd] {
-    join(held_fd, CLONE_NEWIPC);
+    join(held_fd, NsType::Ipc);
     const int id = ::shmget(kKey, 0, 0);
     if (id < 0) return json{{"found", outcome_of(id)}};
     void* at = ::shmat(id, nullptr, SHM_RDONLY);
@@ -366,7 +374,7 @@ NSM_CHECK(NsLifecycle, CloneUnshareSetnsIsolateAlike,
   });
   const json first = cloned.recv();
   const json unshared = in_child(0, [] {
-    if (::unshare(CLONE_NEWUTS) != 0) throw_sys("unshare(CLONE_NEWUTS)");
+    unshare_verified(CLONE_NEWUTS);  // proven new before the rename
     const std::string inherited = hostname();
     set_hostname("nsm-unshare");
     return json{{"inherited", inherited}, {"name", hostname()}};
@@ -374,7 +382,7 @@ NSM_CHECK(NsLifecycle, CloneUnshareSetnsIsolateAlike,
   const pid_t cloned_pid = cloned.pid();
   const json joined = in_child(0, [cloned_pid] {
     UniqueFd fd = open_ns(cloned_pid, "uts");
-    join(fd.get(), CLONE_NEWUTS);
+    join(fd.get(), NsType::Uts);
     const std::string found = hostname();
     set_hostname("nsm-setns");
     return json{{"found", found}};

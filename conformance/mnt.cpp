@@ -18,6 +18,7 @@
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
+#include "conformance/harness/nsfs.h"
 #include "core/error.h"
 
 using namespace nsm;
@@ -57,7 +58,7 @@ json propagation_between(unsigned long peer_type, bool peer_in_new_user_ns) {
     if (peer_type) set_propagation(shared.c_str(), peer_type);
     const std::string tags = tags_at(shared);
     must_mount("nsm-from-peer", (shared + "/from-peer").c_str(), "tmpfs", 0, "size=1m");
-    link.send({{"tags", tags}});
+    link.send({{"tags", tags}, {"mnt", must_ns_inode(0, "mnt")}});
     link.recv();  // the parent mounted meanwhile
     link.send({{"sees_parent_mount", mounted(shared + "/from-parent")}});
   });
@@ -67,11 +68,15 @@ json propagation_between(unsigned long peer_type, bool peer_in_new_user_ns) {
   peer.send("look");
   const json second = peer.recv();
   peer.finish();
-  return {{"peer_tags", first["tags"]},
+  return {{"peer_apart", first["mnt"] != json(must_ns_inode(0, "mnt"))},
+          {"peer_tags", first["tags"]},
           {"parent_tags", tags_at(shared)},
           {"to_parent", parent_sees_peer_mount},
           {"to_peer", second["sees_parent_mount"]}};
 }
+
+// Propagation is between two mount namespaces, or it proves nothing.
+void expect_peer_apart(const json& r) { EXPECT_EQ(r["peer_apart"], true) << "the peer shares its parent's mount namespace"; }
 
 }  // namespace
 
@@ -104,6 +109,7 @@ NSM_CHECK(MountNamespace, SharedMountPropagatesBothWays,
            .title = "a shared mount's copy in another mount namespace is its peer: mounts propagate both ways",
            .needs = {.namespaces = {kMnt}}}) {
   const json r = in_child(container(CLONE_NEWNS), [] { return propagation_between(0, false); });
+  expect_peer_apart(r);
   EXPECT_NE(r["peer_tags"].get<std::string>().find("shared:"), std::string::npos) << r.dump();
   EXPECT_EQ(r["to_parent"], true) << "a mount in the copy must reach the original";
   EXPECT_EQ(r["to_peer"], true) << "a mount in the original must reach the copy";
@@ -116,6 +122,7 @@ NSM_CHECK(MountNamespace, SlaveMountReceivesButDoesNotSend,
            .title = "a slave mount receives its master's mounts and sends none back",
            .needs = {.namespaces = {kMnt}}}) {
   const json r = in_child(container(CLONE_NEWNS), [] { return propagation_between(MS_SLAVE, false); });
+  expect_peer_apart(r);
   EXPECT_NE(r["peer_tags"].get<std::string>().find("master:"), std::string::npos) << r.dump();
   EXPECT_EQ(r["to_parent"], false) << "the slave's mount must not reach its master";
   EXPECT_EQ(r["to_peer"], true) << "the master's mount must reach the slave";
@@ -128,6 +135,7 @@ NSM_CHECK(MountNamespace, PrivateMountNeitherSendsNorReceives,
            .title = "a mount made private in one namespace neither sends nor receives mounts",
            .needs = {.namespaces = {kMnt}}}) {
   const json r = in_child(container(CLONE_NEWNS), [] { return propagation_between(MS_PRIVATE, false); });
+  expect_peer_apart(r);
   EXPECT_EQ(r["peer_tags"], "private") << r.dump();
   EXPECT_EQ(r["to_parent"], false);
   EXPECT_EQ(r["to_peer"], false);
@@ -150,8 +158,9 @@ NSM_CHECK(MountNamespace, UnbindableMountCannotBeBindMounted,
     const std::string unbindable = outcome_of(::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr));
     set_propagation(source.c_str(), MS_PRIVATE);
     const std::string private_bind = outcome_of(::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr));
-    return json{{"tags", tags}, {"bind_unbindable", unbindable}, {"bind_private", private_bind}};
+    return json{{"tags", tags}, {"bind_unbindable", unbindable}, {"bind_private", private_bind}, {"mnt", must_ns_inode(0, "mnt")}};
   });
+  EXPECT_NE(r["mnt"], json(must_ns_inode(0, "mnt"))) << "the mounts were made in the test's own mount namespace";
   EXPECT_EQ(r["tags"], "unbindable");
   EXPECT_EQ(r["bind_unbindable"], "EINVAL");
   EXPECT_EQ(r["bind_private"], "ok");
@@ -164,6 +173,7 @@ NSM_CHECK(MountNamespace, NewUserNamespaceTurnsSharedIntoSlave,
            .title = "in a mount namespace created with a new user namespace, inherited shared mounts become slaves",
            .needs = {.namespaces = {kMnt, NsType::User}}}) {
   const json r = in_child(container(CLONE_NEWNS), [] { return propagation_between(0, true); });
+  expect_peer_apart(r);
   const std::string tags = r["peer_tags"];
   EXPECT_NE(tags.find("master:"), std::string::npos) << "the copy must be a slave: " << tags;
   EXPECT_EQ(tags.find("shared:"), std::string::npos) << "and not a peer of the original: " << tags;

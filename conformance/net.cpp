@@ -100,6 +100,15 @@ int bind_any(int port) {
   return 0;
 }
 
+// The ends of a pair are in two namespaces, neither the test's: traffic between them is
+// then proof of the pair, not of a shared stack.
+void expect_apart(const VethPairTopology& t) {
+  const ino_t ours = NetNs::current().inode();
+  EXPECT_NE(t.a.ns.inode(), t.b.ns.inode()) << "both ends are in one namespace";
+  EXPECT_NE(t.a.ns.inode(), ours) << "end a is in the test's own namespace";
+  EXPECT_NE(t.b.ns.inode(), ours) << "end b is in the test's own namespace";
+}
+
 const Requirements kVethNeeds{.namespaces = {kNet}, .root = true, .link_kinds = {"veth"}};
 
 }  // namespace
@@ -207,6 +216,7 @@ NSM_CHECK(NetNamespace, VethPairCarriesTcpBothWays,
            .title = "a veth pair joining two namespaces carries TCP both ways",
            .needs = kVethNeeds}) {
   VethPairTopology t = veth_pair();
+  expect_apart(t);
   EXPECT_EQ(tcp_round_trip(t.b.ns, t.b.address, 47010, t.a.ns), "") << "a -> b";
   EXPECT_EQ(tcp_round_trip(t.a.ns, t.a.address, 47011, t.b.ns), "") << "b -> a";
 }
@@ -218,6 +228,7 @@ NSM_CHECK(NetNamespace, VethPairCarriesUdpBothWays,
            .title = "a veth pair joining two namespaces carries UDP both ways",
            .needs = kVethNeeds}) {
   VethPairTopology t = veth_pair();
+  expect_apart(t);
   EXPECT_EQ(udp_round_trip(t.b.ns, t.b.address, 47012, t.a.ns), "") << "a -> b";
   EXPECT_EQ(udp_round_trip(t.a.ns, t.a.address, 47013, t.b.ns), "") << "b -> a";
 }
@@ -325,6 +336,7 @@ NSM_CHECK(NetNamespace, IpForwardIsPerNamespace,
   Peer writer = Peer::spawn(container(CLONE_NEWNET), [](Link& link) {
     const std::string initial = read_sysctl("net.ipv4.ip_forward").value_or("");
     const std::string flipped = initial == "1" ? "0" : "1";
+    require_apart_from_suite(kNet, "write net.ipv4.ip_forward");
     write_file(sysctl_path("net.ipv4.ip_forward"), flipped);
     link.send({{"initial", initial}, {"written", flipped}, {"read_back", read_sysctl("net.ipv4.ip_forward").value_or("")}});
     link.recv();
@@ -348,6 +360,7 @@ NSM_CHECK(NetNamespace, SysfsRemountListsOwnDevices,
   const json inside = in_child(container(CLONE_NEWNET | CLONE_NEWNS), [] {
     RouteSocket rt = RouteSocket::open();
     const json fresh = describe_links(rt);
+    require_apart_from_suite(kNet, "add a veth pair");
     rt.add_veth("nsm-s0", "nsm-s1");
     set_propagation("/", MS_PRIVATE, true);
     remount_sys();
@@ -372,6 +385,7 @@ NSM_CHECK(NetNamespace, ProcNetFollowsTheReader,
   Peer child = Peer::spawn(container(CLONE_NEWNET), [](Link& link) {
     RouteSocket rt = RouteSocket::open();
     const json fresh = describe_links(rt);
+    require_apart_from_suite(kNet, "add a veth pair");
     rt.add_veth("nsm-p0", "nsm-p1");
     link.send({{"fresh", fresh}, {"devices", proc_net_dev()}});
     link.recv();

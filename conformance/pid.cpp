@@ -20,6 +20,7 @@
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
 #include "core/error.h"
+#include "core/ns_id.h"
 #include "core/proc.h"
 
 #ifndef SYS_pidfd_open
@@ -66,6 +67,11 @@ bool ended(int pidfd) {
 }
 
 void noop_handler(int) {}
+
+// PROC_PID_INIT_INO: the initial PID namespace's nsfs inode, fixed since 3.8.
+constexpr ino_t kInitialPidNsInode = 0xEFFFFFFCU;
+// Past the 32-level limit with room to spare: the nesting check stops here, refused or not.
+constexpr int kNestingBound = 40;
 
 }  // namespace
 
@@ -131,8 +137,11 @@ NSM_CHECK(PidNamespace, InitDeathKillsTheRest,
     const pid_t worker = ::fork();
     if (worker < 0) throw_sys("fork");
     if (worker == 0) {
-      // Not our child's helper: a plain process that would live forever. Its pid outside
-      // comes from the host's procfs, which this namespace still sees.
+      // Not our child's helper: a plain process that would live forever, in a process
+      // group of its own, so that only the kernel can end it (the harness kills init's
+      // group when it reaps init). Its pid outside comes from the host's procfs, which
+      // this namespace still sees.
+      ::setpgid(0, 0);
       link.send({{"worker", nspid("self").front()}});
       for (;;) ::pause();
     }
@@ -142,10 +151,14 @@ NSM_CHECK(PidNamespace, InitDeathKillsTheRest,
   const json hello = init.recv();
   UniqueFd worker(pidfd_open(static_cast<pid_t>(hello["worker"].get<long>())));
   if (!worker) broken(fmt::format("pidfd_open(worker): {}", errno_name(errno)));
+  const std::string worker_group = trim(must_read_file(fmt::format("/proc/{}/stat", hello["worker"].get<long>())));
   init.send("die");
-  init.finish();
-  const bool worker_ended = ended(worker.get());
+  // Observed before anything reaps init or kills its group: init's end, then the worker's.
+  const bool init_ended = init.child().pidfd() >= 0 && ended(init.child().pidfd());
+  const bool worker_ended = init_ended && ended(worker.get());
   if (!worker_ended) pidfd_send_signal(worker.get(), SIGKILL);  // leave nothing behind
+  const ChildStatus status = init.wait();
+  ASSERT_TRUE(init_ended) << "init did not end when told: " << status.describe();
   EXPECT_TRUE(worker_ended) << "the worker outlived its namespace's init";
 }
 
@@ -194,31 +207,52 @@ NSM_CHECK(PidNamespace, OrphansAreReparentedToNamespaceInit,
   EXPECT_EQ(result["init_reaped"], true) << "and init must be able to reap it";
 }
 
+namespace {
+// In a new PID namespace's init: a forked sender sends SIGTERM, SIGINT and SIGKILL to PID 1.
+json signal_own_init() {
+  // Verify before act: kill(1, ...) must reach this process, not the host's init (SIGINT
+  // to systemd reboots the machine). Spawn proved the namespace new; PID 1 proves we are
+  // its init.
+  if (::getpid() != 1) return json{{"pid", ::getpid()}};
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::signal(sig, SIG_DFL);
+  const pid_t sender = ::fork();
+  if (sender < 0) throw_sys("fork");
+  if (sender == 0) {
+    int failures = 0;
+    for (int sig : {SIGTERM, SIGINT, SIGKILL})
+      if (::kill(1, sig) != 0) ++failures;
+    ::_exit(failures);
+  }
+  int status = 0;
+  ::waitpid(sender, &status, 0);
+  // A fatal signal would have killed init on its way back from waitpid: reaching this
+  // line is the proof.
+  return json{{"pid", 1}, {"alive", true}, {"kill_failures", WIFEXITED(status) ? WEXITSTATUS(status) : -1}};
+}
+}  // namespace
+
 NSM_CHECK(PidNamespace, InitIgnoresUnhandledSignalsFromInside,
           {.id = "pid.init.ignores-signals-inside",
            .kind = CheckKind::Guarantee,
            .type = kPid,
            .title = "PID 1 ignores SIGTERM, SIGINT and even SIGKILL sent from inside when it has no handler",
            .needs = {.namespaces = {kPid}}}) {
-  const json result = in_child(container(CLONE_NEWPID), [] {
-    for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::signal(sig, SIG_DFL);
-    const pid_t sender = ::fork();
-    if (sender < 0) throw_sys("fork");
-    if (sender == 0) {
-      int failures = 0;
-      for (int sig : {SIGTERM, SIGINT, SIGKILL})
-        if (::kill(1, sig) != 0) ++failures;
-      ::_exit(failures);
-    }
-    int status = 0;
-    ::waitpid(sender, &status, 0);
-    // A fatal signal would have killed init on its way back from waitpid: reaching this
-    // line is the proof.
-    return json{{"alive", true}, {"kill_failures", WIFEXITED(status) ? WEXITSTATUS(status) : -1}};
-  });
+  Peer init = Peer::spawn(container(CLONE_NEWPID), [](Link& link) { link.send(signal_own_init()); });
+  // A kernel that lets a signal from inside kill init ends the conversation: a fail.
+  const std::optional<json> answer = init.recv_unless_ended();
+  if (!answer) {
+    const ChildStatus died = init.wait();
+    throw_if_kernel_fault(died);
+    if (died.end != ChildStatus::End::Signaled) broken("init ended without answering: " + died.describe());
+    FAIL() << "init of the namespace was " << died.describe() << " by a signal sent from inside";
+  }
+  init.finish();
+  const json& result = *answer;
+  ASSERT_EQ(result["pid"], 1) << "the child of clone(CLONE_NEWPID) is not PID 1: no signal was sent";
   EXPECT_EQ(result["alive"], true);
   EXPECT_EQ(result["kill_failures"], 0) << "kill(1, ...) itself succeeds; the kernel drops the signal";
 }
+
 
 NSM_CHECK(PidNamespace, InitTakesOnlySigkillFromOutside,
           {.id = "pid.init.sigkill-from-outside",
@@ -236,10 +270,17 @@ NSM_CHECK(PidNamespace, InitTakesOnlySigkillFromOutside,
   init.recv();
   ASSERT_EQ(::kill(init.pid(), SIGTERM), 0);
   init.send("still there?");
-  const json answer = init.recv();
+  // A kernel that lets SIGTERM kill init ends the conversation: a fail, with how it ended.
+  const std::optional<json> answer = init.recv_unless_ended();
+  if (!answer) {
+    const ChildStatus died = init.wait();
+    throw_if_kernel_fault(died);
+    if (died.end != ChildStatus::End::Signaled) broken("init ended without answering: " + died.describe());
+    FAIL() << "SIGTERM without a handler must be dropped, but init was " << died.describe();
+  }
   ASSERT_EQ(::kill(init.pid(), SIGKILL), 0);
   const ChildStatus status = init.wait();
-  EXPECT_EQ(answer["alive"], true) << "SIGTERM without a handler must be dropped";
+  EXPECT_EQ((*answer)["alive"], true) << "SIGTERM without a handler must be dropped";
   EXPECT_EQ(status.end, ChildStatus::End::Signaled) << status.describe();
   EXPECT_EQ(status.signal, SIGKILL) << status.describe();
 }
@@ -251,10 +292,24 @@ NSM_CHECK(PidNamespace, NestingStopsAt32Levels,
            .title = "PID namespaces nest 32 levels deep; one more fails with ENOSPC",
            .needs = {.namespaces = {kPid}, .min_kernel = "3.7"}}) {
   const std::vector<long> ours = nspid("self");
+  // NSpid counts levels from the procfs's PID namespace. The count is the absolute level
+  // when the suite is in the initial PID namespace itself (its fixed inode), or when the
+  // procfs's PID 1 is (where PID 1 may be looked at); in a container with its own /proc it
+  // is not.
+  char link[64] = {};
+  const bool absolute = ns_inode(0, "pid") == kInitialPidNsInode ||
+                        (::readlink("/proc/1/ns/pid", link, sizeof link - 1) > 0 &&
+                         std::string_view(link) == fmt::format("pid:[{}]", kInitialPidNsInode));
   const int start_level = static_cast<int>(ours.size()) - 1;
   Peer nest = Peer::spawn(container(0), [](Link& link) {
     int depth = 0;
+    // Bounded: a kernel that never refuses gets found out, not followed forever.
     for (;;) {
+      if (depth > kNestingBound) {
+        link.send({{"created", depth}, {"error", "none"}});
+        ::_exit(0);
+      }
+      // raw-ok: each level proves itself below (getpid() == 1) before it goes deeper.
       const long pid = ::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
       if (pid < 0) {
         link.send({{"created", depth}, {"error", errno_name(errno)}});
@@ -265,13 +320,29 @@ NSM_CHECK(PidNamespace, NestingStopsAt32Levels,
         ::waitpid(static_cast<pid_t>(pid), &status, 0);
         ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
       }
-      ++depth;  // the child: PID 1 of a namespace one level deeper
+      // The child: PID 1 of a namespace one level deeper - or the kernel said yes and did not.
+      if (::getpid() != 1) {
+        link.send({{"created", depth}, {"error", "none"}, {"not_pid1", ::getpid()}});
+        ::_exit(0);
+      }
+      ++depth;
     }
   });
   const json deepest = nest.recv();
   nest.finish();
-  EXPECT_EQ(deepest["created"], 32 - start_level) << "the test runs at PID namespace level " << start_level;
-  EXPECT_EQ(deepest["error"], "ENOSPC");
+  ASSERT_FALSE(deepest.contains("not_pid1")) << "clone(CLONE_NEWPID) at depth " << deepest["created"]
+                                             << " succeeded, but its child is pid " << deepest["not_pid1"] << ", not 1";
+  // ENOSPC since 4.9 (the pid namespace ucount); EINVAL before: either is the refusal, the
+  // depth is the guarantee.
+  EXPECT_TRUE(deepest["error"] == "ENOSPC" || deepest["error"] == "EINVAL") << "the refusal: " << deepest["error"];
+  if (absolute) {
+    EXPECT_EQ(deepest["created"], 32 - start_level) << "the test runs at PID namespace level " << start_level;
+  } else {
+    const int created = deepest["created"].get<int>();
+    EXPECT_GE(created, 1);
+    EXPECT_LE(created, 32 - start_level) << "the test runs at least at PID namespace level " << start_level;
+    note(fmt::format("{} levels created; this /proc is not the initial PID namespace's, so the starting level is unknown", created));
+  }
 }
 
 NSM_CHECK(PidNamespace, PidfdFromOutsideSignalsInside,
@@ -310,15 +381,23 @@ NSM_CHECK(PidNamespace, PidfdFromInsideWorksOutside,
            .title = "a pidfd opened inside a PID namespace and passed out names the same process outside",
            .needs = {.namespaces = {kPid}, .min_kernel = "5.3"}}) {
   Peer init = Peer::spawn(container(CLONE_NEWPID), [](Link& link) {
+    auto [from_worker, to_init] = make_pipe();
     const pid_t worker = ::fork();
     if (worker < 0) throw_sys("fork");
     if (worker == 0) {
+      // Its pid outside, from the host's procfs (which this namespace still sees).
+      const long outer = nspid("self").front();
+      ssize_t ignored = ::write(to_init.get(), &outer, sizeof outer);
+      (void)ignored;
       for (;;) ::pause();
     }
+    to_init.reset();
+    long outer = 0;
+    if (::read(from_worker.get(), &outer, sizeof outer) != sizeof outer) throw_sys("read(the worker's outer pid)");
     UniqueFd fd(pidfd_open(worker));
     if (!fd) throw_sys("pidfd_open(worker)");
     const int fds[] = {fd.get()};
-    link.send({{"inner_pid", worker}}, fds);
+    link.send({{"inner_pid", worker}, {"outer_pid", outer}}, fds);
     link.recv();
     int status = 0;
     ::waitpid(worker, &status, 0);
@@ -337,8 +416,10 @@ NSM_CHECK(PidNamespace, PidfdFromInsideWorksOutside,
   EXPECT_EQ(sent, 0) << "pidfd_send_signal from outside through the passed pidfd";
   EXPECT_TRUE(worker_ended);
   EXPECT_EQ(reaped["killed_by"], SIGKILL);
-  EXPECT_EQ(fdinfo.find(fmt::format("Pid:\t{}\n", hello["inner_pid"].get<int>())), std::string::npos)
-      << "outside, the pidfd must not show the inner pid: " << fdinfo;
+  EXPECT_NE(fdinfo.find(fmt::format("\nPid:\t{}\n", hello["outer_pid"].get<long>())), std::string::npos)
+      << "outside, the pidfd must show the worker's pid here, " << hello["outer_pid"] << ": " << fdinfo;
+  EXPECT_EQ(fdinfo.find(fmt::format("\nPid:\t{}\n", hello["inner_pid"].get<int>())), std::string::npos)
+      << "and not the inner pid: " << fdinfo;
 }
 
 NSM_CHECK(PidNamespace, InsideCannotReachOutsidePids,
@@ -377,7 +458,7 @@ NSM_CHECK(PidNamespace, ForkIntoNamespaceWithDeadInitFails,
   init.finish();
   const int held_fd = held.get();
   const json result = in_child(0, [held_fd] {
-    if (::setns(held_fd, CLONE_NEWPID) != 0) throw_sys("setns(CLONE_NEWPID)");
+    setns_verified(held_fd, NsType::Pid);
     const pid_t pid = ::fork();
     if (pid == 0) ::_exit(0);
     const std::string outcome = outcome_of(pid);

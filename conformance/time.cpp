@@ -22,6 +22,7 @@
 #include "conformance/harness/child.h"
 #include "conformance/harness/nsfs.h"
 #include "core/error.h"
+#include "core/ns_id.h"
 #include "core/proc.h"
 #include "core/spawn.h"
 
@@ -56,7 +57,7 @@ std::string try_write(const std::string& path, const std::string& text) {
 // In a child: a new time namespace for the children, with these offsets; then `reader` runs
 // in a grandchild inside it.
 json read_in_offset_namespace(const std::string& offsets, const std::function<json()>& reader) {
-  if (::unshare(CLONE_NEWTIME) != 0) throw_sys("unshare(CLONE_NEWTIME)");
+  unshare_verified(CLONE_NEWTIME);
   write_file("/proc/self/timens_offsets", offsets);
   return in_child(0, reader);
 }
@@ -166,7 +167,7 @@ NSM_CHECK(TimeNamespace, OffsetsFrozenOnceAProcessEntered,
            .title = "time namespace offsets can be written only before the first process enters (EACCES after)",
            .needs = kTimeNeeds}) {
   const json r = in_child(container(0), [] {
-    if (::unshare(CLONE_NEWTIME) != 0) throw_sys("unshare(CLONE_NEWTIME)");
+    unshare_verified(CLONE_NEWTIME);
     const std::string before = try_write("/proc/self/timens_offsets", "monotonic 100 0");
     in_child(0, [] { return json{}; });  // the first process enters (and leaves)
     const std::string after = try_write("/proc/self/timens_offsets", "monotonic 200 0");
@@ -183,7 +184,7 @@ NSM_CHECK(TimeNamespace, RealtimeOffsetIsRejected,
            .title = "a CLOCK_REALTIME offset cannot be set in a time namespace (EINVAL)",
            .needs = kTimeNeeds}) {
   const json r = in_child(container(0), [] {
-    if (::unshare(CLONE_NEWTIME) != 0) throw_sys("unshare(CLONE_NEWTIME)");
+    unshare_verified(CLONE_NEWTIME);
     const std::string realtime = try_write("/proc/self/timens_offsets", fmt::format("{} 100 0", CLOCK_REALTIME));
     const std::string monotonic = try_write("/proc/self/timens_offsets", "monotonic 100 0");
     return json{{"realtime", realtime}, {"monotonic", monotonic}};
@@ -221,7 +222,7 @@ NSM_CHECK(TimeNamespace, SetnsAppliesOffsetsAtOnce,
            .title = "a process that setns into a time namespace sees its offsets at once",
            .needs = {.namespaces = {kTime}, .root = true}}) {
   Peer holder = Peer::spawn(0, [](Link& link) {
-    if (::unshare(CLONE_NEWTIME) != 0) throw_sys("unshare(CLONE_NEWTIME)");
+    unshare_verified(CLONE_NEWTIME);
     write_file("/proc/self/timens_offsets", offsets_for("monotonic"));
     Peer member = Peer::spawn(0, [](Link& inner) {
       inner.send({});
@@ -238,7 +239,7 @@ NSM_CHECK(TimeNamespace, SetnsAppliesOffsetsAtOnce,
   const double before = vdso_seconds(CLOCK_MONOTONIC);
   const json joined = in_child(0, [member] {
     UniqueFd fd = open_ns(member, "time");
-    if (::setns(fd.get(), CLONE_NEWTIME) != 0) throw_sys("setns(CLONE_NEWTIME)");
+    setns_verified(fd.get(), NsType::Time);
     return json{{"monotonic", vdso_seconds(CLOCK_MONOTONIC)}};
   });
   const double after = vdso_seconds(CLOCK_MONOTONIC);

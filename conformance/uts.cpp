@@ -73,9 +73,24 @@ NSM_CHECK(UtsNamespace, NewNamespaceStartsWithParentsNames,
            .type = kUts,
            .title = "a new UTS namespace starts with a copy of its creator's hostname and domain name",
            .needs = {.namespaces = {kUts}}}) {
-  const json host = names();
-  const json inside = in_child(container(CLONE_NEWUTS), [] { return names(); });
-  EXPECT_EQ(inside, host);
+  // The creator renames its own (new) namespace first, so that the copy cannot be mistaken
+  // for the host's names, and the copy renames itself, so that a shared namespace shows.
+  const std::string host_name = hostname();
+  const json r = in_child(container(CLONE_NEWUTS), [] {
+    set_hostname("nsm-creator");
+    set_domainname("nsm-creator-domain");
+    const json creator = names();
+    const json copy = in_child(ChildSpec(CLONE_NEWUTS), [] {
+      const json inherited = names();
+      set_hostname("nsm-copy");
+      return inherited;
+    });
+    return json{{"creator", creator}, {"copy", copy}, {"creator_after", names()}};
+  });
+  EXPECT_EQ(r["creator"]["hostname"], "nsm-creator");
+  EXPECT_EQ(r["copy"], r["creator"]) << "the new namespace starts with its creator's names";
+  EXPECT_EQ(r["creator_after"], r["creator"]) << "a copy, not the creator's namespace: its rename stays in it";
+  EXPECT_EQ(hostname(), host_name) << "the host's hostname must not change";
 }
 
 NSM_CHECK(UtsNamespace, SiblingNamespacesAreSeparate,
@@ -119,6 +134,7 @@ NSM_CHECK(UtsNamespace, ProcSysHostnameFollowsTheNamespace,
   Peer child = Peer::spawn(container(CLONE_NEWUTS), [](Link& link) {
     set_hostname("nsm-read-back");
     const auto read_back = read_sysctl("kernel.hostname");
+    require_apart_from_suite(kUts, "write kernel.hostname");
     write_file(sysctl_path("kernel.hostname"), "nsm-written");
     link.send({{"read", read_back.value_or("")}, {"after_write", hostname()}});
     link.recv();

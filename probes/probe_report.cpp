@@ -27,6 +27,7 @@ constexpr InitialInode kInitialInodes[] = {
     {"pid", 0xEFFFFFFCU, true},    {"cgroup", 0xEFFFFFFBU, true}, {"time", 0xEFFFFFFAU, true},
     {"net", 0xEFFFFFF9U, false},   {"mnt", 0xEFFFFFF8U, false},
 };
+constexpr ino_t kInitialPidInode = 0xEFFFFFFCU;  // PROC_PID_INIT_INO, fixed since 3.8
 
 nlohmann::json config_json(const ConfigLookup& lookup, const std::optional<KernelVersion>& running) {
   nlohmann::json j = {{"found", lookup.config.has_value()}, {"tried", lookup.tried}, {"error", nullptr}};
@@ -52,17 +53,23 @@ nlohmann::json initial_namespaces() {
   for (const auto& fixed : kInitialInodes) {
     const auto mine = ns_inode(0, fixed.proc_name);
     nlohmann::json entry;
+    // The fixed numbers first: PID 1 is a container's init when the suite runs in a container
+    // with its own /proc, and sharing its namespaces proves nothing about the initial ones.
+    const auto init = ns_inode(1, fixed.proc_name);
+    const auto init_pid = ns_inode(1, "pid");
+    const bool init_is_host_init = init_pid && *init_pid == kInitialPidInode;
     if (!mine) {
       entry = {{"initial", nullptr}, {"evidence", fmt::format("/proc/self/ns/{} is missing", fixed.proc_name)}};
-    } else if (auto init = ns_inode(1, fixed.proc_name)) {
-      entry = {{"initial", *mine == *init}, {"evidence", fmt::format("inode {} vs PID 1's {}", *mine, *init)}};
     } else if (*mine == fixed.inode) {
       entry = {{"initial", true}, {"evidence", fmt::format("inode {:#x} is the initial namespace's fixed number", *mine)}};
     } else if (fixed.always_fixed) {
       entry = {{"initial", false}, {"evidence", fmt::format("inode {} is not the initial namespace's fixed {:#x}", *mine, fixed.inode)}};
+    } else if (init && init_is_host_init) {
+      entry = {{"initial", *mine == *init}, {"evidence", fmt::format("inode {} vs PID 1's {} (PID 1 is the initial PID namespace's)", *mine, *init)}};
     } else {
       entry = {{"initial", nullptr},
-               {"evidence", fmt::format("inode {}; PID 1's is unreadable and this kernel may not fix the initial number", *mine)}};
+               {"evidence", fmt::format("inode {}; this kernel may not fix the initial number, and PID 1 {}", *mine,
+                                        init ? "is not the initial PID namespace's init (a container's /proc)" : "is unreadable")}};
     }
     out[std::string(fixed.proc_name)] = entry;
   }

@@ -7,6 +7,7 @@
 #include <linux/keyctl.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,8 +83,10 @@ json probe_sysctls_from_container(const std::vector<std::string>& names, bool wr
       try {
         write_file(sysctl_path(first), std::to_string(changed));
         out["written"] = std::to_string(changed);
+        out["read_back"] = read_sysctl(first).value_or("");
       } catch (const SysError& e) {
         out["written_error"] = e.what();
+        out["written_errno"] = errno_name(e.err());
       }
     }
     return out;
@@ -112,6 +115,10 @@ class SysctlGuard {
   std::string name_, value_;
 };
 
+// The errnos by which the kernel refuses an act for want of privilege: a positive
+// observation that the act is not allowed. Any other errno is no verdict.
+bool refused(const std::string& outcome) { return outcome == "EPERM" || outcome == "EACCES" || outcome == "EROFS"; }
+
 void judge_global_sysctls(const std::vector<std::string>& names) {
   std::map<std::string, std::string> host;
   for (const auto& name : names) {
@@ -137,18 +144,28 @@ void judge_global_sysctls(const std::vector<std::string>& names) {
     const auto host_after = read_sysctl(first).value_or("");
     guard->restore();  // the guest's value back, before anything else
     if (inside.contains("written")) {
-      evidence += fmt::format("; written {} inside: the host then read {} (restored to {})", inside["written"].get<std::string>(),
-                              host_after, host[first]);
+      evidence += fmt::format("; written {} inside, read back {} there: the host then read {} (restored to {})",
+                              inside["written"].get<std::string>(), inside["read_back"].get<std::string>(), host_after, host[first]);
       if (host_after == inside["written"]) return gap_confirmed(evidence);
-      return gap_closed(evidence);
+      // Closed only when the write took inside and the host kept its value: a knob of its own.
+      if (inside["read_back"] == inside["written"] && host_after == host[first]) return gap_closed(evidence);
+      return broken("the write inside neither reached the host nor stayed inside: " + evidence);
     }
     evidence += "; the write inside failed: " + inside.value("written_error", std::string("?"));
-    return gap_closed(evidence);
+    if (refused(inside.value("written_errno", std::string()))) return gap_closed(evidence);
+    return broken(evidence);
   }
   if (!all_equal) return gap_closed(evidence + ": the container reads values of its own");
-  gap_confirmed(evidence +
-                (all_writable ? ": the container reads the host's knobs and may open them for writing (the write itself is guest-only)"
-                              : ": the container reads the host's knobs; this (rootless) one may not write them"));
+  // Host mode: the values are the host's; what the container may do with them decides.
+  bool all_refused = true;
+  for (const auto& name : names) all_refused = all_refused && refused(inside[name]["open_for_write"].get<std::string>());
+  if (!container_is_rootless() && all_writable)
+    return gap_confirmed(evidence + ": the container reads the host's knobs and may open them for writing (the write itself is guest-only)");
+  if (container_is_rootless() && all_refused)
+    return gap_confirmed(evidence + ": the container reads the host's knobs; this (rootless) one may not write them");
+  if (!container_is_rootless() && all_refused)
+    return gap_closed(evidence + ": a privileged container may read but not open the host's knobs for writing");
+  broken("the container's access to the knobs is mixed or failed for another reason: " + evidence);
 }
 
 }  // namespace
@@ -170,13 +187,18 @@ NSM_CHECK(KernelLogGap, KernelLogIsReadableInPrivilegedContainer,
     return json{{"size", size_result}, {"log", log.size() > 65536 ? log.substr(log.size() - 65536) : log}};
   });
   const std::string log = inside["log"];
+  const bool host_still_has_marker = read_kernel_log().find(marker) != std::string::npos;
   const std::string evidence = fmt::format("kernel.dmesg_restrict={}; inside, syslog(SIZE_BUFFER): {}, read {} bytes; the host's last line {} there",
                                            read_sysctl("kernel.dmesg_restrict").value_or("?"), inside["size"].get<std::string>(),
                                            log.size(), log.find(marker) != std::string::npos ? "is" : "is not");
   if (!log.empty() && log.find(marker) != std::string::npos) {
     gap_confirmed(evidence);
+  } else if (refused(inside["size"].get<std::string>())) {
+    gap_closed(evidence + ": refused");
+  } else if (inside["size"] == "ok" && host_still_has_marker) {
+    gap_closed(evidence + ": a log without the host's line, which the host's log still holds");
   } else {
-    gap_closed(evidence);
+    broken("neither the host's log nor a refusal inside: " + evidence);
   }
 }
 
@@ -215,8 +237,10 @@ NSM_CHECK(KeyringGap, UserKeyringSharedBetweenContainersWithoutUserNs,
                                            second.contains("payload") ? fmt::format(", payload \"{}\"", second["payload"].get<std::string>()) : "");
   if (second["search"] == "ok" && second["serial"] == serial && second["payload"] == "nsm-secret") {
     gap_confirmed(evidence);
+  } else if (second["search"] == "ENOKEY") {
+    gap_closed(evidence);  // searched and not found: the positive observation
   } else {
-    gap_closed(evidence);
+    broken("the search neither found the key nor answered ENOKEY: " + evidence);
   }
 }
 
@@ -234,12 +258,16 @@ NSM_CHECK(ModulesGap, ProcModulesIsHostWide,
     prepare_container();
     return json{{"modules", module_names(must_read_file("/proc/modules"))}};
   });
-  const std::string evidence = fmt::format("{} modules inside, {} on the host, equal: {}", inside["modules"].size(), host_names.size(),
-                                           inside["modules"] == json(host_names));
-  if (inside["modules"] == json(host_names)) {
+  const auto host_after = module_names(must_read_file("/proc/modules"));
+  const std::string evidence = fmt::format("{} modules inside, {} on the host before and {} after, equal: {}", inside["modules"].size(),
+                                           host_names.size(), host_after.size(),
+                                           inside["modules"] == json(host_names) || inside["modules"] == json(host_after));
+  if (inside["modules"] == json(host_names) || inside["modules"] == json(host_after)) {
     gap_confirmed(evidence);
-  } else {
+  } else if (host_names == host_after) {
     gap_closed(evidence);
+  } else {
+    broken("the host's modules changed during the check: " + evidence);
   }
 }
 
@@ -256,17 +284,22 @@ NSM_CHECK(ModulesGap, SysModuleIsHostWide,
     RouteSocket rt = RouteSocket::open();
     return json{{"modules", list_directory("/sys/module")}, {"net", list_directory("/sys/class/net")}, {"links", describe_links(rt)}};
   });
+  const auto host_after = list_directory("/sys/module");
   const FreshNetns fresh = judge_fresh_netns(inside["links"]);
   ASSERT_TRUE(fresh.problems.empty()) << "the container's network namespace must be fresh: " << join_problems(fresh.problems);
   ASSERT_EQ(inside["net"], json(fresh.own)) << "the fresh sysfs must be the container's own";
   note(fresh.note);
+  const bool same = inside["modules"] == json(host) || inside["modules"] == json(host_after);
   const std::string evidence =
       fmt::format("the container's sysfs lists only its own {} in /sys/class/net but {} entries in /sys/module (host: {}), equal: {}",
-                  json(fresh.own).dump(), inside["modules"].size(), host.size(), inside["modules"] == json(host));
-  if (!host.empty() && inside["modules"] == json(host)) {
+                  json(fresh.own).dump(), inside["modules"].size(), host.size(), same);
+  if (host.empty()) broken("the host's /sys/module is empty: " + evidence);
+  if (same) {
     gap_confirmed(evidence);
-  } else {
+  } else if (host == host_after) {
     gap_closed(evidence);
+  } else {
+    broken("the host's /sys/module changed during the check: " + evidence);
   }
 }
 
@@ -299,8 +332,10 @@ NSM_CHECK(ModulesGap, ModuleLoadedInsideIsLoadedForEveryone,
   if (restored != "ok") broken("the guest's modules could not be put back as they were: " + evidence);
   if (host_sees) {
     gap_confirmed(evidence);
-  } else if (inside["finit_module"] != "ok") {
+  } else if (refused(inside["finit_module"].get<std::string>())) {
     gap_closed(evidence);
+  } else if (inside["finit_module"] != "ok") {
+    broken("finit_module failed for a reason that is no verdict: " + evidence);
   } else {
     ADD_FAILURE() << "the module loaded but the host does not list it: " << evidence;
   }
@@ -351,9 +386,13 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
   }
   std::optional<SysctlGuard> guard;
   if (root) guard.emplace("kernel.pid_max", *host);  // never leave it changed
-  const std::string wanted = "4999";
+  // One below the host's value: valid wherever the host's is (the kernel refuses values
+  // below 8 per possible CPU, so no fixed number is valid everywhere).
+  const long host_value = std::stol(*host);
+  const std::string wanted = std::to_string(host_value > 1000 ? host_value - 1 : host_value + 1);
   const bool in_userns = spec.clone_flags & CLONE_NEWUSER;
   Peer child = Peer::spawn(spec, [wanted, in_userns](Link& link) {
+    require_apart_from_suite(NsType::Pid, "write kernel.pid_max");
     if (in_userns && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) throw_sys("setresuid(0) inside");
     const std::string initial = read_sysctl("kernel.pid_max").value_or("");
     std::string write_result = "ok";
@@ -362,7 +401,26 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
     } catch (const SysError& e) {
       write_result = errno_name(e.err());
     }
-    link.send({{"initial", initial}, {"write", write_result}, {"after", read_sysctl("kernel.pid_max").value_or("")}});
+    const std::string after = read_sysctl("kernel.pid_max").value_or("");
+    // Enforced? With the last pid at wanted - 1, the next fork would get `wanted` - unless
+    // the namespace's limit is `wanted`, and the number wraps round to a low one.
+    json enforced = nullptr;
+    if (write_result == "ok" && after == wanted) {
+      try {
+        write_file(sysctl_path("kernel.ns_last_pid"), std::to_string(std::stol(wanted) - 1));
+        const pid_t pid = ::fork();
+        if (pid == 0) ::_exit(0);
+        if (pid < 0) throw_sys("fork");
+        ::waitpid(pid, nullptr, 0);
+        enforced = pid < std::stol(wanted);
+        link.send({{"initial", initial}, {"write", write_result}, {"after", after}, {"enforced", enforced}, {"next_pid", pid}});
+        link.recv();
+        return;
+      } catch (const SysError& e) {
+        enforced = errno_name(e.err());
+      }
+    }
+    link.send({{"initial", initial}, {"write", write_result}, {"after", after}, {"enforced", enforced}});
     link.recv();
   });
   const json inside = child.recv();
@@ -370,16 +428,26 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
   child.send("done");
   child.finish();
   if (guard) guard->restore();
+  std::string enforcement;
+  if (inside["enforced"].is_boolean())
+    enforcement = fmt::format("; with ns_last_pid at {}, the next fork inside got pid {}", std::stol(wanted) - 1,
+                              inside["next_pid"].get<long>());
+  else if (inside["enforced"].is_string())
+    enforcement = "; the enforcement probe failed: " + inside["enforced"].get<std::string>();
   const std::string evidence = fmt::format(
-      "kernel {}: inside a new PID namespace, {} read pid_max {}, writing {} gave {}, then read {}; the host's read {} before and {} "
+      "kernel {}: inside a new PID namespace, {} read pid_max {}, writing {} gave {}, then read {}{}; the host's read {} before and {} "
       "meanwhile",
       KernelVersion::running().numbers(), writer, inside["initial"].get<std::string>(), wanted, inside["write"].get<std::string>(),
-      inside["after"].get<std::string>(), *host, host_meanwhile.value_or("?"));
+      inside["after"].get<std::string>(), enforcement, *host, host_meanwhile.value_or("?"));
   if (host_meanwhile != host) {
     gap_confirmed(evidence + " (restored): one global value, changed for everyone");
-  } else if (inside["write"] == "ok" && inside["after"] == wanted) {
-    gap_closed(evidence);
+  } else if (inside["enforced"] == true) {
+    gap_closed(evidence + ": a limit of the namespace's own, enforced");
+  } else if (inside["enforced"] == false) {
+    gap_confirmed(evidence + ": the value reads as the namespace's own, but the host's limit is the one enforced");
+  } else if (refused(inside["write"].get<std::string>()) && inside["initial"] == *host) {
+    gap_confirmed(evidence + ": one global value, the host's, which a container cannot set for itself");
   } else {
-    gap_confirmed(evidence + ": one global value, which a container cannot set for itself");
+    broken("no verdict: " + evidence);
   }
 }

@@ -14,6 +14,7 @@
 #include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
+#include "core/ns_id.h"
 #include "core/netlink.h"
 
 using namespace nsm;
@@ -32,10 +33,11 @@ NSM_CHECK(SysfsGap, SysfsWithoutRemountShowsHostDevices,
   // forgets to remount /sys, and compares /sys/class/net with what netlink says it has.
   const json r = in_child(container(CLONE_NEWNET | CLONE_NEWNS), [] {
     set_propagation("/", MS_PRIVATE, true);
+    require_apart_from_suite(NsType::Net, "add a veth pair");
     RouteSocket::open().add_veth("nsm-sg0", "nsm-sg1");
     remount_sys();
     const json inner = in_child(0, [] {
-      if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
+      unshare_verified(CLONE_NEWNET);
       RouteSocket rt = RouteSocket::open();
       return json{{"links", describe_links(rt)}, {"sysfs", list_directory("/sys/class/net")}};
     });
@@ -77,7 +79,7 @@ NSM_CHECK(MountGap, MountAfterUnshareOnSharedRootPropagates,
     must_mkdir(root + "/careful");
     auto unshare_and_mount = [root](const std::string& where, bool make_private) {
       return in_child(0, [root, where, make_private] {
-        if (::unshare(CLONE_NEWNS) != 0) throw_sys("unshare(CLONE_NEWNS)");
+        unshare_verified(CLONE_NEWNS);
         if (make_private) set_propagation("/", MS_PRIVATE, true);
         must_mount("nsm-leak", (root + "/" + where).c_str(), "tmpfs", 0, "size=1m");
         return json{};

@@ -93,6 +93,27 @@ std::vector<std::string> lines_or_skip(const std::string& path, const std::strin
   return lines;
 }
 
+// The swap areas of /proc/swaps as "file type size": the Used column changes with every
+// page swapped, so it is no part of whose areas they are.
+json swap_areas(const std::vector<std::string>& lines) {
+  json areas = json::array();
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::istringstream f(lines[i]);
+    std::string file, type, size;
+    if (f >> file >> type >> size) areas.push_back(file + " " + type + " " + size);
+  }
+  return areas;
+}
+
+// A host-wide view, judged by two reads of the host's around the container's: confirmed
+// when the container saw what the host saw, closed when the host held still and the
+// container saw something else, broken when the host changed under the check.
+void judge_against_host_reads(const json& inside, const json& host_before, const json& host_after, const std::string& evidence) {
+  if (inside == host_before || inside == host_after) return gap_confirmed(evidence);
+  if (host_before == host_after) return gap_closed(evidence);
+  broken("the host's view changed between its two reads, and the container's matches neither: " + evidence);
+}
+
 int numeric_entries(const std::string& dir) {
   const auto names = list_directory(dir);
   return static_cast<int>(std::count_if(names.begin(), names.end(), [](const std::string& n) {
@@ -175,8 +196,10 @@ NSM_CHECK(CpuGap, CpuCountIgnoresAffinity,
     gap_confirmed(evidence);
   } else if (inside["cpuinfo"] == 1 && inside["sysconf"] == 1) {
     gap_closed(evidence);
+  } else if (inside["cpuinfo"] == host_cpuinfo || inside["sysconf"] == host_sysconf) {
+    gap_confirmed(evidence + " (partly: the host's count is still seen in one of them)");
   } else {
-    gap_confirmed(evidence + " (partly: some counts follow the confinement)");
+    broken("the counts inside are neither the host's nor the confinement's: " + evidence);
   }
 }
 
@@ -215,19 +238,26 @@ NSM_CHECK(ProcGap, StatIsHostWide,
            .needs = {.namespaces = kContainerTypes}}) {
   const auto host = file_lines("/proc/stat");
   const long host_forks = std::stol(stat_value(host, "processes"));
+  long host_forks_after = 0;
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     const auto lines = file_lines("/proc/stat");
     return json{{"btime", stat_value(lines, "btime")}, {"processes", stat_value(lines, "processes")}, {"cpus", stat_cpu_lines(lines)}};
   });
+  host_forks_after = std::stol(stat_value(file_lines("/proc/stat"), "processes"));
   const long inside_forks = std::stol(inside["processes"].get<std::string>());
-  const std::string evidence = fmt::format("inside: btime {}, {} forks since boot, {} cpu lines; host: btime {}, {} forks before, {} cpu lines",
-                                           inside["btime"].get<std::string>(), inside_forks, inside["cpus"].get<int>(),
-                                           stat_value(host, "btime"), host_forks, stat_cpu_lines(host));
-  if (inside["btime"] == stat_value(host, "btime") && inside_forks >= host_forks && inside["cpus"] == stat_cpu_lines(host)) {
+  const std::string evidence = fmt::format(
+      "inside: btime {}, {} forks since boot, {} cpu lines; host: btime {}, {} forks before and {} after, {} cpu lines",
+      inside["btime"].get<std::string>(), inside_forks, inside["cpus"].get<int>(), stat_value(host, "btime"), host_forks,
+      host_forks_after, stat_cpu_lines(host));
+  // The fork counter moves on a busy host: the host's own is what lies between its two reads.
+  const bool host_counter = inside_forks >= host_forks && inside_forks <= host_forks_after;
+  if (inside["btime"] == stat_value(host, "btime") && host_counter && inside["cpus"] == stat_cpu_lines(host)) {
     gap_confirmed(evidence);
+  } else if (inside["btime"] != stat_value(host, "btime") || inside_forks < host_forks) {
+    gap_closed(evidence + ": a boot time or fork count of its own");
   } else {
-    gap_closed(evidence);
+    broken("/proc/stat inside is neither the host's nor its own: " + evidence);
   }
 }
 
@@ -243,12 +273,10 @@ NSM_CHECK(ProcGap, DiskstatsIsHostWide,
     prepare_container();
     return json{{"devices", diskstats_devices(file_lines("/proc/diskstats"))}};
   });
-  const std::string evidence = fmt::format("inside: {}; host: {}", inside["devices"].dump(), json(host).dump());
-  if (inside["devices"] == json(host)) {
-    gap_confirmed(evidence);
-  } else {
-    gap_closed(evidence);
-  }
+  const auto host_after = diskstats_devices(file_lines("/proc/diskstats"));
+  const std::string evidence =
+      fmt::format("inside: {}; host before: {}, after: {}", inside["devices"].dump(), json(host).dump(), json(host_after).dump());
+  judge_against_host_reads(inside["devices"], json(host), json(host_after), evidence);
 }
 
 NSM_CHECK(ProcGap, SwapsIsHostWide,
@@ -262,15 +290,13 @@ NSM_CHECK(ProcGap, SwapsIsHostWide,
     skip_check("no swap area is active on this machine: /proc/swaps holds only its header, so it cannot show whose swap it lists");
   const json inside = in_child(container_spec(), [] {
     prepare_container();
-    return json{{"swaps", file_lines("/proc/swaps")}};
+    return json{{"swaps", swap_areas(file_lines("/proc/swaps"))}};
   });
-  const std::string evidence = fmt::format("inside: {} line(s), host: {} line(s), equal: {}", inside["swaps"].size(), host.size(),
-                                           inside["swaps"] == json(host));
-  if (inside["swaps"] == json(host)) {
-    gap_confirmed(evidence);
-  } else {
-    gap_closed(evidence);
-  }
+  const json before = swap_areas(host);
+  const json after = swap_areas(file_lines("/proc/swaps"));
+  const std::string evidence = fmt::format("swap areas (file, type, size) inside: {}; host before: {}, after: {}", inside["swaps"].dump(),
+                                           before.dump(), after.dump());
+  judge_against_host_reads(inside["swaps"], before, after, evidence);
 }
 
 NSM_CHECK(ProcGap, BootIdIsShared,
@@ -337,7 +363,9 @@ NSM_CHECK(ProcGap, ProcWithoutRemountShowsHostProcesses,
                                            inside["entries"].get<int>(), suite, inside["suite_visible"] == true ? "there" : "absent");
   if (inside["suite_visible"] == true && inside["proc_self"] != "1") {
     gap_confirmed(evidence);
+  } else if (inside["suite_visible"] == false && inside["proc_self"] == "1") {
+    gap_closed(evidence + ": the old /proc follows the reader's PID namespace");
   } else {
-    gap_closed(evidence);
+    broken("the old /proc is neither the host's view nor the namespace's: " + evidence);
   }
 }

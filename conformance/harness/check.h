@@ -32,6 +32,7 @@
 
 #include <gtest/gtest.h>
 
+#include "conformance/harness/apart.h"
 #include "core/checks.h"
 #include "core/error.h"
 
@@ -104,6 +105,7 @@ bool register_check(std::string suite, std::string name, const char* file, int l
 // hold_point() is called by the harness helpers at the moments a check holds the most
 // state: a child that answered, a topology built, a cgroup populated.
 void hold_point();
+
 
 }  // namespace nsm::conformance
 

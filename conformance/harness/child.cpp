@@ -106,6 +106,21 @@ nlohmann::json Peer::recv(std::vector<UniqueFd>& fds) {
   return value;
 }
 
+std::optional<nlohmann::json> Peer::recv_unless_ended() {
+  std::optional<Channel::Message> message;
+  try {
+    message = child_.channel().recv(child_.time_left());
+  } catch (const TimeoutError&) {
+    fail_recv("did not answer in time");
+  }
+  if (!message) return std::nullopt;
+  try {
+    return nlohmann::json::parse(message->data);
+  } catch (const nlohmann::json::exception& e) {
+    fail_recv(fmt::format("sent something that is not JSON ({})", e.what()));
+  }
+}
+
 void Peer::send(const nlohmann::json& message) {
   try {
     child_.channel().send(message.dump());

@@ -72,6 +72,9 @@ class Peer {
   nlohmann::json recv();
   // The same with the fds that came with it.
   nlohmann::json recv(std::vector<UniqueFd>& fds);
+  // The child's next message, or nullopt when it ended without one (then wait() says how):
+  // for a check whose kernel may kill the child as its verdict. Broken on a timeout.
+  std::optional<nlohmann::json> recv_unless_ended();
   void send(const nlohmann::json& message);
   // Waits for the end; Broken unless the child exited with status 0.
   void finish();

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "conformance/harness/apart.h"
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/unique_fd.h"
@@ -81,11 +82,13 @@ std::optional<MountEntry> find_mount(const std::vector<MountEntry>& mounts, std:
 bool is_mount_point(std::string_view mount_point) { return find_mount(read_mountinfo(), mount_point).has_value(); }
 
 void must_mount(const char* source, const char* target, const char* fstype, unsigned long flags, const char* data) {
+  require_apart_from_suite(NsType::Mnt, fmt::format("mount {}", target));
   if (::mount(source, target, fstype, flags, data) != 0)
     throw_sys(fmt::format("mount({}, {}, {}, {:#x})", source ? source : "NULL", target, fstype ? fstype : "NULL", flags));
 }
 
 void set_propagation(const char* target, unsigned long type, bool recursive) {
+  require_apart_from_suite(NsType::Mnt, fmt::format("change the propagation of {}", target));
   if (::mount(nullptr, target, nullptr, type | (recursive ? MS_REC : 0), nullptr) != 0)
     throw_sys(fmt::format("mount({}, {}{})", target, recursive ? "MS_REC|" : "", flag_name(type)));
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "conformance/harness/apart.h"
 #include "core/error.h"
 
 namespace nsm::conformance {
@@ -21,10 +22,12 @@ std::string domainname() {
 }
 
 void set_hostname(const std::string& name) {
+  require_apart_from_suite(NsType::Uts, "set the hostname");
   if (::sethostname(name.c_str(), name.size()) != 0) throw_sys(fmt::format("sethostname({})", name));
 }
 
 void set_domainname(const std::string& name) {
+  require_apart_from_suite(NsType::Uts, "set the domain name");
   if (::setdomainname(name.c_str(), name.size()) != 0) throw_sys(fmt::format("setdomainname({})", name));
 }
 
