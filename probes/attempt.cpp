@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -30,8 +32,63 @@ std::optional<NsId> id_from_json(const nlohmann::json& j) {
   return NsId{static_cast<dev_t>(j.at("dev").get<unsigned long long>()), static_cast<ino_t>(j.at("ino").get<unsigned long long>())};
 }
 
+// A user namespace cannot be re-entered from a child one, so for user the setns is a
+// helper's: forked before the unshare (it stays in the caller's user namespace, where it
+// has the capability over the new one), it joins the attempt's new namespace through
+// /proc/PARENT/ns/user when told to, and reports the identity it then has.
+class UserJoinHelper {
+ public:
+  UserJoinHelper() {
+    int go[2], result[2];
+    if (::pipe2(go, O_CLOEXEC) != 0) throw_sys("pipe2");
+    go_r_ = UniqueFd(go[0]);
+    go_w_ = UniqueFd(go[1]);
+    if (::pipe2(result, O_CLOEXEC) != 0) throw_sys("pipe2");
+    result_r_ = UniqueFd(result[0]);
+    UniqueFd result_w(result[1]);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw_sys("fork");
+    if (pid_ == 0) {
+      go_w_.reset();
+      result_r_.reset();
+      char c;
+      if (::read(go_r_.get(), &c, 1) != 1) ::_exit(0);  // EOF: no unshare to join
+      long answer[3] = {0, 0, 0};
+      UniqueFd fd(::open(fmt::format("/proc/{}/ns/user", parent).c_str(), O_RDONLY | O_CLOEXEC));
+      struct stat st {};
+      if (!fd) answer[0] = errno;
+      else if (::setns(fd.get(), CLONE_NEWUSER) != 0) answer[0] = errno;
+      else if (::stat("/proc/thread-self/ns/user", &st) != 0) answer[0] = errno;
+      else answer[1] = static_cast<long>(st.st_dev), answer[2] = static_cast<long>(st.st_ino);
+      (void)!::write(result_w.get(), answer, sizeof answer);
+      ::_exit(0);
+    }
+    go_r_.reset();
+  }
+  ~UserJoinHelper() {
+    go_w_.reset();
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+  }
+  // Tells the helper to join; its identity afterwards. Throws SysError when setns failed.
+  std::optional<NsId> join(const std::string& call) {
+    const char c = 'g';
+    if (::write(go_w_.get(), &c, 1) != 1) throw_sys("write(helper)");
+    long answer[3] = {0, 0, 0};
+    if (::read(result_r_.get(), answer, sizeof answer) != static_cast<ssize_t>(sizeof answer))
+      throw SysError(call + " (the helper ended without answering)", EIO);
+    if (answer[0]) throw SysError(call, static_cast<int>(answer[0]));
+    return NsId{static_cast<dev_t>(answer[1]), static_cast<ino_t>(answer[2])};
+  }
+
+ private:
+  pid_t pid_ = -1;
+  UniqueFd go_r_, go_w_, result_r_;
+};
+
 // In the child: unshare(type) with the identities before and after, then setns back into
-// the namespace held before the call. Throws SysError for a refused call.
+// the namespace held before the call (user: a helper joins the new one, above). Throws SysError for a
+// refused call.
 // Rootless, the held namespace belongs to the parent user namespace, where the child has no
 // capability: setns back is not tried, and the user type is entered as an unprivileged user
 // does (unshare with the id maps).
@@ -44,14 +101,23 @@ nlohmann::json unshare_and_observe(NsType type, bool rootless) {
   if (!held) throw_sys(fmt::format("open({})", held_path));
   const NsId before = ns_id_of_fd(held.get());
   out["before"] = id_json(entry, before);
+  std::optional<UserJoinHelper> user_helper;
+  if (type == NsType::User && !rootless) user_helper.emplace();
   if (rootless && type == NsType::User) enter_own_user_namespace();
   else if (::unshare(info.clone_flag) != 0) throw_sys(unshare_call(type));
   // A new pid namespace has no entry until its first process: ENOENT is its sign of life.
   const auto after = ns_id_at("thread-self", entry);
   out["after"] = id_json(entry, after);
-  if (type == NsType::User || rootless) {
-    out["setns_note"] = type == NsType::User ? "not tried: a process cannot re-enter its parent user namespace"
-                                             : "not tried rootless: the held namespace belongs to the parent user namespace";
+  if (rootless) {
+    out["setns_note"] = "not tried rootless: the held namespace belongs to the parent user namespace";
+    return out;
+  }
+  if (type == NsType::User) {
+    if (!after) throw Error("unshare(CLONE_NEWUSER) succeeded, but /proc/thread-self/ns/user disappeared");
+    const std::string call = fmt::format("setns(<{} of the attempt>, CLONE_NEWUSER) by a helper", ns_id_text(entry, *after));
+    out["setns_call"] = call;
+    out["setns_target"] = id_json(entry, after);
+    out["setns_after"] = id_json(entry, user_helper->join(call));
     return out;
   }
   const std::string setns = fmt::format("setns(<{} held before the unshare>, {})", ns_id_text(entry, before), info.clone_flag_name);
@@ -104,6 +170,7 @@ Attempt attempt_in_child(bool rootless, NsType type, Body body) {
   a.before = id_from_json(j.value("before", nlohmann::json()));
   a.after = id_from_json(j.value("after", nlohmann::json()));
   a.setns_after = id_from_json(j.value("setns_after", nlohmann::json()));
+  a.setns_target = id_from_json(j.value("setns_target", nlohmann::json()));
   a.setns_call = j.value("setns_call", "");
   a.setns_note = j.value("setns_note", "");
   judge_identities(a, type);
@@ -125,11 +192,12 @@ void judge_identities(Attempt& a, NsType type) {
     a.fault = fmt::format("{} returned 0, but the caller's {} namespace did not change (before {}, after {}): the kernel "
                           "said yes and gave no new one",
                           a.call, ns_name(type), ns_id_text(entry, *a.before), ns_id_text(entry, *a.after));
-  } else if (!a.setns_call.empty() && (!a.setns_after || *a.setns_after != *a.before)) {
+  } else if (const NsId target = a.setns_target.value_or(*a.before);
+             !a.setns_call.empty() && (!a.setns_after || *a.setns_after != target)) {
     a.faulty = true;
     a.fault = fmt::format("{} returned 0, but the caller stayed in {} instead of moving to {}", a.setns_call,
                           a.setns_after ? ns_id_text(entry, *a.setns_after) : std::string("(no entry)"),
-                          ns_id_text(entry, *a.before));
+                          ns_id_text(entry, target));
   }
 }
 
@@ -149,7 +217,8 @@ nlohmann::json Attempt::to_json() const {
   if (uid) j["uid"] = *uid;
   if (ok && before) {
     nlohmann::json ids = {{"entry", entry}, {"before", id_json(entry, before)}, {"after", id_json(entry, after)}};
-    if (!setns_call.empty()) ids["setns"] = {{"call", setns_call}, {"after", id_json(entry, setns_after)}};
+    if (!setns_call.empty())
+      ids["setns"] = {{"call", setns_call}, {"target", id_json(entry, setns_target.value_or(*before))}, {"after", id_json(entry, setns_after)}};
     else ids["setns"] = {{"call", nullptr}, {"note", setns_note}};
     j["identities"] = ids;
   }

@@ -36,11 +36,12 @@ struct Attempt {
 
   // The identities behind ok (none when !ok). before/after: the entry the unshare changes;
   // after is nullopt for a new, still empty pid namespace (its entry exists only once it
-  // has a process). setns: back into `before`, through the fd held before the unshare;
-  // setns_after is what the caller was in then. user namespaces cannot be re-entered from a
-  // child one, so their setns is not tried (setns_note says so).
+  // has a process). setns: back into `before`, through the fd held before the unshare, or
+  // for user (which cannot be re-entered from a child one) into setns_target, a helper
+  // process's new user namespace; setns_after is what the caller was in then. Rootless, the
+  // setns is not tried (setns_note says so).
   std::string entry;
-  std::optional<NsId> before, after, setns_after;
+  std::optional<NsId> before, after, setns_target, setns_after;
   std::string setns_call, setns_note;
   bool faulty = false;  // ok, yet an identity shows the call did not do its job
   std::string fault;    // the evidence, in words

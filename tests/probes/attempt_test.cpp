@@ -56,6 +56,18 @@ TEST(AttemptIdentities, ASetnsThatDoesNotMoveIsAKernelFault) {
   EXPECT_FALSE(a.faulty) << a.fault;
 }
 
+TEST(AttemptIdentities, AUserSetnsMustReachItsTarget) {
+  Attempt a = ok_attempt(NsType::User, {4, 4026531837}, NsId{4, 4026532600});
+  a.setns_call = "setns(<held by a helper>, CLONE_NEWUSER)";
+  a.setns_target = NsId{4, 4026532601};
+  a.setns_after = NsId{4, 4026532600};  // stayed in the unshared one
+  judge_identities(a, NsType::User);
+  EXPECT_TRUE(a.faulty);
+  a.setns_after = a.setns_target;
+  judge_identities(a, NsType::User);
+  EXPECT_FALSE(a.faulty) << a.fault;
+}
+
 TEST(AttemptIdentities, TheRunningKernelGivesNewIdentitiesAsRoot) {
   // This kernel does its job: every ok attempt has seen a new namespace.
   for (const auto& info : ns_types()) {
@@ -68,8 +80,13 @@ TEST(AttemptIdentities, TheRunningKernelGivesNewIdentitiesAsRoot) {
       ASSERT_TRUE(a.after);
       EXPECT_NE(*a.after, *a.before);
     }
-    if (info.type != NsType::User) {
-      ASSERT_TRUE(a.setns_after) << a.setns_call;
+    ASSERT_TRUE(a.setns_after) << a.setns_call;
+    if (info.type == NsType::User) {
+      // A helper joined the attempt's new user namespace: not the one before.
+      ASSERT_TRUE(a.setns_target);
+      EXPECT_EQ(*a.setns_after, *a.setns_target);
+      EXPECT_NE(*a.setns_after, *a.before);
+    } else {
       EXPECT_EQ(*a.setns_after, *a.before);
     }
   }
