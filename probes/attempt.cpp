@@ -1,6 +1,9 @@
 #include "probes/attempt.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -9,11 +12,120 @@
 #include "core/error.h"
 #include "core/id_map.h"
 #include "core/spawn.h"
+#include "core/unique_fd.h"
 #include "probes/diagnosis.h"
 
 namespace nsm {
 
 namespace {
+
+std::string unshare_call(NsType type) { return fmt::format("unshare({})", ns_info(type).clone_flag_name); }
+
+nlohmann::json id_json(std::string_view entry, const std::optional<NsId>& id) {
+  if (!id) return nullptr;
+  return {{"text", ns_id_text(entry, *id)}, {"dev", static_cast<unsigned long long>(id->dev)},
+          {"ino", static_cast<unsigned long long>(id->ino)}};
+}
+
+std::optional<NsId> id_from_json(const nlohmann::json& j) {
+  if (j.is_null()) return std::nullopt;
+  return NsId{static_cast<dev_t>(j.at("dev").get<unsigned long long>()), static_cast<ino_t>(j.at("ino").get<unsigned long long>())};
+}
+
+// A user namespace cannot be re-entered from a child one, so for user the setns is a
+// helper's: forked before the unshare (it stays in the caller's user namespace, where it
+// has the capability over the new one), it joins the attempt's new namespace through
+// /proc/PARENT/ns/user when told to, and reports the identity it then has.
+class UserJoinHelper {
+ public:
+  UserJoinHelper() {
+    int go[2], result[2];
+    if (::pipe2(go, O_CLOEXEC) != 0) throw_sys("pipe2");
+    go_r_ = UniqueFd(go[0]);
+    go_w_ = UniqueFd(go[1]);
+    if (::pipe2(result, O_CLOEXEC) != 0) throw_sys("pipe2");
+    result_r_ = UniqueFd(result[0]);
+    UniqueFd result_w(result[1]);
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw_sys("fork");
+    if (pid_ == 0) {
+      go_w_.reset();
+      result_r_.reset();
+      char c;
+      if (::read(go_r_.get(), &c, 1) != 1) ::_exit(0);  // EOF: no unshare to join
+      long answer[3] = {0, 0, 0};
+      UniqueFd fd(::open(fmt::format("/proc/{}/ns/user", parent).c_str(), O_RDONLY | O_CLOEXEC));
+      struct stat st {};
+      if (!fd) answer[0] = errno;
+      else if (::setns(fd.get(), CLONE_NEWUSER) != 0) answer[0] = errno;
+      else if (::stat("/proc/thread-self/ns/user", &st) != 0) answer[0] = errno;
+      else answer[1] = static_cast<long>(st.st_dev), answer[2] = static_cast<long>(st.st_ino);
+      (void)!::write(result_w.get(), answer, sizeof answer);
+      ::_exit(0);
+    }
+    go_r_.reset();
+  }
+  ~UserJoinHelper() {
+    go_w_.reset();
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+  }
+  // Tells the helper to join; its identity afterwards. Throws SysError when setns failed.
+  std::optional<NsId> join(const std::string& call) {
+    const char c = 'g';
+    if (::write(go_w_.get(), &c, 1) != 1) throw_sys("write(helper)");
+    long answer[3] = {0, 0, 0};
+    if (::read(result_r_.get(), answer, sizeof answer) != static_cast<ssize_t>(sizeof answer))
+      throw SysError(call + " (the helper ended without answering)", EIO);
+    if (answer[0]) throw SysError(call, static_cast<int>(answer[0]));
+    return NsId{static_cast<dev_t>(answer[1]), static_cast<ino_t>(answer[2])};
+  }
+
+ private:
+  pid_t pid_ = -1;
+  UniqueFd go_r_, go_w_, result_r_;
+};
+
+// In the child: unshare(type) with the identities before and after, then setns back into
+// the namespace held before the call (user: a helper joins the new one, above). Throws SysError for a
+// refused call.
+// Rootless, the held namespace belongs to the parent user namespace, where the child has no
+// capability: setns back is not tried, and the user type is entered as an unprivileged user
+// does (unshare with the id maps).
+nlohmann::json unshare_and_observe(NsType type, bool rootless) {
+  const NsTypeInfo& info = ns_info(type);
+  const std::string_view entry = entry_changed_by_unshare(type);
+  nlohmann::json out = {{"call", unshare_call(type)}, {"entry", std::string(entry)}};
+  const std::string held_path = fmt::format("/proc/thread-self/ns/{}", entry);
+  UniqueFd held(::open(held_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!held) throw_sys(fmt::format("open({})", held_path));
+  const NsId before = ns_id_of_fd(held.get());
+  out["before"] = id_json(entry, before);
+  std::optional<UserJoinHelper> user_helper;
+  if (type == NsType::User && !rootless) user_helper.emplace();
+  if (rootless && type == NsType::User) enter_own_user_namespace();
+  else if (::unshare(info.clone_flag) != 0) throw_sys(unshare_call(type));
+  // A new pid namespace has no entry until its first process: ENOENT is its sign of life.
+  const auto after = ns_id_at("thread-self", entry);
+  out["after"] = id_json(entry, after);
+  if (rootless) {
+    out["setns_note"] = "not tried rootless: the held namespace belongs to the parent user namespace";
+    return out;
+  }
+  if (type == NsType::User) {
+    if (!after) throw Error("unshare(CLONE_NEWUSER) succeeded, but /proc/thread-self/ns/user disappeared");
+    const std::string call = fmt::format("setns(<{} of the attempt>, CLONE_NEWUSER) by a helper", ns_id_text(entry, *after));
+    out["setns_call"] = call;
+    out["setns_target"] = id_json(entry, after);
+    out["setns_after"] = id_json(entry, user_helper->join(call));
+    return out;
+  }
+  const std::string setns = fmt::format("setns(<{} held before the unshare>, {})", ns_id_text(entry, before), info.clone_flag_name);
+  out["setns_call"] = setns;
+  if (::setns(held.get(), info.clone_flag) != 0) throw_sys(setns);
+  out["setns_after"] = id_json(entry, ns_id_at("thread-self", entry));
+  return out;
+}
 
 // Runs `body` in a child; a SysError inside becomes the attempt's failing call and errno.
 template <class Body>
@@ -26,7 +138,7 @@ Attempt attempt_in_child(bool rootless, NsType type, Body body) {
     r = run_in_child(options, [&] {
       nlohmann::json out;
       try {
-        out["call"] = body();
+        out = body();
         out["ok"] = true;
       } catch (const SysError& e) {
         out = {{"ok", false}, {"call", e.call()}, {"errno", e.err()}};
@@ -52,15 +164,44 @@ Attempt attempt_in_child(bool rootless, NsType type, Body body) {
                                         a.call.find("_map") != std::string::npos ||
                                         a.call.find("setgroups") != std::string::npos;
     a.meaning = diagnose_namespace_errno(a.err, failed_entering_userns ? NsType::User : type, rootless);
+    return a;
   }
+  a.entry = j.value("entry", "");
+  a.before = id_from_json(j.value("before", nlohmann::json()));
+  a.after = id_from_json(j.value("after", nlohmann::json()));
+  a.setns_after = id_from_json(j.value("setns_after", nlohmann::json()));
+  a.setns_target = id_from_json(j.value("setns_target", nlohmann::json()));
+  a.setns_call = j.value("setns_call", "");
+  a.setns_note = j.value("setns_note", "");
+  judge_identities(a, type);
   return a;
 }
 
-std::string unshare_call(NsType type) { return fmt::format("unshare({})", ns_info(type).clone_flag_name); }
+}  // namespace
 
-void do_unshare(NsType type) {
-  if (::unshare(ns_info(type).clone_flag) != 0) throw_sys(unshare_call(type));
+void judge_identities(Attempt& a, NsType type) {
+  a.faulty = false;
+  a.fault.clear();
+  if (!a.ok || !a.before) return;
+  const std::string_view entry = a.entry;
+  if (!a.after && type != NsType::Pid) {
+    a.faulty = true;
+    a.fault = fmt::format("{} returned 0, but /proc/thread-self/ns/{} then disappeared", a.call, entry);
+  } else if (a.after && *a.after == *a.before) {
+    a.faulty = true;
+    a.fault = fmt::format("{} returned 0, but the caller's {} namespace did not change (before {}, after {}): the kernel "
+                          "said yes and gave no new one",
+                          a.call, ns_name(type), ns_id_text(entry, *a.before), ns_id_text(entry, *a.after));
+  } else if (const NsId target = a.setns_target.value_or(*a.before);
+             !a.setns_call.empty() && (!a.setns_after || *a.setns_after != target)) {
+    a.faulty = true;
+    a.fault = fmt::format("{} returned 0, but the caller stayed in {} instead of moving to {}", a.setns_call,
+                          a.setns_after ? ns_id_text(entry, *a.setns_after) : std::string("(no entry)"),
+                          ns_id_text(entry, target));
+  }
 }
+
+namespace {
 
 }  // namespace
 
@@ -74,23 +215,29 @@ nlohmann::json Attempt::to_json() const {
   j["errno"] = (!ok && err) ? nlohmann::json(errno_name(err)) : nlohmann::json(nullptr);
   j["meaning"] = meaning;
   if (uid) j["uid"] = *uid;
+  if (ok && before) {
+    nlohmann::json ids = {{"entry", entry}, {"before", id_json(entry, before)}, {"after", id_json(entry, after)}};
+    if (!setns_call.empty())
+      ids["setns"] = {{"call", setns_call}, {"target", id_json(entry, setns_target.value_or(*before))}, {"after", id_json(entry, setns_after)}};
+    else ids["setns"] = {{"call", nullptr}, {"note", setns_note}};
+    j["identities"] = ids;
+  }
+  j["faulty"] = faulty;
+  if (faulty) j["fault"] = fault;
   return j;
 }
 
 Attempt attempt_namespace(NsType type) {
-  return attempt_in_child(false, type, [type] {
-    do_unshare(type);
-    return unshare_call(type);
-  });
+  return attempt_in_child(false, type, [type] { return unshare_and_observe(type, false); });
 }
 
 Attempt attempt_namespace_rootless(NsType type) {
   const bool root = ::geteuid() == 0;
   Attempt a = attempt_in_child(true, type, [type, root] {
     if (root) become_unprivileged(kRootlessUid, kRootlessGid);
+    if (type == NsType::User) return unshare_and_observe(type, true);
     enter_own_user_namespace();
-    if (type != NsType::User) do_unshare(type);
-    return unshare_call(type);
+    return unshare_and_observe(type, true);
   });
   a.uid = root ? kRootlessUid : ::geteuid();
   return a;

@@ -65,13 +65,17 @@ std::string diagnose_namespace_errno(int err, NsType type, bool rootless) {
 }
 
 Verdict verdict_for_errno(int err) {
+  // Policy is blamed only on the errnos policy gives: a permission refused (EPERM, EACCES)
+  // or a limit reached (ENOSPC, EUSERS). Anything else (EINVAL, ENOSYS, ENOMEM, an errno
+  // nobody expects) means the type cannot be had here, and the reason names the errno.
   switch (err) {
-    case EINVAL:
-    case ENOSYS:
-    case EOPNOTSUPP:
-      return Verdict::Unsupported;
-    default:
+    case EPERM:
+    case EACCES:
+    case ENOSPC:
+    case EUSERS:
       return Verdict::Restricted;
+    default:
+      return Verdict::Unsupported;
   }
 }
 

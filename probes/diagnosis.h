@@ -15,7 +15,8 @@ namespace nsm {
 // `rootless` says whether an unprivileged user made the call inside its own user namespace.
 std::string diagnose_namespace_errno(int err, NsType type, bool rootless);
 
-// The verdict an errno implies: EINVAL/ENOSYS/EOPNOTSUPP unsupported, the rest restricted.
+// The verdict an errno implies: the errnos policy gives (EPERM, EACCES, ENOSPC, EUSERS)
+// restricted, every other one unsupported.
 Verdict verdict_for_errno(int err);
 
 // The sysctl or process state that forbids unprivileged user namespaces, in words

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/id_map.h"
 #include "core/netlink.h"
+#include "core/ns_id.h"
 #include "core/proc.h"
 #include "core/spawn.h"
 #include "probes/attempt.h"
@@ -52,21 +53,40 @@ namespace {
 
 bool is_root() { return ::geteuid() == 0; }
 
-// A child's body that reports the SysError it hit, instead of failing the child.
+// A child's body that reports the SysError it hit, instead of failing the child, and the
+// kernel fault it caught (a namespace call that said yes and did not: core/ns_id.h).
 nlohmann::json catching(const std::function<nlohmann::json()>& body) {
   try {
     return body();
   } catch (const SysError& e) {
     return {{"ok", false}, {"call", e.call()}, {"errno", errno_name(e.err())}, {"errno_number", e.err()}};
+  } catch (const KernelFault& e) {
+    return {{"ok", false}, {"call", "probe child"}, {"errno", nullptr}, {"kernel_fault", e.what()}};
   }
 }
 
 // Runs `body` (which returns JSON) in a child; the child's failure becomes {"ok": false}.
 nlohmann::json in_child(const std::function<nlohmann::json()>& body, SpawnOptions options = {}) {
   options.timeout = std::chrono::seconds(10);
-  ChildResult r = run_in_child(options, [&] { return catching(body).dump(); });
+  ChildResult r;
+  try {
+    r = run_in_child(options, [&] { return catching(body).dump(); });
+  } catch (const KernelFault& e) {
+    return {{"ok", false}, {"call", "probe child"}, {"errno", nullptr}, {"kernel_fault", e.what()}};
+  }
+  if (!r.ok() && r.status.kernel_fault)
+    return {{"ok", false}, {"call", "probe child"}, {"errno", nullptr}, {"kernel_fault", r.status.error.value_or("")}};
   if (!r.ok()) return {{"ok", false}, {"call", "probe child"}, {"errno", nullptr}, {"child", r.status.describe()}};
   return r.json();
+}
+
+// A failed probe child that caught the kernel lying makes the feature faulty: true then.
+bool faulted(FeatureProbe& f, const nlohmann::json& r) {
+  if (!r.contains("kernel_fault")) return false;
+  f.verdict = Verdict::Faulty;
+  f.reason = fmt::format("kernel fault: {}", r["kernel_fault"].get<std::string>());
+  f.evidence["kernel_fault"] = r["kernel_fault"];
+  return true;
 }
 
 // Gives an unprivileged caller the privileges it needs for the probe, in its own user namespace.
@@ -88,7 +108,8 @@ FeatureProbe probe_clone3() {
   options.method = CloneMethod::Clone3;
   try {
     ChildResult r = run_in_child(options, [] { return std::string("ok"); });
-    f.verdict = r.ok() ? Verdict::Supported : Verdict::Restricted;
+    // A child that ends badly without an errno is no policy's doing.
+    f.verdict = r.ok() ? Verdict::Supported : Verdict::Unsupported;
     f.reason = r.ok() ? "clone3 created a child with a pidfd" : fmt::format("clone3 child {}", r.status.describe());
     f.evidence["errno"] = nullptr;
   } catch (const SysError& e) {
@@ -116,11 +137,11 @@ FeatureProbe probe_clone3_newtime() {
   f.evidence["call"] = "clone3(CLONE_NEWTIME)";
   if (r.value("ok", false)) {
     const bool own = r.value("own_time_namespace", false);
-    f.verdict = own ? Verdict::Supported : Verdict::Unsupported;
+    f.verdict = own ? Verdict::Supported : Verdict::Faulty;
     f.reason = own ? "clone3(CLONE_NEWTIME) put the child in a new time namespace"
-                   : "clone3(CLONE_NEWTIME) succeeded, yet the child shares the caller's time namespace";
+                   : "kernel fault: clone3(CLONE_NEWTIME) succeeded, yet the child shares the caller's time namespace";
     f.evidence["own_time_namespace"] = own;
-  } else {
+  } else if (!faulted(f, r)) {
     f.evidence["errno"] = r["errno"];
     f.verdict = failure_errno(r) ? verdict_for_errno(failure_errno(r)) : Verdict::Unsupported;
     f.reason = failure_words(r);
@@ -133,7 +154,7 @@ FeatureProbe probe_pidfd_setns() {
   FeatureProbe f{"probe.pidfd-setns", "setns() with a pidfd", Verdict::Unsupported, "", "5.8", nlohmann::json::object()};
   auto r = in_child([] {
     enter_privileged_context();
-    if (::unshare(CLONE_NEWUTS) != 0) throw_sys("unshare(CLONE_NEWUTS)");
+    unshare_verified(CLONE_NEWUTS);
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
     if (!pidfd) throw_sys("pidfd_open");
     if (::setns(pidfd.get(), CLONE_NEWUTS) != 0) throw_sys("setns(pidfd, CLONE_NEWUTS)");
@@ -143,11 +164,11 @@ FeatureProbe probe_pidfd_setns() {
   if (r.value("ok", false)) {
     f.verdict = Verdict::Supported;
     f.reason = "setns accepted a pidfd";
-  } else {
+  } else if (!faulted(f, r)) {
     f.evidence["errno"] = r["errno"];
     f.evidence["failed_call"] = r.value("call", "");
     const int err = failure_errno(r);
-    f.verdict = (err == EINVAL || err == ENOSYS || err == EBADF) ? Verdict::Unsupported : Verdict::Restricted;
+    f.verdict = err == EBADF ? Verdict::Unsupported : verdict_for_errno(err);
     f.reason = failure_words(r);
     if (err == EINVAL) f.reason += " \u2014 setns takes only nsfs files before 5.8";
     if (err == ENOSYS) f.reason += " \u2014 no pidfd_open (kernel < 5.3)";
@@ -201,6 +222,8 @@ FeatureProbe probe_nsfs_ioctls() {
     child.wait();
   } catch (const SysError& e) {
     record("NS_GET_PARENT", false, fmt::format("no child in a new user namespace ({})", e.what()));
+  } catch (const KernelFault& e) {
+    record("NS_GET_PARENT", false, fmt::format("kernel fault: {}", e.what()));
   }
 
   f.verdict = failed.empty() ? Verdict::Supported : Verdict::Unsupported;
@@ -299,7 +322,7 @@ FeatureProbe probe_rootless_userns() {
   auto r = in_child([] {
     if (is_root()) become_unprivileged(kRootlessUid, kRootlessGid);
     enter_own_user_namespace();
-    if (::unshare(CLONE_NEWNS) != 0) throw_sys("unshare(CLONE_NEWNS)");
+    unshare_verified(CLONE_NEWNS);  // the mounts below must not land in the caller's namespace
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_sys("mount(/, MS_REC|MS_PRIVATE)");
     if (::mount("nsm-probe", "/tmp", "tmpfs", 0, "size=64k") != 0) throw_sys("mount(tmpfs, /tmp)");
     return nlohmann::json{{"ok", true}};
@@ -308,11 +331,11 @@ FeatureProbe probe_rootless_userns() {
   if (r.value("ok", false)) {
     f.verdict = Verdict::Supported;
     f.reason = fmt::format("uid {} created a user namespace, mapped its ids and mounted a tmpfs", uid);
-  } else {
+  } else if (!faulted(f, r)) {
     f.evidence["failed_call"] = r.value("call", "");
     f.evidence["errno"] = r["errno"];
     const int err = failure_errno(r);
-    f.verdict = err ? verdict_for_errno(err) : Verdict::Restricted;
+    f.verdict = err ? verdict_for_errno(err) : Verdict::Unsupported;
     const std::string policy = unprivileged_userns_policy();
     f.reason = failure_words(r) + (policy.empty() ? "" : fmt::format(" \u2014 {}", policy));
   }
@@ -323,7 +346,7 @@ std::vector<FeatureProbe> probe_link_kinds(const KernelFacts& facts) {
   // One scratch network namespace in one child for all kinds; it dies with the child.
   auto r = in_child([] {
     enter_privileged_context();
-    if (::unshare(CLONE_NEWNET) != 0) throw_sys("unshare(CLONE_NEWNET)");
+    unshare_verified(CLONE_NEWNET);  // the scratch links must not land in the caller's namespace
     RouteSocket rt = RouteSocket::open();
     nlohmann::json out = {{"ok", true}};
     for (const auto& k : kLinkKinds) {
@@ -349,8 +372,10 @@ std::vector<FeatureProbe> probe_link_kinds(const KernelFacts& facts) {
     const auto kconfig = kconfig_evidence(k.kconfig, facts.config);
     f.evidence["kconfig"] = kconfig.value == "unknown" ? nlohmann::json(nullptr) : nlohmann::json(kconfig.line.empty() ? kconfig.symbol + " absent" : kconfig.line);
     f.evidence["created"] = false;
-    if (!r.value("ok", false)) {
-      f.verdict = failure_errno(r) ? verdict_for_errno(failure_errno(r)) : Verdict::Restricted;
+    if (!r.value("ok", false) && faulted(f, r)) {
+      f.reason += " (in the scratch network namespace)";
+    } else if (!r.value("ok", false)) {
+      f.verdict = failure_errno(r) ? verdict_for_errno(failure_errno(r)) : Verdict::Unsupported;
       f.reason = fmt::format("no scratch network namespace: {}", failure_words(r));
     } else if (r[k.kind].value("ok", false)) {
       f.verdict = Verdict::Supported;
@@ -360,7 +385,7 @@ std::vector<FeatureProbe> probe_link_kinds(const KernelFacts& facts) {
       const auto& e = r[k.kind];
       const int err = e.value("errno_number", 0);
       f.evidence["errno"] = e["errno"];
-      f.verdict = (err == EOPNOTSUPP || err == EINVAL || err == ENODEV) ? Verdict::Unsupported : Verdict::Restricted;
+      f.verdict = verdict_for_errno(err);
       f.reason = e.value("error", std::string("failed"));
       if (err == EOPNOTSUPP) f.reason += fmt::format(" \u2014 the kernel has no {} driver ({} off, or its module is missing)", k.kind, k.kconfig);
     }

@@ -40,6 +40,7 @@ std::string kconfig_off_words(const KconfigEvidence& k) {
 }
 
 std::string attempt_words(const Attempt& a) {
+  if (a.ok && a.faulty) return a.fault;
   if (a.ok) return fmt::format("{} succeeded", a.call);
   if (a.err) return fmt::format("{}: {} \u2014 {}", a.call, errno_name(a.err), a.meaning);
   return a.meaning;
@@ -90,7 +91,10 @@ NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
   const Attempt& deciding = p.attempt->tried ? *p.attempt : *p.rootless;
   if (deciding.tried && (deciding.ok || deciding.err)) {
     p.believed = "attempt";
-    if (deciding.ok) {
+    if (deciding.ok && deciding.faulty) {
+      p.verdict = Verdict::Faulty;
+      p.reason = fmt::format("kernel fault: {}", deciding.fault);
+    } else if (deciding.ok) {
       p.verdict = Verdict::Supported;
       p.reason = attempt_words(deciding) + (root ? " as root" : fmt::format(" as uid {} in its own user namespace", ::geteuid()));
     } else {
@@ -111,6 +115,12 @@ NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
     p.verdict = Verdict::Supported;
     p.reason = fmt::format("no attempt could decide ({}); {}", deciding.tried ? deciding.meaning : deciding.not_tried,
                            p.kconfig.value == "unknown" ? "the kernel version allows it" : p.kconfig.line);
+  }
+
+  // A rootless attempt that the kernel faked is a fault too, whatever root's attempt saw.
+  if (p.verdict == Verdict::Supported && p.rootless && p.rootless->ok && p.rootless->faulty) {
+    p.verdict = Verdict::Faulty;
+    p.reason = fmt::format("kernel fault (rootless): {}", p.rootless->fault);
   }
 
   // Where the sources disagree, say so and say which one the verdict follows.

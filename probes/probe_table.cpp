@@ -32,21 +32,26 @@ struct Style {
     return colour ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
   }
   std::string verdict(Verdict v, std::string_view text, size_t width) const {
-    const char* code = v == Verdict::Supported ? "32" : v == Verdict::Unsupported ? "31" : "33";
+    const char* code = v == Verdict::Supported ? "32" : v == Verdict::Unsupported ? "31" : v == Verdict::Faulty ? "1;31" : "33";
     return paint(pad(text, width), code);
   }
   std::string dim(std::string_view text) const { return paint(text, "2"); }
   std::string bold(std::string_view text) const { return paint(text, "1"); }
 };
 
-// The symbol carries the verdict without colour: ✔ supported, ✘ unsupported, ⊘ restricted.
+// The symbol carries the verdict without colour: ✔ supported, ✘ unsupported, ⊘ restricted,
+// ⚡ faulty.
 std::string verdict_cell(Verdict v) {
-  const char* symbol = v == Verdict::Supported ? "\u2714" : v == Verdict::Unsupported ? "\u2718" : "\u2298";
+  const char* symbol = v == Verdict::Supported     ? "\u2714"
+                       : v == Verdict::Unsupported ? "\u2718"
+                       : v == Verdict::Faulty      ? "\u26A1"
+                                                   : "\u2298";
   return fmt::format("{} {}", symbol, verdict_name(v));
 }
 
 std::string attempt_cell(const std::optional<Attempt>& a) {
   if (!a || !a->tried) return "\u2014";
+  if (a->ok && a->faulty) return "ok, faked";
   if (a->ok) return "ok";
   if (a->err) return errno_name(a->err);
   return "no answer";

@@ -50,22 +50,24 @@ class Environment {
     }
     for (NsType type : needs.namespaces) {
       const NamespaceProbe& p = namespace_probe(type);
-      if (p.verdict != Verdict::Supported)
+      // A faulty type is no reason to skip: the check runs, its child proves its namespaces
+      // are new, and the kernel's lie makes it fail.
+      if (p.verdict != Verdict::Supported && p.verdict != Verdict::Faulty)
         return fmt::format("{} namespaces {}: {}", ns_name(type), verdict_name(p.verdict), p.reason);
     }
     if (needs.rootless) {
       const FeatureProbe& f = rootless();
-      if (f.verdict != Verdict::Supported) return fmt::format("rootless user namespaces {}: {}", verdict_name(f.verdict), f.reason);
+      if (f.verdict != Verdict::Supported && f.verdict != Verdict::Faulty) return fmt::format("rootless user namespaces {}: {}", verdict_name(f.verdict), f.reason);
     }
     for (const auto& id : needs.features) {
       const FeatureProbe* f = feature(id);
       if (!f) return fmt::format("unknown feature '{}' in the requirements", id);
-      if (f->verdict != Verdict::Supported) return fmt::format("{} {}: {}", f->title, verdict_name(f->verdict), f->reason);
+      if (f->verdict != Verdict::Supported && f->verdict != Verdict::Faulty) return fmt::format("{} {}: {}", f->title, verdict_name(f->verdict), f->reason);
     }
     for (const auto& kind : needs.link_kinds) {
       const FeatureProbe* f = link_kind(kind);
       if (!f) return fmt::format("unknown link kind '{}' in the requirements", kind);
-      if (f->verdict != Verdict::Supported) return fmt::format("{} links {}: {}", kind, verdict_name(f->verdict), f->reason);
+      if (f->verdict != Verdict::Supported && f->verdict != Verdict::Faulty) return fmt::format("{} links {}: {}", kind, verdict_name(f->verdict), f->reason);
     }
     return std::nullopt;
   }

@@ -17,6 +17,10 @@ std::string attempt_text(const AttemptEvidence& a) {
   else text += fmt::format("\u2192 <strong>{}</strong>", h(a.err.value_or("failed")));
   if (!a.meaning.empty()) text += fmt::format(" <span class=\"muted\">({})</span>", h(a.meaning));
   if (a.uid) text += fmt::format(" <span class=\"muted\">as uid {}</span>", *a.uid);
+  if (a.before)
+    text += fmt::format("<br>identity {} \u2192 {}", h(*a.before), h(a.after.value_or("(new, no process yet)")));
+  if (a.setns_after) text += fmt::format("; after setns back {}", h(*a.setns_after));
+  if (a.fault) text += fmt::format("<br><strong>kernel fault:</strong> {}", h(*a.fault));
   return text;
 }
 

@@ -161,6 +161,7 @@ void legend(std::string& out) {
   item("v-supported", verdict_symbol(Verdict::Supported), "supported", "the kernel has it and it works here");
   item("v-unsupported", verdict_symbol(Verdict::Unsupported), "unsupported", "not built in, too old, or the syscall refuses it");
   item("v-restricted", verdict_symbol(Verdict::Restricted), "restricted", "exists, but policy forbids it (sysctl, LSM, limits)");
+  item("v-faulty", verdict_symbol(Verdict::Faulty), "faulty", "kernel fault: the call said yes, yet no new namespace (both identities in the evidence)");
   item("o-pass", outcome_symbol(Outcome::Pass), "pass", "the guarantee held");
   item("o-fail", outcome_symbol(Outcome::Fail), "fail", "the kernel broke the guarantee");
   item("o-skip", outcome_symbol(Outcome::Skip), "skip", "not applicable here; the reason is one click away");

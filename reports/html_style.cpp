@@ -114,13 +114,13 @@ td.c details[open] summary::after{content:"\25B4"}
 .ev dt{color:var(--muted)}.ev dd{margin:0;word-break:break-word}
 .ev pre{white-space:pre-wrap;word-break:break-word;max-height:18rem;overflow:auto;background:var(--soft);padding:.4rem;border-radius:4px;margin:.2rem 0}
 .v-supported,.o-pass{background:var(--ok-bg);color:var(--ok-fg)}
-.v-unsupported,.o-fail{background:var(--bad-bg);color:var(--bad-fg)}
+.v-unsupported,.v-faulty,.o-fail{background:var(--bad-bg);color:var(--bad-fg)}
 .v-restricted{background:var(--warn-bg);color:var(--warn-fg)}
 .o-skip{background:var(--skip-bg);color:var(--skip-fg)}
 .o-broken{background:var(--brk-bg);color:var(--brk-fg)}
 .o-gap-confirmed{background:var(--leak-bg);color:var(--leak-fg)}
 .o-gap-closed{background:var(--news-bg);color:var(--news-fg);box-shadow:inset 0 0 0 2px var(--news-fg)}
-td.o-fail,td.v-unsupported{box-shadow:inset 0 0 0 2px var(--bad-fg)}
+td.o-fail,td.v-unsupported,td.v-faulty{box-shadow:inset 0 0 0 2px var(--bad-fg)}
 td.none{background:repeating-linear-gradient(135deg,var(--soft) 0 5px,transparent 5px 10px);color:var(--none-fg)}
 td.none .word{font-weight:400}
 .chip{display:inline-block;border-radius:999px;padding:0 .5rem;font-size:.8rem;font-weight:600;white-space:nowrap}

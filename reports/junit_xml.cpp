@@ -84,7 +84,10 @@ Case probe_case(const KernelResults& k, std::string id, std::string title, Verdi
   tc.name = std::move(id);
   tc.properties.emplace_back("title", std::move(title));
   tc.properties.emplace_back("verdict", std::string(verdict_name(verdict)));
-  if (verdict != Verdict::Supported) {
+  if (verdict == Verdict::Faulty) {
+    tc.end = Case::End::Failure;  // a kernel fault is the kernel's failure, not a skip
+    tc.message = fmt::format("{}: {}", verdict_name(verdict), reason);
+  } else if (verdict != Verdict::Supported) {
     tc.end = Case::End::Skipped;
     tc.message = fmt::format("{}: {}", verdict_name(verdict), reason);
   } else if (!reason.empty()) {

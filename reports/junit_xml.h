@@ -3,7 +3,8 @@
 //   skip -> <skipped> with its reason
 //   gap confirmed / gap closed -> a passed testcase with the property outcome=gap-confirmed
 //     (the gap behaves as documented) or outcome=gap-closed (news)
-//   probe verdicts -> supported passes, unsupported and restricted are skipped with the reason
+//   probe verdicts -> supported passes, unsupported and restricted are skipped with the reason,
+//                     faulty (a kernel fault) fails with its evidence
 //   benchmarks -> passed testcases with each metric as a property
 //   a kernel that did not boot -> one "boot" testcase with an <error> and its console's end
 //   an unusable results file -> a "results" testcase with an <error> naming the file

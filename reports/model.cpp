@@ -20,8 +20,10 @@ std::optional<Enum> from_name(const std::array<std::pair<Enum, std::string_view>
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<Verdict, std::string_view>, 3> kVerdicts{{
-    {Verdict::Supported, "supported"}, {Verdict::Unsupported, "unsupported"}, {Verdict::Restricted, "restricted"}}};
+constexpr std::array<std::pair<Verdict, std::string_view>, 4> kVerdicts{{{Verdict::Supported, "supported"},
+                                                                         {Verdict::Unsupported, "unsupported"},
+                                                                         {Verdict::Restricted, "restricted"},
+                                                                         {Verdict::Faulty, "faulty"}}};
 
 constexpr std::array<std::pair<KernelStatus, std::string_view>, 5> kStatuses{{
     {KernelStatus::Ok, "ok"},

@@ -16,7 +16,7 @@
 
 namespace nsm::reports {
 
-enum class Verdict { Supported, Unsupported, Restricted };
+enum class Verdict { Supported, Unsupported, Restricted, Faulty };
 std::string_view verdict_name(Verdict verdict);  // "supported", ...
 std::optional<Verdict> verdict_from_name(std::string_view name);
 
@@ -44,6 +44,10 @@ struct AttemptEvidence {
   std::optional<std::string> err;  // "EINVAL"
   std::string meaning;
   std::optional<long> uid;
+  // The namespace identities the child saw ("net:[4026531840]"): before and after the call,
+  // and after setns back into the held one; fault says what they prove when the kernel lied.
+  std::optional<std::string> before, after, setns_after;
+  std::optional<std::string> fault;
 };
 
 struct NamespaceProbe {

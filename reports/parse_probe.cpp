@@ -10,7 +10,7 @@ namespace nsm::reports {
 
 namespace {
 
-constexpr std::string_view kVerdictWords = "supported, unsupported, restricted";
+constexpr std::string_view kVerdictWords = "supported, unsupported, restricted, faulty";
 
 AttemptEvidence parse_attempt(const JsonFields& a) {
   AttemptEvidence e;
@@ -20,6 +20,16 @@ AttemptEvidence parse_attempt(const JsonFields& a) {
   e.err = a.opt_str("errno");
   e.meaning = a.str_or_empty("meaning");
   e.uid = a.opt_integer("uid");
+  if (auto ids = a.opt_object("identities")) {
+    auto text = [](const std::optional<JsonFields>& o) -> std::optional<std::string> {
+      if (!o) return std::nullopt;
+      return o->opt_str("text");
+    };
+    e.before = text(ids->opt_object("before"));
+    e.after = text(ids->opt_object("after"));
+    if (auto s = ids->opt_object("setns")) e.setns_after = text(s->opt_object("after"));
+  }
+  if (a.opt_bool("faulty").value_or(false)) e.fault = a.str_or_empty("fault");
   return e;
 }
 

@@ -26,6 +26,7 @@ constexpr std::string_view verdict_symbol(Verdict v) {
     case Verdict::Supported: return "\u2713";   // ✓
     case Verdict::Unsupported: return "\u2717";  // ✗
     case Verdict::Restricted: return "\u25D0";   // ◐
+    case Verdict::Faulty: return "\u26A1";       // ⚡
   }
   return "?";
 }

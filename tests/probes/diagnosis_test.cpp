@@ -28,6 +28,13 @@ TEST(Diagnosis, PolicyErrnosAreRestricted) {
   EXPECT_EQ(verdict_for_errno(ENOSYS), Verdict::Unsupported);
 }
 
+TEST(Diagnosis, OnlyPolicyErrnosBlamePolicy) {
+  // An errno policy does not give is not "restricted": the reason names it instead.
+  EXPECT_EQ(verdict_for_errno(ENOMEM), Verdict::Unsupported);
+  EXPECT_EQ(verdict_for_errno(EIO), Verdict::Unsupported);
+  EXPECT_EQ(verdict_for_errno(EBADF), Verdict::Unsupported);
+}
+
 TEST(Diagnosis, EnospcNamesTheLimit) {
   EXPECT_NE(diagnose_namespace_errno(ENOSPC, NsType::Net, false).find("user.max_net_namespaces"), std::string::npos);
 }
@@ -42,7 +49,7 @@ TEST(Diagnosis, RootlessUserEpermNamesPolicyOrSaysDenied) {
 }
 
 TEST(Verdict, NamesRoundTrip) {
-  for (Verdict v : {Verdict::Supported, Verdict::Unsupported, Verdict::Restricted})
+  for (Verdict v : {Verdict::Supported, Verdict::Unsupported, Verdict::Restricted, Verdict::Faulty})
     EXPECT_EQ(verdict_from_name(verdict_name(v)), v);
   EXPECT_FALSE(verdict_from_name("maybe"));
 }

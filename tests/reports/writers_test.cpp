@@ -217,3 +217,44 @@ TEST(Html, IsOneOfflineFileWithEverythingEscaped) {
 
 }  // namespace
 }  // namespace nsm::reports
+
+namespace nsm::reports {
+namespace {
+
+// A kernel fault in probe.json (verdict "faulty", with the identities) is read, shown with
+// its word and evidence in the page, and fails its JUnit case.
+TEST(FaultyProbe, IsReadShownAndFailed) {
+  testing::TempDir dir;
+  const std::string root = testing::copy_fixture("host", dir);
+  bool changed = false;
+  testing::edit_json(root + "/host/probe.json", [&](nlohmann::json& probe) {
+    for (auto& ns : probe["namespaces"]) {
+      if (ns["id"] != "probe.ns.net") continue;
+      ns["verdict"] = "faulty";
+      ns["reason"] = "kernel fault: unshare(CLONE_NEWNET) returned 0, but the caller's net namespace did not change";
+      ns["attempt"]["faulty"] = true;
+      ns["attempt"]["fault"] = "before net:[4026531840], after net:[4026531840]";
+      ns["attempt"]["identities"] = {{"entry", "net"},
+                                     {"before", {{"text", "net:[4026531840]"}, {"dev", 4}, {"ino", 4026531840u}}},
+                                     {"after", {{"text", "net:[4026531840]"}, {"dev", 4}, {"ino", 4026531840u}}},
+                                     {"setns", {{"call", nullptr}, {"note", "n/a"}}}};
+      changed = true;
+    }
+  });
+  ASSERT_TRUE(changed);
+  const RunResults run = load_results(root);
+  ASSERT_EQ(run.kernels.size(), 1u);
+  ASSERT_TRUE(run.kernels[0].problems.empty()) << run.kernels[0].problems.front();
+  const auto* net = run.kernels[0].probe->find(NsType::Net);
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->verdict, Verdict::Faulty);
+  ASSERT_TRUE(net->attempt && net->attempt->fault);
+  const std::string html = html_report(run);
+  EXPECT_NE(html.find("v-faulty"), std::string::npos);
+  EXPECT_NE(html.find("identity net:[4026531840] \u2192 net:[4026531840]"), std::string::npos);
+  const std::string xml = junit_xml(run);
+  EXPECT_NE(xml.find("faulty: kernel fault"), std::string::npos) << xml.substr(0, 400);
+}
+
+}  // namespace
+}  // namespace nsm::reports
