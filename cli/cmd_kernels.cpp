@@ -241,13 +241,13 @@ void add_kernels_command(CLI::App& app, Runner& selected) {
         ->check(CLI::ExistingFile);
   };
 
-  auto* list = kernels->add_subcommand("list", "List the manifest's kernels and what is cached");
+  auto* list = kernels->add_subcommand("list", "List the manifest's kernels, their lock and what is cached");
   add_manifest(list);
   list->callback([&selected, options] { selected = [options] { return run_list(*options); }; });
 
   auto* update = kernels->add_subcommand(
-      "update",
-      "Resolve the manifest's entries against the archive and write the lock (default: all).\n"
+      "update", "Resolve the manifest's tracks and pins against the archive and write the lock (default: all)");
+  update->footer(
       "A track ({\"suite\": \"bookworm\", \"flavour\": \"cloud\"}) follows the suite's metapackage\n"
       "(linux-image-cloud-amd64 -> its kernel); a pin ({\"package\": ...}) stays its package; a build\n"
       "locks its linux-source. The lock names each upload (package, version, SHA-256 from apt's\n"

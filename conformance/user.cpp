@@ -188,7 +188,8 @@ NSM_CHECK(UserNamespace, NoCapabilitiesOverHostResources,
            .kind = CheckKind::Guarantee,
            .type = kUser,
            .title = "root of a user namespace cannot rename the host, mount on its tree or enter its network namespace (EPERM)",
-           .needs = {.namespaces = {kUser}}}) {
+           // net: it opens the host's /proc/self/ns/net, missing without CONFIG_NET_NS
+           .needs = {.namespaces = {kUser, NsType::Net}}}) {
   const std::string host_name = hostname();
   const json inside = in_child(in_own_user_ns(0), [host_name] {
     // Each attempt must fail; should one succeed, it is undone at once.

@@ -114,7 +114,9 @@ TEST_F(KernelCache, ACacheFromBeforeTheLockIsAHitForTheSameUpload) {
   auto before = e;
   before.locked.clear();
   put_cached(e, cache_key(before));  // the key had no upload in it
-  EXPECT_TRUE(cached_kernel(e));
+  const auto hit = cached_kernel(e);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->source.at("sha256"), e.locked.front().sha256);  // kernel.json names the upload
   auto newer = e;
   newer.locked.front().version = "6.1.177-1";
   EXPECT_FALSE(cached_kernel(newer));

@@ -1,6 +1,6 @@
-// Real fetches with apt from the machine's own Debian mirror, into a fresh cache: the
-// oldest kernel of the manifest (linux-image-*-unsigned layout) and the newest (split
-// linux-binary + linux-modules layout). Labelled `network`; not run with the unit tests.
+// Real fetches with apt from the machine's own Debian mirror, into a fresh cache (so no
+// lock: the track is resolved): the oldest kernel of the manifest (linux-image-*-unsigned
+// layout) and the newest (split linux-binary + linux-modules layout). Labelled `network`; not run with the unit tests.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -9,6 +9,7 @@
 #include "core/kernel_config.h"
 #include "tests/support/kernel_fixtures.h"
 #include "vm/kernels/bzimage.h"
+#include "vm/kernels/kernel_lock.h"
 #include "vm/kernels/kernel_store.h"
 #include "vm/kernels/manifest.h"
 
@@ -45,7 +46,15 @@ TEST_P(NetworkFetch, FetchesABootableKernelWithItsModules) {
   EXPECT_LT(at("llc"), at("stp"));
   EXPECT_LT(at("stp"), at("bridge"));
   EXPECT_EQ(k.source.at("type"), "debian");
-  EXPECT_EQ(k.source.at("package"), entry.package);
+  // The track was resolved through the suite's metapackage and locked; kernel.json says
+  // which upload it was.
+  const auto lock = read_locked(entry);
+  ASSERT_TRUE(lock);
+  EXPECT_EQ(k.source.at("package"), lock->packages.front().name);
+  EXPECT_EQ(k.source.at("package_version"), lock->packages.front().version);
+  EXPECT_EQ(k.source.at("sha256"), lock->packages.front().sha256);
+  EXPECT_EQ(k.source.at("sha256").get<std::string>().size(), 64u);
+  EXPECT_TRUE(k.source.contains("track"));
 
   const auto again = prepare_kernel(entry, nullptr);
   EXPECT_TRUE(again.cache_hit);

@@ -196,6 +196,8 @@ std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry_in) {
     if (j.value("cache_key", "") != cache_key(entry) && !legacy_hit(entry, j)) return std::nullopt;
     PreparedKernel k = from_json(j, dir);
     if (!fs::exists(k.image)) return std::nullopt;
+    // Cached before the lock: the same name and version, so the locked hash is its hash.
+    if (!k.source.contains("sha256") && !entry.locked.empty()) k.source["sha256"] = entry.locked.front().sha256;
     if (entry.type == SourceType::Build && k.modules_builtin.empty() && !k.config.empty()) {
       // Builds cached by an earlier nsmatrix did not record this; a build's config says it.
       k.modules_builtin.clear();
