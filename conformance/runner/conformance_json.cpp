@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/results.h"
+#include "core/utf8.h"
 #include "core/version.h"
 
 namespace nsm::conformance {
@@ -28,11 +29,36 @@ std::map<std::string, const json*> testcases(const json& gtest) {
   return out;
 }
 
+// GoogleTest's JSON writer escapes each byte of a UTF-8 sequence as its own \u00XX (it
+// tests `char < ' '` on a signed char), so "—" comes back as "â":
+// the report then showed "â€"". Undone here: a string whose code points are all below
+// U+0100, some at U+0080 or above, and whose bytes taken one each are valid UTF-8, is
+// those bytes. Anything else is left as it is.
+std::string undo_gtest_byte_escapes(const std::string& text) {
+  std::string bytes;
+  bool high = false;
+  for (size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80) {
+      bytes += text[i++];
+    } else if ((b == 0xC2 || b == 0xC3) && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+      bytes += static_cast<char>(((b & 0x03) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F));
+      high = true;
+      i += 2;
+    } else {
+      return text;  // a code point past U+00FF: not GoogleTest's escaping
+    }
+  }
+  bool replaced = false;
+  valid_utf8(bytes, &replaced);
+  return high && !replaced ? bytes : text;
+}
+
 std::string failure_text(const json& test) {
   std::string text;
   for (const auto& f : test.value("failures", json::array())) {
     if (!text.empty()) text += "\n";
-    text += f.value("failure", "");
+    text += undo_gtest_byte_escapes(f.value("failure", ""));
   }
   return text;
 }
@@ -76,7 +102,7 @@ json conformance_document(const json& listing, const std::optional<json>& gtest,
       const json& test = *it->second;
       const auto recorded = outcome_from_name(test.value("nsm_outcome", ""));
       outcome = recorded.value_or(fallback_outcome(test));
-      reason = test.value("nsm_reason", "");
+      reason = undo_gtest_byte_escapes(test.value("nsm_reason", ""));
       if (outcome == Outcome::Fail || outcome == Outcome::Broken) message = failure_text(test);
       seconds = gtest_seconds(test.value("time", json()));
     }

@@ -59,6 +59,18 @@ TEST(ConformanceJson, EachCheckJoinsMetadataAndOutcome) {
   EXPECT_EQ(gap["message"], "");
 }
 
+// GoogleTest writes each byte of "\u2014" as its own \u00XX: read back, the reason must be
+// the em dash again, not "â€"" (the grouped skip reasons of report.html showed it 115 times).
+TEST(ConformanceJson, GoogleTestsByteEscapedUtf8IsUndone) {
+  json g = gtest();
+  g["testsuites"][1]["testsuite"][0]["nsm_reason"] = json::parse(R"("EINVAL \u00e2\u0080\u0094 the kernel")");
+  const json doc = conformance_document(listing(), g, "exited with status 1");
+  EXPECT_EQ(doc["checks"][1]["reason"], "EINVAL \u2014 the kernel");
+  // Real Latin-1 text that is not such bytes stays as it is.
+  g["testsuites"][1]["testsuite"][0]["nsm_reason"] = "caf\u00e9";
+  EXPECT_EQ(conformance_document(listing(), g, "exited with status 1")["checks"][1]["reason"], "caf\u00e9");
+}
+
 TEST(ConformanceJson, SummaryCountsEveryOutcome) {
   const json doc = conformance_document(listing(), gtest(), "");
   EXPECT_EQ(doc["summary"], json({{"pass", 0}, {"fail", 1}, {"skip", 0}, {"broken", 0}, {"gap-confirmed", 1}, {"gap-closed", 0}}));

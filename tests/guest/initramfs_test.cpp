@@ -168,6 +168,11 @@ TEST(KernelArchive, DecompressesModulesInLoadOrder) {
   const KernelArchive again = build_kernel_archive(input, dir.path() + "/cache");
   EXPECT_TRUE(again.reused);
   EXPECT_EQ(again.path, a.path);
+  // A cached archive whose bytes changed since (a cut write, a tamper) is made again.
+  { std::ofstream(a.path, std::ios::binary | std::ios::app) << "junk"; }
+  EXPECT_FALSE(build_kernel_archive(input, dir.path() + "/cache").reused);
+  EXPECT_EQ(read_cpio(a.path).at("boot/config-6.1.0-test").content, "CONFIG_TIME_NS=y\n");
+  EXPECT_TRUE(build_kernel_archive(input, dir.path() + "/cache").reused);
 }
 
 TEST(KernelArchive, CorruptModuleIsNamed) {

@@ -89,7 +89,7 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
   const std::string dir = cache_dir + "/initramfs";
   base.path = fmt::format("{}/base-{}.cpio", dir, base.sha256.substr(0, 16));
   struct stat st {};
-  if (::stat(base.path.c_str(), &st) == 0) {
+  if (::stat(base.path.c_str(), &st) == 0 && cached_archive_intact(base.path)) {
     base.reused = true;
     base.bytes = static_cast<unsigned long long>(st.st_size);
     return base;
@@ -118,6 +118,7 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
     throw SysError(fmt::format("rename({}, {})", tmp, base.path), err);
   }
   if (::stat(base.path.c_str(), &st) == 0) base.bytes = static_cast<unsigned long long>(st.st_size);
+  record_cached_archive(base.path);
   prune_initramfs_cache(cache_dir);
   return base;
 }
@@ -136,6 +137,7 @@ void prune_initramfs_cache(const std::string& cache_dir, size_t keep) {
   for (size_t i = keep; i < bases.size(); ++i) {
     const std::string& old = bases[i].second;
     fs::remove(dir / fmt::format("base-{}.cpio", old), ec);
+    fs::remove(dir / fmt::format("base-{}.cpio.sha256", old), ec);
     for (const auto& e : fs::directory_iterator(dir, ec)) {
       const std::string name = e.path().filename();
       if (name.rfind(fmt::format("run-{}-", old), 0) == 0) fs::remove(e.path(), ec);

@@ -6,7 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/proc.h"
+#include "core/sha256.h"
 
 namespace nsm::vm {
 
@@ -91,5 +94,13 @@ void CpioWriter::finish() {
   archive_ = nullptr;
   if (rc != ARCHIVE_OK) throw Error(fmt::format("{}: cannot finish the cpio archive: {}", path_, why));
 }
+
+bool cached_archive_intact(const std::string& path) {
+  const auto recorded = read_file(path + ".sha256");
+  const auto bytes = recorded ? read_file(path) : std::nullopt;
+  return bytes && trim(*recorded) == sha256_hex(*bytes);
+}
+
+void record_cached_archive(const std::string& path) { write_file_atomic(path + ".sha256", sha256_hex(must_read_file(path)) + "\n"); }
 
 }  // namespace nsm::vm

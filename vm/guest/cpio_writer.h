@@ -36,4 +36,10 @@ class CpioWriter {
   struct archive* archive_ = nullptr;
 };
 
+// The initramfs cache reuses an archive only when its bytes still hash to the SHA-256
+// recorded beside it (<path>.sha256) when it was made: existence alone proves nothing (a
+// write cut short, a file changed since). record_cached_archive writes that record.
+bool cached_archive_intact(const std::string& path);
+void record_cached_archive(const std::string& path);
+
 }  // namespace nsm::vm

@@ -90,7 +90,7 @@ KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::s
   const std::string dir = cache_dir + "/initramfs";
   out.path = fmt::format("{}/kernel-{}.cpio", dir, out.sha256.substr(0, 16));
   struct stat st {};
-  if (::stat(out.path.c_str(), &st) == 0) {
+  if (::stat(out.path.c_str(), &st) == 0 && cached_archive_intact(out.path)) {
     out.reused = true;
     return out;
   }
@@ -116,6 +116,7 @@ KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::s
     ::unlink(tmp.c_str());
     throw SysError(fmt::format("rename({}, {})", tmp, out.path), err);
   }
+  record_cached_archive(out.path);
   return out;
 }
 

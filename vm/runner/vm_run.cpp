@@ -16,6 +16,7 @@
 #include "core/proc.h"
 #include "core/results.h"
 #include "core/unique_fd.h"
+#include "vm/guest/cpio_writer.h"
 #include "vm/guest/kernel_archive.h"
 #include "vm/runner/accel.h"
 #include "vm/runner/verdict.h"
@@ -91,11 +92,11 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // order). Cached by the pair, so a rerun copies nothing.
 std::string combined_initrd(const BaseArchive& base, const KernelArchive& kernel, const std::string& cache_dir) {
   const std::string path = fmt::format("{}/initramfs/run-{}-{}.cpio", cache_dir, base.sha256.substr(0, 16), kernel.sha256.substr(0, 16));
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) return path;
+  if (cached_archive_intact(path)) return path;
   std::string data = must_read_file(base.path);
   data += must_read_file(kernel.path);
   write_file_atomic(path, data);
+  record_cached_archive(path);
   return path;
 }
 
