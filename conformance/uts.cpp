@@ -34,14 +34,16 @@ NSM_CHECK(UtsNamespace, HostnameChangeStaysInside,
            .needs = {.namespaces = {kUts}}}) {
   const std::string host = hostname();
   Peer child = Peer::spawn(container(CLONE_NEWUTS), [](Link& link) {
-    set_hostname("nsm-uts-inside");
-    link.send(names());
+    json answer = {{"set", try_set_hostname("nsm-uts-inside")}};
+    answer.update(names());
+    link.send(answer);
     link.recv();
   });
   const json inside = child.recv();
   const std::string outside_meanwhile = hostname();  // the child is alive and renamed
   child.send("done");
   child.finish();
+  EXPECT_EQ(inside["set"], "ok") << "sethostname in the namespace's own UTS namespace";
   EXPECT_EQ(inside["hostname"], "nsm-uts-inside");
   EXPECT_EQ(inside["nodename"], "nsm-uts-inside") << "uname(2) reads the same namespace";
   EXPECT_EQ(outside_meanwhile, host) << "the host's hostname must not change";
@@ -55,14 +57,16 @@ NSM_CHECK(UtsNamespace, DomainnameChangeStaysInside,
            .needs = {.namespaces = {kUts}}}) {
   const std::string host = domainname();
   Peer child = Peer::spawn(container(CLONE_NEWUTS), [](Link& link) {
-    set_domainname("nsm-domain");
-    link.send(names());
+    json answer = {{"set", try_set_domainname("nsm-domain")}};
+    answer.update(names());
+    link.send(answer);
     link.recv();
   });
   const json inside = child.recv();
   const std::string outside_meanwhile = domainname();
   child.send("done");
   child.finish();
+  EXPECT_EQ(inside["set"], "ok") << "setdomainname in the namespace's own UTS namespace";
   EXPECT_EQ(inside["domainname"], "nsm-domain");
   EXPECT_EQ(outside_meanwhile, host) << "the host's domain name must not change";
 }

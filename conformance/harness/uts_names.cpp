@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <fmt/format.h>
 
 #include "conformance/harness/apart.h"
@@ -29,6 +31,16 @@ void set_hostname(const std::string& name) {
 void set_domainname(const std::string& name) {
   require_apart_from_suite(NsType::Uts, "set the domain name");
   if (::setdomainname(name.c_str(), name.size()) != 0) throw_sys(fmt::format("setdomainname({})", name));
+}
+
+std::string try_set_hostname(const std::string& name) {
+  require_apart_from_suite(NsType::Uts, "set the hostname");
+  return ::sethostname(name.c_str(), name.size()) == 0 ? "ok" : errno_name(errno);
+}
+
+std::string try_set_domainname(const std::string& name) {
+  require_apart_from_suite(NsType::Uts, "set the domain name");
+  return ::setdomainname(name.c_str(), name.size()) == 0 ? "ok" : errno_name(errno);
 }
 
 }  // namespace nsm::conformance
