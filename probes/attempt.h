@@ -43,7 +43,8 @@ struct Attempt {
   std::string entry;
   std::optional<NsId> before, after, setns_target, setns_after;
   std::string setns_call, setns_note;
-  bool faulty = false;  // ok, yet an identity shows the call did not do its job
+  bool unproven = false;  // ok, but the kernel has no nsfs entry to compare (faulty too)
+  bool faulty = false;    // ok, yet an identity shows the call did not do its job
   std::string fault;    // the evidence, in words
 
   nlohmann::json to_json() const;

@@ -135,11 +135,13 @@ void add_kernel(const RunResults& run, const KernelResults& k, json& doc) {
   const auto infra = k.infra_reasons();
   for (size_t i = 0; i < infra.size(); ++i) ctx.add(fmt::format("results/{}", i + 1), "nsmatrix.results", "MISS", infra[i]);
   if (k.probe) {
+    // A kernel fault is the kernel failing, not a finding to record.
+    auto probe_status = [](Verdict v) { return v == Verdict::Faulty ? "FAIL" : "DONE"; };
     for (const auto& ns : k.probe->namespaces)
-      ctx.add(ns.id, test_path(ns.id), "DONE", fmt::format("{}: {}", verdict_name(ns.verdict), ns.reason),
+      ctx.add(ns.id, test_path(ns.id), probe_status(ns.verdict), fmt::format("{}: {}", verdict_name(ns.verdict), ns.reason),
               {{"verdict", verdict_name(ns.verdict)}});
     for (const auto& f : k.probe->features)
-      ctx.add(f.id, test_path(f.id), "DONE", fmt::format("{}: {}", verdict_name(f.verdict), f.reason),
+      ctx.add(f.id, test_path(f.id), probe_status(f.verdict), fmt::format("{}: {}", verdict_name(f.verdict), f.reason),
               {{"verdict", verdict_name(f.verdict)}});
   }
   if (k.conformance) add_checks(ctx, *k.conformance);

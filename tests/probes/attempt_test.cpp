@@ -44,6 +44,15 @@ TEST(AttemptIdentities, AnEmptyNewPidNamespaceHasNoEntryYet) {
   EXPECT_TRUE(b.faulty) << "only pid may lose its entry";
 }
 
+TEST(AttemptIdentities, ASuccessNothingCanProveIsNoSupport) {
+  Attempt a = ok_attempt(NsType::Time, {}, std::nullopt);
+  a.before.reset();
+  a.unproven = true;
+  judge_identities(a, NsType::Time);
+  EXPECT_TRUE(a.faulty);
+  EXPECT_NE(a.fault.find("no /proc/thread-self/ns/time_for_children"), std::string::npos) << a.fault;
+}
+
 TEST(AttemptIdentities, ASetnsThatDoesNotMoveIsAKernelFault) {
   Attempt a = ok_attempt(NsType::Uts, {4, 4026531838}, NsId{4, 4026532500});
   a.setns_call = "setns(<held>, CLONE_NEWUTS)";

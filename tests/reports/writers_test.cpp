@@ -254,6 +254,11 @@ TEST(FaultyProbe, IsReadShownAndFailed) {
   EXPECT_NE(html.find("identity net:[4026531840] \u2192 net:[4026531840]"), std::string::npos);
   const std::string xml = junit_xml(run);
   EXPECT_NE(xml.find("faulty: kernel fault"), std::string::npos) << xml.substr(0, 400);
+  bool kcidb_failed = false;
+  const nlohmann::json kcidb = kcidb_json(run);
+  for (const auto& t : kcidb["tests"])
+    if (t.value("path", "") == "nsmatrix.probe.ns.net") kcidb_failed = t.value("status", "") == "FAIL";
+  EXPECT_TRUE(kcidb_failed) << "a faulty probe is a KCIDB FAIL";
 }
 
 }  // namespace
