@@ -55,11 +55,12 @@ ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOpt
   auto [err_read, err_write] = make_pipe();
   SpawnOptions spawn;
   spawn.timeout = options.timeout;
-  Child child = Child::spawn(spawn, [&](Channel&) -> int {
+  // The write ends by value: clang before 16 cannot capture a structured binding (the fuzz build).
+  Child child = Child::spawn(spawn, [&, out_fd = out_write.get(), err_fd = err_write.get()](Channel&) -> int {
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0) throw_sys("open(/dev/null)");
-    redirect(STDOUT_FILENO, options.stdout_path, out_write.get());
-    redirect(STDERR_FILENO, options.stderr_path, err_write.get());
+    redirect(STDOUT_FILENO, options.stdout_path, out_fd);
+    redirect(STDERR_FILENO, options.stderr_path, err_fd);
     ::execvpe(args[0], args.data(), env.data());
     throw_sys(fmt::format("execvp({})", argv[0]));
   });

@@ -2,7 +2,15 @@
 # Installs everything nsmatrix needs from Debian's archive. Idempotent: packages already
 # present are not touched, and apt-get update runs only when something is missing.
 #   scripts/install-deps.sh            # build, tests, VM matrix, report browser test
+#   scripts/install-deps.sh fuzz       # the same, and clang with libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
+
+case "${1:-}" in
+  "") fuzz=0 ;;
+  fuzz) fuzz=1 ;;
+  -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "usage: scripts/install-deps.sh [fuzz]" >&2; exit 2 ;;
+esac
 
 packages=(
   # build
@@ -22,6 +30,10 @@ packages=(
   # benchmarks/side_by_side.sh: the tools our data path is compared with, and its JSON reader
   iperf3 sockperf jq
 )
+if [ "$fuzz" -eq 1 ]; then
+  # scripts/fuzz.sh: clang, and its runtime with libFuzzer and the sanitizers
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 #include "core/results.h"
 #include "core/atomic_file.h"
+#include "core/utf8.h"
 
 #include <unistd.h>
 
@@ -72,6 +73,19 @@ TEST_F(ResultsFiles, RefusesNestingPastTheLimitWithoutRecursion) {
   EXPECT_THROW(parse_json_bounded(deep), Error);
   EXPECT_NO_THROW(parse_json_bounded(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']')));
   EXPECT_THROW(parse_json_bounded(std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')), Error);
+}
+
+// Found by the fuzzers (fuzz/): every failure is nsm::Error, and its message is valid UTF-8.
+TEST(Results, BoundedParseThrowsOnlyErrorWithValidUtf8) {
+  EXPECT_THROW(parse_json_bounded("[1e4253]"), Error);  // nlohmann's out_of_range, before
+  try {
+    parse_json_bounded("{\"a\": \"ok\"\xef\xbf\xbd}");
+    ADD_FAILURE() << "parsed";
+  } catch (const Error& e) {
+    bool replaced = false;
+    (void)valid_utf8(e.what(), &replaced);
+    EXPECT_FALSE(replaced) << e.what();
+  }
 }
 
 TEST_F(ResultsFiles, SchemaVersionIsReadAsSixtyFourBits) {
