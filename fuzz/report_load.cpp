@@ -3,11 +3,11 @@
 // problem naming it); the writers take any model. Input: kernel.json %% status.json %%
 // probe.json %% conformance.json %% bench.json %% console.log, an empty part being a file
 // that is absent. The files are written into a directory of this process under the current
-// directory (scripts/fuzz.sh runs each target inside build/fuzz), removed at exit.
+// directory (libFuzzer ends without running exit handlers: scripts/fuzz.sh runs each target in
+// a directory of its own under build/fuzz, and removes it afterwards).
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -27,7 +27,6 @@ const std::filesystem::path& work_dir() {
   static const std::filesystem::path dir = [] {
     auto d = std::filesystem::current_path() / ("report_load.work." + std::to_string(::getpid()));
     std::filesystem::create_directories(d / "k1");
-    std::atexit([] { std::filesystem::remove_all(work_dir()); });
     return d;
   }();
   return dir;

@@ -31,10 +31,13 @@ for src in fuzz/corpus/*/; do
   cp -n "$src"* "$run/corpus/"
   echo "== fuzz_$target: $seconds s"
   rc=0
-  # In its own directory: report_load writes its results files there (and removes them).
-  (cd "$run" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$bin" -max_total_time="$seconds" \
-    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$run/findings/" corpus) \
+  # In a directory of its own, removed after: report_load writes its results files there.
+  rm -rf "$run/work"
+  mkdir "$run/work"
+  (cd "$run/work" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$bin" -max_total_time="$seconds" \
+    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$run/findings/" "$run/corpus") \
     >"$run/fuzz.log" 2>&1 || rc=$?
+  rm -rf "$run/work"
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/fuzz.log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$run/fuzz.log")
   if [ "$rc" -ne 0 ]; then
