@@ -4,6 +4,7 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -30,6 +31,19 @@
 #endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+// nsfs ioctls newer than the build machine's headers (include/uapi/linux/nsfs.h).
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, __u64)
+#endif
+#ifndef NS_GET_PID_FROM_PIDNS
+#define NS_GET_PID_FROM_PIDNS _IOR(0xb7, 0x6, int)
+#endif
+#ifndef NS_GET_ID
+#define NS_GET_ID _IOR(0xb7, 0xd, __u64)
+#endif
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
 #endif
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -231,6 +245,71 @@ FeatureProbe probe_nsfs_ioctls() {
   return f;
 }
 
+// An nsfs ioctl that answers a 64-bit id on /proc/self/ns/ENTRY: ENOTTY is "the kernel has no
+// such ioctl"; the id must be non-zero.
+FeatureProbe probe_ns_id_ioctl(std::string id, std::string title, const char* first, unsigned long request, const char* request_name,
+                               const char* entry) {
+  FeatureProbe f{std::move(id), std::move(title), Verdict::Unsupported, "", first, nlohmann::json::object()};
+  f.evidence["call"] = fmt::format("ioctl(/proc/self/ns/{}, {})", entry, request_name);
+  UniqueFd fd(::open(fmt::format("/proc/self/ns/{}", entry).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    f.evidence["errno"] = errno_name(errno);
+    f.reason = fmt::format("/proc/self/ns/{} cannot be opened ({})", entry, errno_name(errno));
+    return f;
+  }
+  uint64_t value = 0;
+  if (::ioctl(fd.get(), request, &value) != 0) {
+    const int err = errno;
+    f.evidence["errno"] = errno_name(err);
+    f.verdict = err == ENOTTY ? Verdict::Unsupported : verdict_for_errno(err);
+    f.reason = fmt::format("{}: {}{}", request_name, errno_name(err), err == ENOTTY ? fmt::format(" \u2014 kernel < {}", first) : "");
+    return f;
+  }
+  f.evidence["id"] = value;
+  f.verdict = value ? Verdict::Supported : Verdict::Faulty;
+  f.reason = value ? fmt::format("{} answered {}", request_name, value) : fmt::format("{} answered 0, which is no id", request_name);
+  return f;
+}
+
+FeatureProbe probe_nsfs_pid_translation() {
+  FeatureProbe f{"probe.nsfs-pid-translation", "nsfs pid translation (NS_GET_PID_FROM_PIDNS ...)", Verdict::Unsupported, "", "6.11",
+                 nlohmann::json::object()};
+  f.evidence["call"] = "ioctl(/proc/self/ns/pid, NS_GET_PID_FROM_PIDNS, getpid())";
+  UniqueFd fd(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+  const int r = fd ? ::ioctl(fd.get(), NS_GET_PID_FROM_PIDNS, ::getpid()) : -1;
+  if (r < 0) {
+    const int err = errno;
+    f.evidence["errno"] = errno_name(err);
+    f.verdict = err == ENOTTY || err == ENOENT ? Verdict::Unsupported : verdict_for_errno(err);
+    f.reason = fmt::format("NS_GET_PID_FROM_PIDNS: {}{}", errno_name(err), err == ENOTTY ? " \u2014 kernel < 6.11" : "");
+    return f;
+  }
+  f.evidence["answer"] = r;
+  // Our own pid, translated from our own namespace into it, is our pid.
+  f.verdict = r == ::getpid() ? Verdict::Supported : Verdict::Faulty;
+  f.reason = r == ::getpid() ? "our own pid translates to itself" : fmt::format("our pid {} translated to {}", ::getpid(), r);
+  return f;
+}
+
+FeatureProbe probe_so_netns_cookie() {
+  FeatureProbe f{"probe.so-netns-cookie", "SO_NETNS_COOKIE", Verdict::Unsupported, "", "5.14", nlohmann::json::object()};
+  f.evidence["call"] = "getsockopt(SOL_SOCKET, SO_NETNS_COOKIE)";
+  UniqueFd s(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  uint64_t cookie = 0;
+  socklen_t len = sizeof cookie;
+  if (!s || ::getsockopt(s.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0) {
+    const int err = errno;
+    f.evidence["errno"] = errno_name(err);
+    f.verdict = err == ENOPROTOOPT ? Verdict::Unsupported : verdict_for_errno(err);
+    f.reason = fmt::format("SO_NETNS_COOKIE: {}{}", errno_name(err), err == ENOPROTOOPT ? " \u2014 kernel < 5.14" : "");
+    return f;
+  }
+  f.evidence["cookie"] = cookie;
+  f.verdict = cookie ? Verdict::Supported : Verdict::Faulty;
+  f.reason = cookie ? fmt::format("our network namespace's cookie is {}", cookie) : "the cookie is 0, which names nothing";
+  return f;
+}
+
 FeatureProbe probe_timens_offsets() {
   FeatureProbe f{"probe.timens-offsets", "/proc/self/timens_offsets", Verdict::Unsupported, "", "5.6", nlohmann::json::object()};
   auto text = read_file("/proc/self/timens_offsets");
@@ -400,6 +479,11 @@ std::vector<FeatureProbe> probe_features(const KernelFacts& facts) {
   out.push_back(probe_clone3_newtime());
   out.push_back(probe_pidfd_setns());
   out.push_back(probe_nsfs_ioctls());
+  out.push_back(probe_ns_id_ioctl("probe.nsfs-mntns-id", "mount namespace ids (NS_GET_MNTNS_ID)", "6.11", NS_GET_MNTNS_ID,
+                                  "NS_GET_MNTNS_ID", "mnt"));
+  out.push_back(probe_ns_id_ioctl("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18", NS_GET_ID, "NS_GET_ID", "uts"));
+  out.push_back(probe_nsfs_pid_translation());
+  out.push_back(probe_so_netns_cookie());
   out.push_back(probe_timens_offsets());
   out.push_back(probe_max_namespaces());
   out.push_back(probe_sysctl_gate("probe.sysctl.unprivileged-userns-clone", "kernel.unprivileged_userns_clone (Debian)",
@@ -437,6 +521,10 @@ std::vector<FeatureProbe> evaluate_features_from_config(const KernelFacts& facts
   out.push_back(std::move(newtime));
   out.push_back(by_version("probe.pidfd-setns", "setns() with a pidfd", "5.8"));
   out.push_back(by_version("probe.nsfs-ioctls", "nsfs ioctls (NS_GET_*)", "4.11"));
+  out.push_back(by_version("probe.nsfs-mntns-id", "mount namespace ids (NS_GET_MNTNS_ID)", "6.11"));
+  out.push_back(by_version("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18"));
+  out.push_back(by_version("probe.nsfs-pid-translation", "nsfs pid translation (NS_GET_PID_FROM_PIDNS ...)", "6.11"));
+  out.push_back(by_version("probe.so-netns-cookie", "SO_NETNS_COOKIE", "5.14"));
   for (const auto& k : kLinkKinds) {
     FeatureProbe f{fmt::format("probe.link.{}", k.kind), fmt::format("{} links", k.kind), Verdict::Unsupported, "", "", nlohmann::json::object()};
     const auto e = kconfig_evidence(k.kconfig, facts.config);
