@@ -451,3 +451,23 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
     broken("no verdict: " + evidence);
   }
 }
+
+NSM_CHECK(SysctlGap, FsSysctlsAreHostWide,
+          {.id = "kernel.gap.fs-sysctls-host-wide",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "sysctls under /proc/sys/fs (file-max, nr_open, protected_*) are the host's inside a container (and, privileged, writable)",
+           .needs = {.namespaces = kContainerTypes}}) {
+  judge_global_sysctls({"fs.file-max", "fs.nr_open", "fs.protected_symlinks", "fs.protected_hardlinks"});
+}
+
+NSM_CHECK(SysctlGap, PerfAndBpfGatesAreHostWide,
+          {.id = "kernel.gap.perf-bpf-gates-host-wide",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "perf_event_open and bpf are gated by the host's kernel.perf_event_paranoid and unprivileged_bpf_disabled, one value for every container",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_PERF_EVENTS", "CONFIG_BPF_SYSCALL"}}}) {
+  // perf_event_paranoid first: in a guest the first is written (minus one) and restored;
+  // unprivileged_bpf_disabled could not be lowered again once set to 1.
+  judge_global_sysctls({"kernel.perf_event_paranoid", "kernel.unprivileged_bpf_disabled"});
+}
