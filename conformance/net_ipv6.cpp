@@ -4,6 +4,8 @@
 // detection is switched off in each new namespace before its links exist, so an address is
 // usable at once (no waiting for DAD to finish); that the switch stays inside is checked too.
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -94,6 +97,52 @@ std::string if_inet6_form(const std::string& addr) {
   return out;
 }
 
+// An IPv6 address is tentative after it is added, even with DAD off, until the kernel's
+// address work runs (and, for a link without carrier, until the link has one): bind() then
+// fails with EADDRNOTAVAIL and neighbour solicitations go unanswered. A watcher subscribed
+// before the address is added hears the kernel announce it usable (RTM_NEWADDR without
+// IFA_F_TENTATIVE): an event, not a poll.
+class AddressWatch {
+ public:
+  explicit AddressWatch(const NetNs& ns) : socket_(ns.socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)) {
+    sockaddr_nl sa{};
+    sa.nl_family = AF_NETLINK;
+    sa.nl_groups = RTMGRP_IPV6_IFADDR;
+    if (::bind(socket_.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) throw_sys("bind(RTMGRP_IPV6_IFADDR)");
+  }
+  // "" once `addr` is announced usable; else why not (DAD failed, or no word in time).
+  std::string wait_usable(const std::string& addr) {
+    const in6_addr want = v6_address(addr, 0).sin6_addr;
+    const auto deadline = std::chrono::steady_clock::now() + kTrafficTimeout;
+    alignas(nlmsghdr) char buf[8192];
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      struct pollfd p {socket_.get(), POLLIN, 0};
+      if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) != 1) return addr + " was not announced usable in time";
+      const ssize_t n = ::recv(socket_.get(), buf, sizeof buf, 0);
+      if (n < 0) throw_sys("recv(RTMGRP_IPV6_IFADDR)");
+      int len = static_cast<int>(n);
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+        if (h->nlmsg_type != RTM_NEWADDR) continue;
+        auto* ifa = static_cast<ifaddrmsg*>(NLMSG_DATA(h));
+        uint32_t flags = ifa->ifa_flags;
+        bool match = false;
+        int attr_len = static_cast<int>(IFA_PAYLOAD(h));
+        for (auto* a = IFA_RTA(ifa); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len)) {
+          if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) == sizeof want && std::memcmp(RTA_DATA(a), &want, sizeof want) == 0) match = true;
+          if (a->rta_type == IFA_FLAGS) std::memcpy(&flags, RTA_DATA(a), sizeof flags);
+        }
+        if (!match) continue;
+        if (flags & IFA_F_DADFAILED) return addr + ": duplicate address detection failed";
+        if (!(flags & IFA_F_TENTATIVE)) return "";
+      }
+    }
+  }
+
+ private:
+  UniqueFd socket_;
+};
+
 bool file_mentions(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
 }  // namespace
@@ -164,10 +213,13 @@ NSM_CHECK(NetNamespaceIpv6, TcpOverVethPair,
   NetNs a = ipv6_namespace();
   NetNs b = ipv6_namespace();
   a.route().add_veth("nsm-6a", "nsm-6b", b.fd());
+  AddressWatch watch_a(a), watch_b(b);
   a.route().add_address("nsm-6a", "fd00:6e73:6d::1/64");
   b.route().add_address("nsm-6b", "fd00:6e73:6d::2/64");
   a.route().set_up("nsm-6a");
   b.route().set_up("nsm-6b");
+  ASSERT_EQ(watch_a.wait_usable("fd00:6e73:6d::1"), "");
+  ASSERT_EQ(watch_b.wait_usable("fd00:6e73:6d::2"), "");
   hold_point();
   const ino_t ours = NetNs::current().inode();
   ASSERT_NE(a.inode(), ours);
@@ -192,11 +244,14 @@ NSM_CHECK(NetNamespaceIpv6, TcpOverBridge,
   int i = 0;
   for (const NetNs* m : {&m0, &m1}) {
     const std::string port = fmt::format("nsm-6p{}", i);
+    const std::string addr = fmt::format("fd00:6e73:6e::{}", i + 2);
     h.add_veth(port, "eth0", m->fd());
     h.set_master(port, "nsm-6br");
     h.set_up(port);
-    m->route().add_address("eth0", fmt::format("fd00:6e73:6e::{}/64", i + 2));
+    AddressWatch watch(*m);
+    m->route().add_address("eth0", addr + "/64");
     m->route().set_up("eth0");
+    ASSERT_EQ(watch.wait_usable(addr), "");
     ++i;
   }
   hold_point();
