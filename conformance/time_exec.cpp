@@ -1,6 +1,6 @@
 // Time namespaces across execve and vfork (kselftest timens exec and vfork_exec): who is in
 // the new namespace after unshare(CLONE_NEWTIME) - the caller keeps its clocks, its children
-// get the offsets, and since 5.11 an execve moves the caller itself in - and which other
+// get the offsets, and since 6.2 an execve moves the caller itself in - and which other
 // views of boot time follow the offsets (sysinfo, /proc/uptime, /proc/stat btime).
 //
 // An exec'd process reports its clocks by running this binary again as
@@ -111,8 +111,8 @@ NSM_CHECK(TimeNamespaceExec, UnshareThenExecEntersTheNamespace,
            .kind = CheckKind::Guarantee,
            .type = kTime,
            .title = "after unshare(CLONE_NEWTIME) and offsets, execve moves the caller itself into the new time namespace",
-           .needs = {.namespaces = {kTime}, .min_kernel = "5.11"},
-           .refs = {"fix: 2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 5.11)", "kselftest timens/exec"}}) {
+           .needs = {.namespaces = {kTime}, .min_kernel = "6.2"},
+           .refs = {"2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 6.2; before it vfork is EINVAL and exec keeps the old namespace)", "kselftest timens/exec"}}) {
   const ino_t host_ns = must_ns_inode(0, "time");
   const double before = now(CLOCK_MONOTONIC), boot_before = now(CLOCK_BOOTTIME);
   const json r = in_child(container(0), [] {
@@ -159,8 +159,8 @@ NSM_CHECK(TimeNamespaceExec, VforkExecEntersParentStays,
            .kind = CheckKind::Guarantee,
            .type = kTime,
            .title = "after unshare(CLONE_NEWTIME), a vfork child that execs is in the new namespace; the parent keeps its clocks",
-           .needs = {.namespaces = {kTime}, .min_kernel = "5.11"},
-           .refs = {"fix: 2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 5.11)", "kselftest timens/vfork_exec"}}) {
+           .needs = {.namespaces = {kTime}, .min_kernel = "6.2"},
+           .refs = {"2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 6.2; before it vfork is EINVAL and exec keeps the old namespace)", "kselftest timens/vfork_exec"}}) {
   const ino_t host_ns = must_ns_inode(0, "time");
   const double before = now(CLOCK_MONOTONIC);
   const json r = in_child(container(0), [] {
