@@ -222,7 +222,8 @@ NSM_CHECK(UserNamespace, SetgroupsMustBeDeniedBeforeUnprivilegedGidMap,
            .kind = CheckKind::Guarantee,
            .type = kUser,
            .title = "an unprivileged writer's gid_map is refused (EPERM) until setgroups is denied",
-           .needs = {.namespaces = {kUser}, .min_kernel = "3.19", .rootless = true}}) {
+           .needs = {.namespaces = {kUser}, .min_kernel = "3.19", .rootless = true},
+           .refs = {"CVE-2014-8989", "fix: 9cc46516ddf4 (userns: Add a knob to disable setgroups on a per user namespace basis)"}}) {
   const json r = in_child(0, [] {
     if (::geteuid() == 0) become_unprivileged(65534, 65534);
     const uid_t uid = ::geteuid();

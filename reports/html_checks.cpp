@@ -48,6 +48,12 @@ std::string check_header(const CheckRow& row, bool badge) {
   std::string out = fmt::format("<th scope=\"row\" class=\"rowh\"><span class=\"title\">{}</span><code class=\"id\">{}</code>",
                                 h(row.title.empty() ? row.id : row.title), h(row.id));
   if (row.differs && badge) out += "<span class=\"differs-badge\" title=\"the kernels do not agree on this row\">\u2260 differs</span>";
+  // Why the check exists (CVE, fixing commit, peer test), so a failure reads as what it reopens.
+  if (!row.refs.empty()) {
+    std::string refs;
+    for (const auto& ref : row.refs) refs += fmt::format("{}<span class=\"ref\">{}</span>", refs.empty() ? "" : " \u00B7 ", h(ref));
+    out += fmt::format("<span class=\"refs\">{}</span>", refs);
+  }
   return out + "</th>";
 }
 

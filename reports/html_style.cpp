@@ -78,6 +78,7 @@ table.matrix{border-collapse:separate;border-spacing:3px;font-size:.9rem}
 .rowh .name{font-weight:700;font-size:1rem;overflow-wrap:anywhere}
 .rowh .flag,.rowh .id{color:var(--muted);font-size:.76rem}
 .rowh .id{display:block}
+.rowh .refs{display:block;color:var(--muted);font-size:.72rem;overflow-wrap:anywhere}
 .rowh .title{font-weight:500}
 .rowh .sub{display:block;color:var(--muted);font-size:.78rem}
 .rowh .since{white-space:nowrap}

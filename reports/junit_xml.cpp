@@ -47,6 +47,7 @@ Case check_case(const KernelResults& k, const CheckResult& c) {
   tc.properties.emplace_back("title", c.title);
   tc.properties.emplace_back("outcome", std::string(outcome_name(c.outcome)));
   if (!c.test.empty()) tc.properties.emplace_back("gtest", c.test);
+  for (const auto& ref : c.refs) tc.properties.emplace_back("ref", ref);  // one property per ref, in order
   switch (c.outcome) {
     case Outcome::Pass: break;
     case Outcome::Fail:

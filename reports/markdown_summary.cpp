@@ -86,8 +86,12 @@ std::vector<std::string> attention(const RunResults& run) {
   for (const auto& a : checks) {
     std::string where;
     for (const auto& id : a.kernels) where += fmt::format("{}`{}`", where.empty() ? "" : ", ", id);
-    lines.push_back(fmt::format("{} {} **{}** on {}{}", outcome_symbol(a.check->outcome), md_code(a.check->id),
-                                outcome_words(a.check->outcome), where, a.why.empty() ? "" : ": " + md_escape(a.why)));
+    // What a failure reopens (CVE, fixing commit, peer test), when the check names it.
+    std::string refs;
+    for (const auto& ref : a.check->refs) refs += (refs.empty() ? "" : " · ") + md_escape(ref);
+    lines.push_back(fmt::format("{} {}{} **{}** on {}{}", outcome_symbol(a.check->outcome), md_code(a.check->id),
+                                refs.empty() ? "" : " (" + refs + ")", outcome_words(a.check->outcome), where,
+                                a.why.empty() ? "" : ": " + md_escape(a.why)));
   }
   return lines;
 }

@@ -109,6 +109,8 @@ struct CheckResult {
   std::optional<NsType> type;
   std::string title;
   std::string test;  // GoogleTest name, conformance only
+  // Why the check exists: "CVE-2022-0492", "fix: 24f600856418 (...)", "LTP pidns05".
+  std::vector<std::string> refs;
   Outcome outcome;
   std::string reason, message;
   std::optional<double> duration_seconds;

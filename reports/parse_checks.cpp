@@ -29,6 +29,7 @@ CheckResult parse_check(const JsonFields& c) {
   r.type = c.opt_word<NsType>("type", ns_type_from_name, "cgroup, ipc, net, mnt, pid, time, user, uts or null");
   r.title = c.str_or_empty("title");
   r.test = c.str_or_empty("test");
+  r.refs = c.opt_strings("refs");
   r.outcome = c.word<Outcome>("outcome", outcome_from_name, kOutcomes);
   if (r.kind == CheckKind::Gap && r.outcome == Outcome::Pass)
     c.fail("outcome", "\"pass\" for a gap (expected gap-confirmed, gap-closed, fail, skip or broken)");

@@ -81,7 +81,7 @@ std::vector<CheckRow> check_rows(const RunResults& run, bool benchmarks) {
     for (const auto& c : file->checks) {
       if (index.count(c.id)) continue;
       index[c.id] = rows.size();
-      rows.push_back({c.id, c.kind, c.type, c.title, false});
+      rows.push_back({c.id, c.kind, c.type, c.title, false, c.refs});
     }
   }
   std::stable_sort(rows.begin(), rows.end(),

@@ -41,6 +41,7 @@ struct CheckRow {
   std::optional<NsType> type;
   std::string title;
   bool differs = false;  // kernels with results do not all agree
+  std::vector<std::string> refs;  // the first kernel's that has the check
 };
 // Conformance checks (benchmarks = false) or benchmarks, grouped by namespace type in the
 // table's order (checks about no single type last), each group in first-seen order.

@@ -74,6 +74,7 @@ Outcome fallback_outcome(const json& test) {
 json check_entry(const json& listed) {
   json entry;
   for (const char* key : {"id", "kind", "type", "title", "test", "requirements"}) entry[key] = listed.contains(key) ? listed[key] : json(nullptr);
+  if (listed.contains("refs")) entry["refs"] = listed["refs"];  // only checks that have them
   return entry;
 }
 

@@ -13,7 +13,8 @@ json listing() {
   return json::parse(R"([
     {"test": "NetNamespace.FreshHasOnlyLoopbackDown", "id": "net.fresh.only-loopback-down", "kind": "guarantee",
      "type": "net", "title": "a fresh network namespace has only lo, and it is down",
-     "requirements": {"namespaces": ["net"]}, "labels": ["conformance"], "file": "net.cpp", "line": 1},
+     "requirements": {"namespaces": ["net"]}, "refs": ["CVE-2022-0492", "LTP pidns05"], "labels": ["conformance"],
+     "file": "net.cpp", "line": 1},
     {"test": "TimeGap.RealtimeIsNotOffset", "id": "time.gap.realtime-shared", "kind": "gap", "type": "time",
      "title": "CLOCK_REALTIME is not offset", "requirements": {}, "labels": ["conformance", "gap"], "file": "t.cpp", "line": 2},
     {"test": "Old.NoProperty", "id": "old.no-property", "kind": "guarantee", "type": null, "title": "t",
@@ -53,7 +54,9 @@ TEST(ConformanceJson, EachCheckJoinsMetadataAndOutcome) {
   EXPECT_EQ(net["message"], "net.cpp:9\nExpected equality");
   EXPECT_DOUBLE_EQ(net["duration_seconds"].get<double>(), 0.004);
   EXPECT_FALSE(net.contains("labels")) << "only the format's fields";
+  EXPECT_EQ(net["refs"], json({"CVE-2022-0492", "LTP pidns05"})) << "why the check exists, as declared";
   const json& gap = doc["checks"][1];
+  EXPECT_FALSE(gap.contains("refs")) << "present only when a check has them";
   EXPECT_EQ(gap["outcome"], "gap-confirmed");
   EXPECT_EQ(gap["reason"], "the host's clock");
   EXPECT_EQ(gap["message"], "");

@@ -55,6 +55,8 @@ const Corruption kCases[] = {
      "checks[2].outcome: unknown word \"flaky\""},
     {"OutcomeOfWrongType", "conformance.json", edit([](json& d) { d["checks"][0]["outcome"] = 5; }),
      "checks[0].outcome: expected a string, found a number"},
+    {"RefNotAString", "conformance.json", edit([](json& d) { d["checks"][0]["refs"] = json::array({"CVE-2022-0492", 7}); }),
+     "checks[0].refs: item 1: expected a string, found a number"},
     {"ChecksNotAnArray", "conformance.json", edit([](json& d) { d["checks"] = json::object(); }), "checks: expected an array"},
     {"SummaryDisagrees", "conformance.json", edit([](json& d) { d["summary"]["pass"] = 99; }), "summary.pass: says 99 but the checks hold"},
     {"GapThatPassed", "conformance.json",

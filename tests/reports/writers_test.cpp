@@ -204,6 +204,27 @@ TEST(Summary, MatrixSaysWhichKernelLacksTimeAndWhichDidNotBoot) {
   EXPECT_NE(md.find("`debian-4.19-unbootable` boot-failed: kernel panic before nsmatrix-init ran"), std::string::npos) << md;
 }
 
+// A check's refs (why it exists: CVE, fixing commit, peer test) reach every writer, escaped.
+TEST(Refs, ReachJunitSummaryAndReport) {
+  const RunResults run = load_results(fixture("host"));
+  const std::string xml = junit_xml(run);
+  const size_t at = xml.find("name=\"uts.hostname.isolated\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string tc = xml.substr(at, xml.find("</testcase>", at) - at);
+  const size_t first = tc.find("<property name=\"ref\" value=\"LTP utstest\"/>");
+  EXPECT_NE(first, std::string::npos) << tc;
+  EXPECT_GT(tc.find("<property name=\"ref\" value=\"fix: 0123456789ab (a &lt;made-up&gt; commit for the fixture)\"/>"), first) << tc;
+  const std::string md = markdown_summary(run);
+  EXPECT_NE(md.find("`uts.hostname.isolated` (LTP utstest · fix: 0123456789ab (a &lt;made-up&gt; commit for the fixture)) **fail**"),
+            std::string::npos)
+      << md;
+  const std::string html = html_report(run);
+  EXPECT_NE(html.find("<span class=\"ref\">LTP utstest</span> \u00B7 <span class=\"ref\">fix: 0123456789ab (a &lt;made-up&gt; commit"),
+            std::string::npos);
+  EXPECT_EQ(junit_xml(load_results(fixture("matrix"))).find("name=\"ref\" value=\"LTP utstest\""), std::string::npos)
+      << "refs belong to the check that declares them";
+}
+
 TEST(Html, IsOneOfflineFileWithEverythingEscaped) {
   const std::string html = html_report(load_results(fixture("host")));
   EXPECT_EQ(html.find("<script"), std::string::npos);
