@@ -35,5 +35,6 @@ void add_kernels_command(CLI::App& app, Runner& selected);
 void add_vm_command(CLI::App& app, Runner& selected);
 void add_matrix_command(CLI::App& app, Runner& selected);
 void add_bench_command(CLI::App& app, Runner& selected);
+void add_inside_command(CLI::App& app, Runner& selected);
 
 }  // namespace nsm::cli

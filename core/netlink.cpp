@@ -116,6 +116,9 @@ LinkInfo link_info(rtnl_link* l) {
   info.flags = rtnl_link_get_flags(l);
   info.master = rtnl_link_get_master(l);
   info.alias = rtnl_link_get_ifalias(l) ? rtnl_link_get_ifalias(l) : "";
+  info.link = rtnl_link_get_link(l);
+  int32_t nsid = 0;
+  if (rtnl_link_get_link_netnsid(l, &nsid) == 0) info.link_netnsid = nsid;
   return info;
 }
 }  // namespace

@@ -36,6 +36,10 @@ struct LinkInfo {
   unsigned flags = 0;  // IFF_*
   int master = 0;      // the bridge's ifindex when enslaved
   std::string alias;   // IFLA_IFALIAS ("" when none)
+  // IFLA_LINK: a veth's peer (a macvlan's lower device), as an ifindex in the namespace
+  // link_netnsid names (this one when nullopt). 0 when none.
+  int link = 0;
+  std::optional<int> link_netnsid;  // IFLA_LINK_NETNSID: the peer's namespace, as this one numbers it
   bool up() const;
 };
 

@@ -4,6 +4,8 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "core/netns.h"
@@ -37,6 +39,15 @@ TEST_F(Netlink, VethPeerIsCreatedInTheOtherNamespace) {
   EXPECT_FALSE(ra.link("nsm-t1"));
   EXPECT_TRUE(rb.link("nsm-t1"));
   EXPECT_FALSE(NetNs::current().route().link("nsm-t0")) << "nothing in the host namespace";
+  // Each end names its peer: the ifindex in the peer's namespace, and that namespace's id.
+  const auto there = rb.must_link("nsm-t1");
+  EXPECT_EQ(here.link, there.ifindex);
+  EXPECT_EQ(there.link, here.ifindex);
+  EXPECT_TRUE(here.link_netnsid.has_value());
+  const auto listed = ra.links();
+  const auto it = std::find_if(listed.begin(), listed.end(), [](const LinkInfo& l) { return l.name == "nsm-t0"; });
+  ASSERT_NE(it, listed.end());
+  EXPECT_EQ(it->link, there.ifindex) << "the dump carries the peer too";
 }
 
 TEST_F(Netlink, KernelErrnoIsKept) {
