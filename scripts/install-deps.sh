@@ -18,6 +18,8 @@ packages=(
   # libraries (no vendored copies: all from Debian)
   libgtest-dev libgmock-dev libbenchmark-dev libnl-3-dev libnl-route-3-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libarchive-dev zlib1g-dev liblzma-dev libssl-dev
+  # libarchive is linked statically (CMakeLists.txt): the libraries libarchive.a refers to
+  libzstd-dev liblz4-dev libbz2-dev libxml2-dev nettle-dev libacl1-dev
   # the kernel matrix: apt fetches Debian kernels with the archive's own keys; variants
   # are built from Debian's linux-source with the kernel's build dependencies
   apt debian-archive-keyring bc bison flex libelf-dev xz-utils

@@ -121,6 +121,9 @@ TEST_F(HostileGuest, AnHonestGuestIsOk) {
   EXPECT_EQ(r.status, "ok") << r.reason;
   EXPECT_TRUE(std::filesystem::exists(options_.out_dir + "/probe.json"));
   EXPECT_TRUE(status_json()["limits"].empty());
+  // The run's combined initrd was made for it alone and is gone after it.
+  EXPECT_FALSE(std::filesystem::exists(options_.out_dir + "/.qemu/initrd.cpio"));
+  EXPECT_TRUE(kernel_json()["guest_binaries"].is_array());
 }
 
 TEST_F(HostileGuest, CannotForgeItsVerdict) {

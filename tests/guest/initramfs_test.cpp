@@ -2,9 +2,11 @@
 // decompression, the loader's library list.
 #include <archive.h>
 #include <archive_entry.h>
+#include <elf.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -101,6 +103,57 @@ TEST(ElfImage, StrippedCopyStillRunsAndIsSmaller) {
   const ProgramResult r = run_program({copy, "--gtest_list_tests", "--gtest_filter=CpioWriter.UnwritablePathIsAnError"});
   EXPECT_TRUE(r.ok()) << r.status.describe() << r.err;
   EXPECT_NE(r.out.find("UnwritablePathIsAnError"), std::string::npos);
+}
+
+// A minimal ELF file: the header, one PT_NOTE program header, and `notes` after them.
+std::string elf_with_notes(const std::string& notes) {
+  Elf64_Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = ELFCLASS64;
+  eh.e_ident[EI_DATA] = ELFDATA2LSB;
+  eh.e_phoff = sizeof eh;
+  eh.e_phentsize = sizeof(Elf64_Phdr);
+  eh.e_phnum = 1;
+  Elf64_Phdr ph{};
+  ph.p_type = PT_NOTE;
+  ph.p_offset = sizeof eh + sizeof ph;
+  ph.p_filesz = notes.size();
+  std::string out(reinterpret_cast<const char*>(&eh), sizeof eh);
+  out.append(reinterpret_cast<const char*>(&ph), sizeof ph);
+  return out + notes;
+}
+
+std::string note(uint32_t type, const std::string& name, const std::string& desc) {
+  const Elf64_Nhdr nh{static_cast<Elf64_Word>(name.size()), static_cast<Elf64_Word>(desc.size()), type};
+  auto pad = [](std::string s) { return s.append((4 - s.size() % 4) % 4, '\0'); };
+  return std::string(reinterpret_cast<const char*>(&nh), sizeof nh) + pad(name) + pad(desc);
+}
+
+TEST(ElfImage, BuildIdIsReadFromTheNotesAndSurvivesStripping) {
+  const std::string id("\x01\x23\xab\xcd\xef", 5);
+  // An ABI-tag note first: the build ID is found among others, by type and owner.
+  const std::string image = elf_with_notes(note(NT_GNU_ABI_TAG, std::string("GNU\0", 4), std::string(16, '\0')) +
+                                           note(NT_GNU_BUILD_ID, std::string("GNU\0", 4), id));
+  EXPECT_EQ(elf_build_id(image, "x"), "0123abcdef");
+  EXPECT_EQ(elf_build_id(elf_with_notes(note(NT_GNU_BUILD_ID, std::string("XYZ\0", 4), id)), "x"), std::nullopt);
+  EXPECT_EQ(elf_build_id(elf_with_notes(""), "x"), std::nullopt);
+  // A note claiming more than its segment holds is an error, not a read past the end.
+  std::string overrun = note(NT_GNU_BUILD_ID, std::string("GNU\0", 4), id);
+  overrun[4] = '\x7f';
+  EXPECT_THROW(elf_build_id(elf_with_notes(overrun), "x"), Error);
+  EXPECT_THROW(elf_build_id("MZ garbage", "x"), Error);
+}
+
+TEST(ElfImage, BuildIdOfThisBinaryIsTheLinkersAndTheStrippedCopyKeepsIt) {
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe");
+  const std::string image = must_read_file(self);
+  const auto id = elf_build_id(image, self);
+  ASSERT_TRUE(id.has_value()) << "the toolchain links with --build-id";
+  // readelf is the independent witness of what the linker wrote.
+  const ProgramResult r = run_program({"readelf", "-n", self});
+  ASSERT_TRUE(r.ok()) << r.err;
+  EXPECT_NE(r.out.find("Build ID: " + *id), std::string::npos) << r.out;
+  EXPECT_EQ(elf_build_id(elf_loadable_only(image, self), self), id);
 }
 
 TEST(SharedLibraries, ParsesTheLoadersList) {
@@ -205,6 +258,17 @@ TEST(BaseArchive, HoldsTheBinariesTheirLibrariesAndTheInterpreter) {
   for (const auto& lib : shared_libraries(interp, bin + "/nsmatrix")) EXPECT_EQ(entries.count(lib.substr(1)), 1u) << lib;
   // Stripped: smaller than what was built (debug info stays on the host).
   EXPECT_LT(entries.at("usr/lib/nsmatrix/nsmatrix").content.size(), std::filesystem::file_size(bin + "/nsmatrix"));
+  // Each binary names the host copy that has its debug info, by the build ID both carry.
+  ASSERT_FALSE(base.binaries.empty());
+  for (const auto& b : base.binaries) {
+    EXPECT_EQ(b.host_path, bin + "/" + b.name);
+    EXPECT_FALSE(b.build_id.empty()) << b.name;
+    const std::string guest_copy = entries.at("usr/lib/nsmatrix/" + b.name).content;
+    EXPECT_EQ(elf_build_id(guest_copy, b.name).value_or(""), b.build_id) << b.name;
+  }
+  // The guest carries no debug info and no library that only the host's tools need: ICU's
+  // data (31 MB, via libxml2, via a shared libarchive) would be unpacked at every boot.
+  for (const auto& [path, entry] : entries) EXPECT_EQ(path.find("libicu"), std::string::npos) << path;
   EXPECT_TRUE(build_base_archive(bin, dir.path()).reused);
 }
 
@@ -219,7 +283,7 @@ TEST(BaseArchive, MissingRequiredBinaryIsAnError) {
 namespace nsm::vm {
 namespace {
 
-TEST(BaseArchive, PruningKeepsTheNewestBasesAndTheirInitrds) {
+TEST(BaseArchive, PruningKeepsTheNewestBasesAndNoRunInitrds) {
   char tmpl[] = "/tmp/nsm-prune-test-XXXXXX";
   const std::string cache = ::mkdtemp(tmpl);
   const std::string dir = cache + "/initramfs";
@@ -234,9 +298,10 @@ TEST(BaseArchive, PruningKeepsTheNewestBasesAndTheirInitrds) {
   std::ofstream(dir + "/kernel-abc.cpio") << "k";
   prune_initramfs_cache(cache, 2);
   EXPECT_FALSE(std::filesystem::exists(dir + "/base-0000000000000000.cpio"));
-  EXPECT_FALSE(std::filesystem::exists(dir + "/run-0000000000000001-kernel.cpio"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/base-0000000000000002.cpio"));
-  EXPECT_TRUE(std::filesystem::exists(dir + "/run-0000000000000003-kernel.cpio"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/base-0000000000000003.cpio"));
+  // Combined initrds an earlier version cached are removed, whichever base they were of.
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(std::filesystem::exists(dir + "/run-000000000000000" + std::to_string(i) + "-kernel.cpio"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/kernel-abc.cpio"));  // per-kernel archives are small and shared
   std::filesystem::remove_all(cache);
 }

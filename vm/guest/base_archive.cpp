@@ -59,14 +59,14 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
     }
     const std::string image = must_read_file(path);
     files[fmt::format("{}/{}", layout::kBinDir, name)] = {elf_loadable_only(image, path), 0755};
-    base.binaries.emplace_back(name);
+    base.binaries.push_back({name, path, elf_build_id(image, path).value_or("")});
     if (auto interp = elf_interpreter(image, path)) {
       interpreter = *interp;
       for (auto& lib : shared_libraries(*interp, path)) libraries.insert(lib);
     }
   }
-  for (const char* required : {"nsmatrix", "nsmatrix-init"})
-    if (std::find(base.binaries.begin(), base.binaries.end(), required) == base.binaries.end())
+  for (const std::string required : {"nsmatrix", "nsmatrix-init"})
+    if (std::none_of(base.binaries.begin(), base.binaries.end(), [&](const GuestBinary& b) { return b.name == required; }))
       throw Error(fmt::format("{}/{} is missing: build it first (cmake --build --preset default)", bin_dir, required));
   if (interpreter) libraries.insert(*interpreter);
   for (const auto& lib : libraries) {
@@ -76,7 +76,9 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
     if (::stat(lib.c_str(), &st) != 0) throw_sys(fmt::format("stat({})", lib));
     files[relative(lib)] = {must_read_file(lib), 0755};
   }
-  nlohmann::json manifest = {{"binaries", base.binaries}, {"missing", base.missing}, {"libraries", libraries}};
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& b : base.binaries) names.push_back(b.name);
+  nlohmann::json manifest = {{"binaries", names}, {"missing", base.missing}, {"libraries", libraries}};
   files[std::string(layout::kBaseManifest)] = {manifest.dump(1) + "\n", 0644};
   files["etc/passwd"] = {"root:x:0:0:root:/tmp:/usr/lib/nsmatrix/nsmatrix\nnobody:x:65534:65534:nobody:/nonexistent:/nonexistent\n", 0644};
   files["etc/group"] = {"root:x:0:\nnogroup:x:65534:\n", 0644};
@@ -131,17 +133,15 @@ void prune_initramfs_cache(const std::string& cache_dir, size_t keep) {
     const std::string name = e.path().filename();
     if (name.rfind("base-", 0) == 0 && name.size() > 10 && name.substr(name.size() - 5) == ".cpio")
       bases.emplace_back(e.last_write_time(ec), name.substr(5, name.size() - 10));
+    // Earlier versions cached each run's combined initrd (a base's size per kernel per
+    // build); the run now writes it into its own work directory.
+    if (name.rfind("run-", 0) == 0) fs::remove(e.path(), ec);
   }
   if (bases.size() <= keep) return;
   std::sort(bases.begin(), bases.end(), std::greater<>());
   for (size_t i = keep; i < bases.size(); ++i) {
-    const std::string& old = bases[i].second;
-    fs::remove(dir / fmt::format("base-{}.cpio", old), ec);
-    fs::remove(dir / fmt::format("base-{}.cpio.sha256", old), ec);
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      const std::string name = e.path().filename();
-      if (name.rfind(fmt::format("run-{}-", old), 0) == 0) fs::remove(e.path(), ec);
-    }
+    fs::remove(dir / fmt::format("base-{}.cpio", bases[i].second), ec);
+    fs::remove(dir / fmt::format("base-{}.cpio.sha256", bases[i].second), ec);
   }
 }
 

@@ -9,10 +9,19 @@
 
 namespace nsm::vm {
 
+// A binary the guest runs. It goes in stripped; its debug info stays in the host's copy,
+// which the build ID names, so a crash in the guest can be symbolised on the host
+// (`addr2line -e HOST_PATH`) once the IDs are seen to match.
+struct GuestBinary {
+  std::string name;       // "nsmatrix"
+  std::string host_path;  // the unstripped file it was made from
+  std::string build_id;   // GNU build ID, hex; empty when the binary has none
+};
+
 struct BaseArchive {
   std::string path;                   // <cache>/initramfs/base-<sha256>.cpio
   std::string sha256;                 // of the content that went in
-  std::vector<std::string> binaries;  // the nsmatrix binaries it holds
+  std::vector<GuestBinary> binaries;  // the nsmatrix binaries it holds
   std::vector<std::string> missing;   // nsmatrix binaries not built (their stages will say so)
   bool reused = false;                // found in the cache
   unsigned long long bytes = 0;
@@ -22,8 +31,8 @@ struct BaseArchive {
 // nsmatrix). nsmatrix and nsmatrix-init are required; throws nsm::Error without them.
 BaseArchive build_base_archive(const std::string& bin_dir, const std::string& cache_dir);
 
-// Every rebuilt binary makes a new base (45 MB) and new combined initrds: keep the files
-// of the `keep` most recently built bases and remove the rest (base-*.cpio, run-*.cpio).
+// Every rebuilt binary makes a new base: keep the files of the `keep` most recently built
+// bases and remove the rest (and the run-*.cpio that older versions cached beside them).
 // Several builds (default, asan) may share one cache, hence more than one.
 void prune_initramfs_cache(const std::string& cache_dir, size_t keep = 4);
 
