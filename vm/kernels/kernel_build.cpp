@@ -201,10 +201,13 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   }
 
   const std::string fragment_sha = sha256_hex(entry.fragment_text);
-  const std::string key = sha256_hex(fmt::format("{}\n{}\n{}\n{}\n{}", kBuildRecipe, package.name, package.version,
-                                                 sha256_hex(guest_base_fragment()), fragment_sha));
-  const std::string build_dir = fmt::format("{}/builds/{}-{}", cache_dir(), entry.id, key.substr(0, 16));
-  FileLock lock(cache_dir() + "/locks/" + fs::path(build_dir).filename().string() + ".lock");
+  // One build tree per source upload, shared by its variants: Kbuild records which Kconfig
+  // symbols each object depends on, so a further variant recompiles only what its config
+  // changes (tens of objects, not thousands). Variants of one source take turns in it.
+  const std::string tree = fmt::format("{}_{}-r{}", package.name, package.version, kBuildRecipe);
+  const std::string build_dir = fmt::format("{}/builds/{}", cache_dir(), tree);
+  if (progress) progress(fmt::format("  build tree {} (shared by the variants of {} {})", build_dir, package.name, package.version));
+  FileLock lock(cache_dir() + "/locks/build-" + tree + ".lock");
   make_directories(build_dir);
   write_whole_file(build_dir + "/nsm-guest-base.config", guest_base_fragment());
   write_whole_file(build_dir + "/nsm-variant.config", entry.fragment_text);

@@ -1,7 +1,8 @@
 // A kernel variant built from Debian's linux-source-X.Y: tinyconfig, then the guest's needs
 // (fragments/guest-base.config), then the variant's fragment, then Kconfig's olddefconfig —
 // and a check that every fragment line survived. The unpacked source tree is cached per
-// package version; the build directory per source version and fragments' hash.
+// package version, and so is the build directory: the variants of one source share it, so
+// a further variant recompiles only the objects its config changes.
 #pragma once
 
 #include <string>
