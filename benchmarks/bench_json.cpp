@@ -37,13 +37,13 @@ std::optional<double> seconds_per(std::string_view unit) {
 
 const json& field(const json& object, const char* key, std::string_view where) {
   auto it = object.find(key);
-  if (it == object.end()) throw Error(fmt::format("{}: no \"{}\"", where, key));
+  if (it == object.end()) throw ToolError(fmt::format("{}: no \"{}\"", where, key));
   return *it;
 }
 
 std::string string_field(const json& object, const char* key, std::string_view where) {
   const json& value = field(object, key, where);
-  if (!value.is_string()) throw Error(fmt::format("{}: \"{}\" is not a string", where, key));
+  if (!value.is_string()) throw ToolError(fmt::format("{}: \"{}\" is not a string", where, key));
   return value.get<std::string>();
 }
 
@@ -61,14 +61,14 @@ double metric_sample(const json& run, const json& metric, std::string_view where
     const std::string run_unit = string_field(run, "time_unit", where);
     auto from = seconds_per(run_unit);
     auto to = seconds_per(unit);
-    if (!from) throw Error(fmt::format("{}: unknown time_unit \"{}\"", where, run_unit));
-    if (!to) throw Error(fmt::format("{}: metric unit \"{}\" is not a time unit", where, unit));
+    if (!from) throw ToolError(fmt::format("{}: unknown time_unit \"{}\"", where, run_unit));
+    if (!to) throw ToolError(fmt::format("{}: metric unit \"{}\" is not a time unit", where, unit));
     const json& t = field(run, "real_time", where);
-    if (!t.is_number()) throw Error(fmt::format("{}: real_time is not a number", where));
+    if (!t.is_number()) throw ToolError(fmt::format("{}: real_time is not a number", where));
     return t.get<double>() * *from / *to;
   }
   const json& value = field(run, source.c_str(), where);
-  if (!value.is_number()) throw Error(fmt::format("{}: counter \"{}\" is not a number", where, source));
+  if (!value.is_number()) throw ToolError(fmt::format("{}: counter \"{}\" is not a number", where, source));
   return value.get<double>();
 }
 
@@ -113,14 +113,14 @@ std::string base_benchmark_name(std::string_view run_name) {
 namespace {
 json build_bench_json(const json& catalogue, const json& gbench, std::string_view mode) {
   if (!catalogue.is_object() || catalogue.value("kind", "") != "bench-catalogue")
-    throw Error("the benchmark catalogue is not a bench-catalogue document");
-  if (!gbench.is_object()) throw Error("Google Benchmark's output is not a JSON object");
+    throw ToolError("the benchmark catalogue is not a bench-catalogue document");
+  if (!gbench.is_object()) throw ToolError("Google Benchmark's output is not a JSON object");
   const json& benchmarks = field(gbench, "benchmarks", "Google Benchmark's output");
-  if (!benchmarks.is_array()) throw Error("Google Benchmark's output: \"benchmarks\" is not an array");
+  if (!benchmarks.is_array()) throw ToolError("Google Benchmark's output: \"benchmarks\" is not an array");
 
   std::map<std::string, Runs> runs;  // by base benchmark name
   for (const json& run : benchmarks) {
-    if (!run.is_object()) throw Error("Google Benchmark's output: a benchmark entry is not an object");
+    if (!run.is_object()) throw ToolError("Google Benchmark's output: a benchmark entry is not an object");
     if (run.value("run_type", "iteration") != "iteration") continue;  // aggregates: recomputed
     const std::string name = base_benchmark_name(string_field(run, "run_name", "a benchmark entry"));
     if (run.value("error_occurred", false)) runs[name].failed.push_back(&run);
@@ -176,7 +176,7 @@ json make_bench_json(const json& catalogue, const json& gbench, std::string_view
   try {
     return build_bench_json(catalogue, gbench, mode);
   } catch (const json::exception& e) {
-    throw Error(fmt::format("malformed benchmark output: {}", e.what()));
+    throw ToolError(fmt::format("malformed benchmark output: {}", e.what()));
   }
 }
 

@@ -20,7 +20,7 @@ std::string base_benchmark_name(std::string_view run_name);
 //   pass    when its benchmarks measured (metrics: mean over repetitions, stddev, cv),
 //   skip    when every benchmark that ran was skipped (the reason of the first),
 //   broken  when any benchmark's setup failed (the benchmark's name and its error).
-// Throws nsm::Error naming what is malformed in either input.
+// Throws nsm::ToolError naming what is malformed in either input.
 nlohmann::json make_bench_json(const nlohmann::json& catalogue, const nlohmann::json& gbench, std::string_view mode);
 
 }  // namespace nsm::bench

@@ -38,7 +38,7 @@ Clock::duration spawn_until_running(const SpawnOptions& options) {
   const auto running = Clock::now() - start;
   child.channel().close();
   const ChildStatus status = child.wait();
-  if (!status.ok()) throw Error(fmt::format("the new child {}", status.describe()));
+  if (!status.ok()) throw ToolError(fmt::format("the new child {}", status.describe()));
   return running;
 }
 

@@ -21,7 +21,7 @@ sockaddr_in ipv4(const std::string& address, uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
-  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1) throw Error(fmt::format("not an IPv4 address: {}", address));
+  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1) throw ToolError(fmt::format("not an IPv4 address: {}", address));
   return a;
 }
 
@@ -118,7 +118,7 @@ bool recv_all(int fd, std::span<std::byte> data) {
     }
     if (n == 0) {
       if (got == 0) return false;
-      throw Error(fmt::format("recv: the peer closed after {} of {} bytes", got, data.size()));
+      throw ToolError(fmt::format("recv: the peer closed after {} of {} bytes", got, data.size()));
     }
     got += static_cast<size_t>(n);
   }

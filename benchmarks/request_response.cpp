@@ -50,7 +50,7 @@ std::chrono::nanoseconds EchoPeer::round_trip() {
   if (!answered) {
     std::lock_guard lock(failure_mutex_);
     if (echo_failure_) std::rethrow_exception(echo_failure_);
-    throw Error("the echo peer closed the connection");
+    throw ToolError("the echo peer closed the connection");
   }
   return took;
 }

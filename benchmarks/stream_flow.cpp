@@ -18,7 +18,7 @@ StreamFlow::StreamFlow(ConnectedSockets sockets, size_t message_size, size_t chu
       message_size_(message_size),
       chunk_bytes_(chunk_bytes),
       message_(message_size, std::byte{0x5a}) {
-  if (chunk_bytes_ % message_size_ != 0) throw Error("StreamFlow: a chunk must be whole messages");
+  if (chunk_bytes_ % message_size_ != 0) throw ToolError("StreamFlow: a chunk must be whole messages");
   receiver_ = std::thread([this] { receive(); });
 }
 
@@ -64,7 +64,7 @@ void StreamFlow::await_received(int64_t chunks) {
     if (receiver_ended_) {
       std::lock_guard lock(failure_mutex_);
       if (receiver_failure_) std::rethrow_exception(receiver_failure_);
-      throw Error(fmt::format("the stream receiver ended after {} of {} chunks", received, chunks));
+      throw ToolError(fmt::format("the stream receiver ended after {} of {} chunks", received, chunks));
     }
     events_.wait(seen);
   }

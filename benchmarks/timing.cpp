@@ -33,7 +33,7 @@ void report_total_time(benchmark::State& state, Clock::duration total) {
 
 Clock::duration time_in_child(const SpawnOptions& options, const std::function<Clock::duration()>& loop) {
   ChildResult result = run_in_child(options, [&] { return std::to_string(loop().count()); });
-  if (!result.ok()) throw Error(fmt::format("the measuring child {}", result.status.describe()));
+  if (!result.ok()) throw ToolError(fmt::format("the measuring child {}", result.status.describe()));
   return Clock::duration(std::stoll(*result.payload));
 }
 

@@ -40,7 +40,7 @@ class IterationTimes {
 void report_total_time(benchmark::State& state, Clock::duration total);
 
 // Runs `loop` in a child created with `options` and returns the time the loop measured
-// (it returns it). Throws nsm::Error with the child's end when it fails.
+// (it returns it). Throws nsm::ToolError with the child's end when it fails.
 Clock::duration time_in_child(const SpawnOptions& options, const std::function<Clock::duration()>& loop);
 
 }  // namespace nsm::bench

@@ -90,7 +90,7 @@ int prepare_all(const std::vector<const KernelEntry*>& entries, const KernelsOpt
   struct Outcome {
     std::string id, line;
     bool ok;
-    bool bad_input;
+    int code;  // the exit code its failure asks for
   };
   std::vector<Outcome> outcomes;
   vm::PrepareOptions options;
@@ -104,11 +104,9 @@ int prepare_all(const std::vector<const KernelEntry*>& entries, const KernelsOpt
                                                     k.fetch_seconds, k.download_bytes / 1e6)
                                       : fmt::format("ready    {} in {:.1f} s, {:.1f} MB downloaded", k.release,
                                                     k.prepare_seconds, k.download_bytes / 1e6),
-                          true, false});
-    } catch (const Error& err) {
-      outcomes.push_back({e->id, fmt::format("FAILED   {}", err.what()), false, true});
+                          true, kExitOk});
     } catch (const std::exception& err) {
-      outcomes.push_back({e->id, fmt::format("FAILED   {}", err.what()), false, false});
+      outcomes.push_back({e->id, fmt::format("FAILED   {}", err.what()), false, exit_code_of(err)});
     }
     if (!outcomes.back().ok) print_line(fmt::format("{}: {}", e->id, outcomes.back().line));
   }
@@ -116,13 +114,14 @@ int prepare_all(const std::vector<const KernelEntry*>& entries, const KernelsOpt
   int code = kExitOk;
   for (const auto& out : outcomes) {
     fmt::print("{:<24} {}\n", out.id, out.line);
-    if (!out.ok) code = std::max(code, out.bad_input ? kExitBadInput : kExitBroken);
+    code = std::max(code, out.code);
   }
   return code;
 }
 
 // Resolves each entry against the archive and writes the lock. A vanished pin or a missing
-// metapackage is bad input (2); the other entries are still updated.
+// metapackage is bad input (2), an archive that cannot be asked is 3; the other entries
+// are still updated.
 int run_update(const KernelsOptions& o) {
   const auto kernels = vm::load_manifest(o.manifest);
   std::vector<const KernelEntry*> entries;
@@ -165,7 +164,7 @@ int run_update(const KernelsOptions& o) {
       }
     } catch (const Error& err) {
       fmt::print("{:<24} FAILED: {}\n", e->id, err.what());
-      code = std::max(code, kExitBadInput);
+      code = std::max(code, exit_code_of(err));
     }
     std::fflush(stdout);
   }
@@ -192,7 +191,7 @@ int run_build(const KernelsOptions& o) {
   for (const auto& id : o.ids) {
     const auto& e = vm::find_kernel(kernels, id);
     if (e.type != SourceType::Build) {
-      throw Error(fmt::format("kernel '{}' is a {} kernel, not a build: use 'nsmatrix kernels fetch {}'", id,
+      throw InputError(fmt::format("kernel '{}' is a {} kernel, not a build: use 'nsmatrix kernels fetch {}'", id,
                               vm::source_type_name(e.type), id));
     }
     entries.push_back(&e);

@@ -61,13 +61,13 @@ void add_matrix_command(CLI::App& app, Runner& selected) {
         if (!paths.empty()) std::cout << "report: " << paths.back() << "\n";
       };
       if (args->collect) {
-        if (args->out.empty()) throw Error("--collect needs --out DIR");
+        if (args->out.empty()) throw InputError("--collect needs --out DIR");
         const bool failed = vm::collect_matrix(args->out, std::cout).any_failure();
         report();
         return failed ? kExitFailures : kExitOk;
       }
       const std::vector<std::string> only = split_list(args->only), tags = split_list(args->tags);
-      if (!only.empty() && !tags.empty()) throw Error("give --only or --tags, not both");
+      if (!only.empty() && !tags.empty()) throw InputError("give --only or --tags, not both");
       if (args->list) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& k : vm::manifest_kernels(args->manifest, only, tags)) out.push_back(k.id);
@@ -80,7 +80,7 @@ void add_matrix_command(CLI::App& app, Runner& selected) {
       options.out_dir = args->out;
       options.jobs = args->jobs;
       const auto kernels = vm::manifest_kernels(args->manifest, only, tags);
-      if (kernels.empty()) throw Error(tags.empty() ? "the manifest lists no kernels" : "no kernel of the manifest carries those tags");
+      if (kernels.empty()) throw InputError(tags.empty() ? "the manifest lists no kernels" : "no kernel of the manifest carries those tags");
       const vm::MatrixResult result = vm::run_matrix(kernels, options, std::cout);
       report();
       return result.any_failure() ? kExitFailures : kExitOk;

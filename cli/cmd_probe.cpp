@@ -28,7 +28,7 @@ int run_probe_command(const ProbeArgs& args) {
   if (!args.config.empty()) options.config_only = args.config;
   if (const char* path = std::getenv("KCONFIG_PATH"); path && *path) options.kconfig_path = path;
 
-  const ProbeReport report = run_probe(options);  // nsm::Error (bad config) -> exit 2 in main
+  const ProbeReport report = run_probe(options);  // nsm::InputError (bad config) -> exit 2 in main
   if (!args.output.empty()) {
     write_json_file(args.output, report.to_json());
     if (!args.json) fmt::print(stderr, "nsmatrix probe: wrote {}\n", args.output);

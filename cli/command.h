@@ -4,11 +4,15 @@
 //
 // Exit codes (every subcommand): 0 done; 1 the run worked and found failures (a failed
 // check, a kernel that did not boot); 2 bad input (usage, a missing or garbage file);
-// 3 the tool itself could not work (a setup error, an unexpected system error).
+// 3 the tool itself could not work (a setup error, an unexpected system error). An
+// exception's code follows its type: nsm::InputError is 2, anything else 3.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <string>
+
+#include "core/error.h"
 
 namespace CLI {
 class App;
@@ -20,6 +24,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailures = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitBroken = 3;
+
+// 2 for nsm::InputError (and its kinds), 3 for every other exception.
+inline int exit_code_of(const std::exception& e) {
+  return dynamic_cast<const InputError*>(&e) != nullptr ? kExitBadInput : kExitBroken;
+}
 
 using Runner = std::function<int()>;
 

@@ -42,13 +42,9 @@ int main(int argc, char** argv) {
   }
   try {
     return selected ? selected() : nsm::cli::kExitOk;
-  } catch (const nsm::Error& e) {
-    std::fflush(stdout);
-    fmt::print(stderr, "nsmatrix: {}\n", e.what());
-    return nsm::cli::kExitBadInput;
   } catch (const std::exception& e) {
     std::fflush(stdout);
     fmt::print(stderr, "nsmatrix: {}\n", e.what());
-    return nsm::cli::kExitBroken;
+    return nsm::cli::exit_code_of(e);
   }
 }

@@ -45,7 +45,7 @@ vm::VmOptions vm_options_from(const GuestFlags& flags) {
     std::istringstream list(flags.stages);
     std::string stage;
     while (std::getline(list, stage, ',')) {
-      if (!vm::known_stage(stage)) throw Error(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench, or none)", stage));
+      if (!vm::known_stage(stage)) throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench, or none)", stage));
       options.guest.stages.push_back(stage);
     }
   }

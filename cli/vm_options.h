@@ -24,7 +24,7 @@ struct GuestFlags {
 
 void add_guest_flags(CLI::App& command, GuestFlags& flags);
 
-// VmOptions from the flags (cache and bin dirs filled in). Throws nsm::Error on bad values.
+// VmOptions from the flags (cache and bin dirs filled in). Throws nsm::InputError on bad values.
 vm::VmOptions vm_options_from(const GuestFlags& flags);
 
 // "results/<prefix>-20261129-091134"

@@ -51,7 +51,7 @@ std::vector<long> nspid(const std::string& pid) {
     while (fields >> v) out.push_back(v);
     return out;
   }
-  throw Error("/proc/" + pid + "/status has no NSpid line (kernel < 4.1)");
+  throw ToolError("/proc/" + pid + "/status has no NSpid line (kernel < 4.1)");
 }
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }

@@ -151,7 +151,7 @@ NSM_CHECK(TimeNamespace, UptimeFollowsBoottimeOffset,
            .needs = kTimeNeeds}) {
   auto uptime = [] {
     double up = 0;
-    if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &up) != 1) throw Error("/proc/uptime: unreadable");
+    if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &up) != 1) throw ToolError("/proc/uptime: unreadable");
     return up;
   };
   // /proc/uptime truncates to hundredths and the offset is whole seconds, so the bracket of

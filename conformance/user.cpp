@@ -52,7 +52,7 @@ std::string status_field(const std::string& pid, const std::string& field) {
     words >> first;
     return first;
   }
-  throw Error(fmt::format("/proc/{}/status has no {} line", pid, field));
+  throw ToolError(fmt::format("/proc/{}/status has no {} line", pid, field));
 }
 
 // Every capability the running kernel knows, as the hex mask /proc/PID/status shows.

@@ -55,7 +55,7 @@ void send_datagram(int fd, char frame, std::string_view data, std::span<const in
 }  // namespace
 
 void Channel::send(std::string_view data, std::span<const int> fds) {
-  if (fds.size() > kMaxFdsPerMessage) throw Error(fmt::format("Channel::send: {} fds, at most {}", fds.size(), kMaxFdsPerMessage));
+  if (fds.size() > kMaxFdsPerMessage) throw ToolError(fmt::format("Channel::send: {} fds, at most {}", fds.size(), kMaxFdsPerMessage));
   while (data.size() > kFragment) {
     send_datagram(fd_.get(), 'c', data.substr(0, kFragment), fds);
     fds = {};
@@ -85,7 +85,7 @@ std::optional<Channel::Message> Channel::recv(std::chrono::milliseconds timeout)
     if (size < 0) throw_sys("recv(channel, MSG_PEEK)");
     if (size == 0) {
       if (out.data.empty() && out.fds.empty()) return std::nullopt;
-      throw Error("the peer closed the channel in the middle of a message");
+      throw ToolError("the peer closed the channel in the middle of a message");
     }
 
     std::string buffer(static_cast<size_t>(size), '\0');
@@ -111,7 +111,7 @@ std::optional<Channel::Message> Channel::recv(std::chrono::milliseconds timeout)
         out.fds.emplace_back(fd);
       }
     }
-    if (msg.msg_flags & MSG_CTRUNC) throw Error("recvmsg(channel): file descriptors were truncated (MSG_CTRUNC)");
+    if (msg.msg_flags & MSG_CTRUNC) throw ToolError("recvmsg(channel): file descriptors were truncated (MSG_CTRUNC)");
     out.data.append(buffer.data() + 1, static_cast<size_t>(n) - 1);
     if (buffer[0] == 'm') return out;
   }
@@ -119,7 +119,7 @@ std::optional<Channel::Message> Channel::recv(std::chrono::milliseconds timeout)
 
 Channel::Message Channel::expect(std::chrono::milliseconds timeout, std::string_view what) {
   auto m = recv(timeout);
-  if (!m) throw Error(fmt::format("the peer closed the channel before sending {}", what));
+  if (!m) throw ToolError(fmt::format("the peer closed the channel before sending {}", what));
   return std::move(*m);
 }
 

@@ -27,11 +27,28 @@ class SysError : public std::runtime_error {
 // Throws SysError for the current errno.
 [[noreturn]] void throw_sys(std::string call, std::string context = {});
 
-// Bad input or a broken invariant that is not a system call's errno (a garbage config, a
-// malformed results file). The message is complete and meant for a person.
+// The base of the project's own errors, never thrown itself (its constructor is
+// protected): every throw says whose fault it is by its type, and `nsmatrix` exits with the
+// code that type implies. Catch Error where either kind ends the same way (a fuzzer, a
+// per-kernel "FAILED" line); the message is complete and meant for a person.
 class Error : public std::runtime_error {
+ protected:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+};
+
+// Bad input, which the person can fix: a usage error, a garbage config or manifest, a file
+// they named that is missing or malformed, a malformed results directory. Exit code 2.
+class InputError : public Error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit InputError(const std::string& what) : Error(what) {}
+};
+
+// The tool could not do its work, through no fault of the input: a helper program missing
+// or failing, a child that died, a protocol broken by the other side, a library call that
+// failed. Exit code 3.
+class ToolError : public Error {
+ public:
+  explicit ToolError(const std::string& what) : Error(what) {}
 };
 
 // The kernel returned success for a namespace operation and did not do it: clone/unshare
@@ -45,9 +62,9 @@ class KernelFault : public std::runtime_error {
 };
 
 // A wait that ran out of time (a child that never answered, a device that never appeared).
-class TimeoutError : public Error {
+class TimeoutError : public ToolError {
  public:
-  using Error::Error;
+  using ToolError::ToolError;
 };
 
 }  // namespace nsm

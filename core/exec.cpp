@@ -39,7 +39,7 @@ std::string describe_command(const std::vector<std::string>& argv) {
 }
 
 ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOptions& options) {
-  if (argv.empty()) throw Error("run_program: no program given");
+  if (argv.empty()) throw ToolError("run_program: no program given");
   // Everything the child needs is built before the fork: after it, only exec-safe work.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

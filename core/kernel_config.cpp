@@ -55,7 +55,7 @@ KernelConfig KernelConfig::parse(std::string_view text, std::string source) {
   KernelConfig cfg;
   cfg.source_ = std::move(source);
   if (text.find('\0') != std::string_view::npos)
-    throw Error(fmt::format("{}: not a kernel config (binary data)", cfg.source_));
+    throw InputError(fmt::format("{}: not a kernel config (binary data)", cfg.source_));
 
   static const std::regex header(R"(^# Linux/\S+ (\d+\.\d+\S*) Kernel Configuration$)");
   size_t line_no = 0;
@@ -81,24 +81,24 @@ KernelConfig KernelConfig::parse(std::string_view text, std::string source) {
     }
     const size_t n = symbol_length(line);
     if (n == 0 || n >= line.size() || line[n] != '=')
-      throw Error(fmt::format("{}: line {}: not a kernel config line: '{}'", cfg.source_, line_no, printable(line)));
+      throw InputError(fmt::format("{}: line {}: not a kernel config line: '{}'", cfg.source_, line_no, printable(line)));
     const std::string symbol(line.substr(0, n));
     cfg.lines_.insert_or_assign(symbol, std::string(line));
     cfg.values_.insert_or_assign(symbol, std::string(line.substr(n + 1)));
   }
   if (cfg.lines_.empty())
-    throw Error(fmt::format("{}: not a kernel config (no CONFIG_ symbols)", cfg.source_));
+    throw InputError(fmt::format("{}: not a kernel config (no CONFIG_ symbols)", cfg.source_));
   return cfg;
 }
 
 KernelConfig KernelConfig::load(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw Error(fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
-  if (S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: cannot read kernel config: it is a directory", path));
+  if (::stat(path.c_str(), &st) != 0) throw InputError(fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
+  if (S_ISDIR(st.st_mode)) throw InputError(fmt::format("{}: cannot read kernel config: it is a directory", path));
 
   // gzopen reads plain files transparently, so one path serves both forms.
   gzFile gz = ::gzopen(path.c_str(), "rb");
-  if (!gz) throw Error(fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
+  if (!gz) throw InputError(fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
   std::string text;
   char buf[65536];
   for (;;) {
@@ -113,7 +113,7 @@ KernelConfig KernelConfig::load(const std::string& path) {
       std::string why = (zerr == Z_ERRNO) ? fmt::format("{} ({})", errno_name(errno), std::strerror(errno))
                                           : std::string(msg ? msg : "read error");
       ::gzclose(gz);
-      throw Error(fmt::format("{}: cannot read kernel config: {}", path, why));
+      throw InputError(fmt::format("{}: cannot read kernel config: {}", path, why));
     }
     break;
   }
@@ -121,7 +121,7 @@ KernelConfig KernelConfig::load(const std::string& path) {
   int zerr = 0;
   const char* msg = ::gzerror(gz, &zerr);
   ::gzclose(gz);
-  if (zerr != Z_OK) throw Error(fmt::format("{}: cannot read kernel config: {}", path, zerr == Z_BUF_ERROR ? "truncated gzip stream (unexpected end of file)" : msg));
+  if (zerr != Z_OK) throw InputError(fmt::format("{}: cannot read kernel config: {}", path, zerr == Z_BUF_ERROR ? "truncated gzip stream (unexpected end of file)" : msg));
   return parse(text, path);
 }
 

@@ -19,10 +19,10 @@ std::string_view tristate_name(Tristate t);  // "y", "m", "n", "absent"
 
 class KernelConfig {
  public:
-  // Parses config text. Throws nsm::Error("<source>: line N: ...") on anything that is not
+  // Parses config text. Throws nsm::InputError("<source>: line N: ...") on anything that is not
   // a config: a line that is neither blank, a comment nor CONFIG_X=value, or no symbols.
   static KernelConfig parse(std::string_view text, std::string source);
-  // Reads a plain or gzip-compressed file. Throws nsm::Error naming the file and the problem
+  // Reads a plain or gzip-compressed file. Throws nsm::InputError naming the file and the problem
   // (missing, unreadable, truncated gzip, not a config).
   static KernelConfig load(const std::string& path);
 

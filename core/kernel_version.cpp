@@ -46,7 +46,7 @@ std::optional<KernelVersion> KernelVersion::parse(std::string_view release) {
 
 KernelVersion KernelVersion::must_parse(std::string_view release) {
   if (auto v = parse(release)) return *v;
-  throw Error(fmt::format("not a kernel release: '{}' (expected MAJOR.MINOR[.PATCH][suffix])", release));
+  throw InputError(fmt::format("not a kernel release: '{}' (expected MAJOR.MINOR[.PATCH][suffix])", release));
 }
 
 KernelVersion KernelVersion::running() {

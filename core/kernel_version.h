@@ -21,7 +21,7 @@ struct KernelVersion {
 
   // nullopt unless the text starts with "MAJOR.MINOR".
   static std::optional<KernelVersion> parse(std::string_view release);
-  // Parses or throws nsm::Error naming the text.
+  // Parses or throws nsm::InputError naming the text.
   static KernelVersion must_parse(std::string_view release);
   // uname(2)'s release of the running kernel.
   static KernelVersion running();

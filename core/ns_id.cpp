@@ -30,7 +30,7 @@ NsId caller_after(NsType type, std::string_view call) {
   const std::string_view entry = entry_changed_by_unshare(type);
   auto id = ns_id_at("thread-self", entry);
   if (!id)
-    throw Error(fmt::format("{} succeeded, but /proc/thread-self/ns/{} does not exist, so nothing can prove that it "
+    throw ToolError(fmt::format("{} succeeded, but /proc/thread-self/ns/{} does not exist, so nothing can prove that it "
                             "did its job (kernel without that entry)",
                             call, entry));
   return *id;
@@ -97,7 +97,7 @@ void verify_child_namespaces(pid_t child, int clone_flags, const NsSnapshot& par
     if (!(clone_flags & ns_info(e.type).clone_flag)) continue;
     const auto id = ns_id_at(proc, e.entry);
     if (!id || !e.id)
-      throw Error(fmt::format("{}({}) succeeded, but /proc/{}/ns/{} does not exist, so nothing can prove it", call,
+      throw ToolError(fmt::format("{}({}) succeeded, but /proc/{}/ns/{} does not exist, so nothing can prove it", call,
                               ns_info(e.type).clone_flag_name, id ? std::string("thread-self") : proc, e.entry));
     if (*id == *e.id)
       throw KernelFault(fmt::format("the kernel returned success for {}({}) but gave no new {} namespace: the child is "
@@ -118,7 +118,7 @@ void unshare_verified(int flags) {
     // exists (the kernel has no reaper to show yet): the entry that existed before the call
     // now fails with ENOENT, which only a new, still empty PID namespace does.
     if (!now && type == NsType::Pid) continue;
-    if (!now) throw Error(fmt::format("{} succeeded, but /proc/thread-self/ns/{} disappeared", call, entry));
+    if (!now) throw ToolError(fmt::format("{} succeeded, but /proc/thread-self/ns/{} disappeared", call, entry));
     if (*now == id)
       throw KernelFault(fmt::format("the kernel returned success for {} but gave no new {} namespace: still {}", call,
                                     ns_name(type), ns_id_text(entry, id)));

@@ -39,7 +39,7 @@ nlohmann::json parse_json_bounded(std::string_view text, int max_depth) {
   const nlohmann::json::parser_callback_t limit = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
     if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
         depth >= max_depth) {
-      throw Error(fmt::format("JSON nested deeper than {} levels", max_depth));
+      throw InputError(fmt::format("JSON nested deeper than {} levels", max_depth));
     }
     return true;
   };
@@ -49,7 +49,7 @@ nlohmann::json parse_json_bounded(std::string_view text, int max_depth) {
     // Not only parse_error: a number past double's range is out_of_range (found by
     // fuzz/results_json). The message quotes the bytes last read, maybe half a UTF-8
     // character: made valid, it can go into every report (found by fuzz/report_load).
-    throw Error(fmt::format("malformed JSON: {}", valid_utf8(e.what())));
+    throw InputError(fmt::format("malformed JSON: {}", valid_utf8(e.what())));
   }
 }
 

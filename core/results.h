@@ -37,9 +37,9 @@ constexpr std::string_view of_stage(std::string_view stage) {
 }  // namespace result_files
 
 // A results file that cannot be used; what() names the file and the problem.
-class ResultsError : public Error {
+class ResultsError : public InputError {
  public:
-  using Error::Error;
+  using InputError::InputError;
 };
 
 // How deep a JSON document from outside (a guest, a results directory) may nest. Ours
@@ -47,7 +47,7 @@ class ResultsError : public Error {
 inline constexpr int kMaxJsonDepth = 64;
 
 // nlohmann::json::parse with a depth limit (the parser itself is iterative; the limit is for
-// whatever walks the tree after). Throws nsm::Error: malformed, or nested deeper than
+// whatever walks the tree after). Throws nsm::InputError: malformed, or nested deeper than
 // max_depth. Every document that did not come from this process is parsed through here.
 nlohmann::json parse_json_bounded(std::string_view text, int max_depth = kMaxJsonDepth);
 

@@ -146,7 +146,7 @@ std::chrono::milliseconds Child::time_left() const {
 
 Child Child::spawn(const SpawnOptions& options, Body body) {
   if (options.id_map && !(options.clone_flags & CLONE_NEWUSER))
-    throw Error("SpawnOptions: an id map needs CLONE_NEWUSER in clone_flags");
+    throw ToolError("SpawnOptions: an id map needs CLONE_NEWUSER in clone_flags");
 
   auto [parent_end, child_end] = Channel::make_pair();
   auto [error_read, error_write] = make_pipe();
@@ -221,7 +221,7 @@ void Child::kill_group() {
 
 ChildStatus Child::wait() {
   ChildStatus status;
-  if (pid_ <= 0 || reaped_) throw Error("Child::wait: no child to wait for");
+  if (pid_ <= 0 || reaped_) throw ToolError("Child::wait: no child to wait for");
 
   bool timed_out = false;
   if (pidfd_) {
@@ -281,11 +281,11 @@ ChildStatus Child::wait() {
 }
 
 nlohmann::json ChildResult::json() const {
-  if (!payload) throw Error(fmt::format("the child sent no result: it {}", status.describe()));
+  if (!payload) throw ToolError(fmt::format("the child sent no result: it {}", status.describe()));
   try {
     return nlohmann::json::parse(*payload);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("the child's result is not JSON: {}", e.what()));
+    throw ToolError(fmt::format("the child's result is not JSON: {}", e.what()));
   }
 }
 

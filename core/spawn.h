@@ -112,7 +112,7 @@ struct ChildResult {
   ChildStatus status;
   std::optional<std::string> payload;  // nullopt when the child ended without answering
   bool ok() const { return status.ok() && payload.has_value(); }
-  // The payload parsed as JSON; throws nsm::Error with the status when there is none.
+  // The payload parsed as JSON; throws nsm::ToolError with the status when there is none.
   nlohmann::json json() const;
 };
 ChildResult run_in_child(const SpawnOptions& options, const std::function<std::string()>& fn);

@@ -116,7 +116,7 @@ nlohmann::json unshare_and_observe(NsType type, bool rootless) {
     return out;
   }
   if (type == NsType::User) {
-    if (!after) throw Error("unshare(CLONE_NEWUSER) succeeded, but /proc/thread-self/ns/user disappeared");
+    if (!after) throw ToolError("unshare(CLONE_NEWUSER) succeeded, but /proc/thread-self/ns/user disappeared");
     const std::string call = fmt::format("setns(<{} of the attempt>, CLONE_NEWUSER) by a helper", ns_id_text(entry, *after));
     out["setns_call"] = call;
     out["setns_target"] = id_json(entry, after);

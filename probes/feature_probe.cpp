@@ -144,7 +144,7 @@ FeatureProbe probe_clone3_newtime() {
     options.method = CloneMethod::Clone3;
     options.clone_flags = CLONE_NEWTIME;
     ChildResult inner = run_in_child(options, [] { return std::to_string(ns_inode(0, "time").value_or(0)); });
-    if (!inner.ok()) throw Error(fmt::format("the CLONE_NEWTIME child {}", inner.status.describe()));
+    if (!inner.ok()) throw ToolError(fmt::format("the CLONE_NEWTIME child {}", inner.status.describe()));
     const bool own = std::stoull(*inner.payload) != outside;
     return nlohmann::json{{"ok", true}, {"own_time_namespace", own}};
   });

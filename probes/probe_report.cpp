@@ -95,7 +95,7 @@ ProbeReport run_probe(const ProbeOptions& options) {
     if (::uname(&u) != 0) throw_sys("uname");
     facts.version = KernelVersion::parse(u.release);
     lookup = find_kernel_config(options.kconfig_path, u.release);
-    if (options.kconfig_path && lookup.error) throw Error(*lookup.error);
+    if (options.kconfig_path && lookup.error) throw InputError(*lookup.error);
     nlohmann::json kernel = {{"release", u.release},
                              {"version", facts.version ? nlohmann::json(facts.version->numbers()) : nlohmann::json(nullptr)},
                              {"machine", u.machine},

@@ -32,7 +32,7 @@ struct ProbeReport {
   nlohmann::json to_json() const;
 };
 
-// Throws nsm::Error when a config given with --config (or KCONFIG_PATH) cannot be used:
+// Throws nsm::InputError when a config given with --config (or KCONFIG_PATH) cannot be used:
 // missing, unreadable, truncated, garbage. A config that is simply not found is not an error
 // for the running kernel: the report says "no kernel config found".
 ProbeReport run_probe(const ProbeOptions& options);

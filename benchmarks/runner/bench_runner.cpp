@@ -94,11 +94,11 @@ int run_suite(const std::vector<std::string>& argv) {
 
 nlohmann::json read_google_benchmark_json(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("nsmatrix-bench wrote no results ({} is missing)", path));
+  if (!in) throw ToolError(fmt::format("nsmatrix-bench wrote no results ({} is missing)", path));
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(fmt::format("nsmatrix-bench's results are not JSON: {}", e.what()));
+    throw ToolError(fmt::format("nsmatrix-bench's results are not JSON: {}", e.what()));
   }
 }
 
@@ -107,7 +107,7 @@ nlohmann::json read_google_benchmark_json(const std::string& path) {
 std::string bench_binary_next_to_self() {
   const std::string path = own_bin_dir() + "/nsmatrix-bench";
   if (::access(path.c_str(), X_OK) != 0)
-    throw std::runtime_error(
+    throw ToolError(
         fmt::format("the benchmark suite is missing: {} ({}); build the nsmatrix-bench target", path, errno_name(errno)));
   return path;
 }
@@ -125,14 +125,14 @@ SuiteRunResult run_bench_suite(const SuiteRunOptions& options) {
   const int wstatus = run_suite(argv);
   if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 2) throw BadBenchArguments("nsmatrix-bench refused its arguments");
   if (const std::string end = describe_end(wstatus); !end.empty())
-    throw std::runtime_error(fmt::format("the benchmark suite {}; no {} written", end, options.output));
+    throw ToolError(fmt::format("the benchmark suite {}; no {} written", end, options.output));
 
   SuiteRunResult result;
   try {
     result.document = make_bench_json(read_json_file(scratch.file("catalogue.json"), "bench-catalogue"),
                                       read_google_benchmark_json(scratch.file("gbench.json")), options.quick ? "quick" : "full");
   } catch (const Error& e) {
-    throw std::runtime_error(fmt::format("{}; no {} written", e.what(), options.output));
+    throw ToolError(fmt::format("{}; no {} written", e.what(), options.output));
   }
   write_json_file(options.output, result.document);
   for (const auto& check : result.document["checks"]) {

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
+
 namespace nsm::bench {
 
 struct SuiteRunOptions {
@@ -23,19 +25,19 @@ struct SuiteRunResult {
   int pass = 0, skip = 0, broken = 0;
 };
 
-// dirname(/proc/self/exe)/nsmatrix-bench. Throws std::runtime_error (a broken installation)
+// dirname(/proc/self/exe)/nsmatrix-bench. Throws nsm::ToolError (a broken installation)
 // when it is missing or not executable.
 std::string bench_binary_next_to_self();
 
 // The suite exited with status 2: its arguments were wrong and it said why.
-struct BadBenchArguments : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct BadBenchArguments : InputError {
+  using InputError::InputError;
 };
 
 // Runs the suite with this process's stdout and stderr. Ctrl-C reaches the suite (same
 // process group) while this process waits, so the scratch directory is still removed.
 // Throws BadBenchArguments when the suite exits with 2 (it said why on stderr),
-// std::runtime_error when it dies or leaves no usable results (nothing is written then),
+// nsm::ToolError when it dies or leaves no usable results (nothing is written then),
 // nsm::SysError when the output cannot be written.
 SuiteRunResult run_bench_suite(const SuiteRunOptions& options);
 

@@ -32,7 +32,7 @@ long meminfo_kb(const std::string& text, const std::string& field) {
   std::string line;
   while (std::getline(in, line))
     if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
-  throw Error("/proc/meminfo has no " + field);
+  throw ToolError("/proc/meminfo has no " + field);
 }
 
 int cpuinfo_processors() {

@@ -52,15 +52,16 @@ struct CheckSpec {
 const std::vector<const CheckSpec*>& all_checks();
 
 // Thrown by a body or a helper: the check's own setup failed. Ends as "broken".
-class Broken : public Error {
+class Broken : public ToolError {
  public:
-  using Error::Error;
+  using ToolError::ToolError;
 };
 
-// Thrown by a body or a helper: the check does not apply here. Ends as "skip".
-class Skipped : public Error {
+// Thrown by a body or a helper: the check does not apply here. Ends as "skip". Not an
+// Error: nothing went wrong.
+class Skipped : public std::runtime_error {
  public:
-  using Error::Error;
+  using std::runtime_error::runtime_error;
 };
 
 [[noreturn]] void skip_check(std::string reason);

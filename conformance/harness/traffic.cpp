@@ -21,7 +21,7 @@ sockaddr_in address(const std::string& addr, uint16_t port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
-  if (::inet_pton(AF_INET, addr.c_str(), &sa.sin_addr) != 1) throw Error(fmt::format("not an IPv4 address: {}", addr));
+  if (::inet_pton(AF_INET, addr.c_str(), &sa.sin_addr) != 1) throw ToolError(fmt::format("not an IPv4 address: {}", addr));
   return sa;
 }
 

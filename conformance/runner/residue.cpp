@@ -133,7 +133,7 @@ void remove_one(const ResidueItem& item) {
     if (errno != EKEYEXPIRED || ::syscall(SYS_keyctl, KEYCTL_UNLINK, serial, KEY_SPEC_USER_KEYRING) != 0)
       throw_sys(fmt::format("keyctl(KEYCTL_INVALIDATE, {})", item.name));
   } else if (item.kind == "hostname") {
-    throw Error("the hostname looks like one a check sets inside its namespace; the original is unknown, set it by hand");
+    throw ToolError("the hostname looks like one a check sets inside its namespace; the original is unknown, set it by hand");
   }
 }
 

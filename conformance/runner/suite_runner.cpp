@@ -34,9 +34,9 @@ namespace {
 
 std::string suite_binary_next_to_self() {
   const std::string path = own_bin_dir() + "/nsmatrix-conformance";
-  // A broken installation, not bad input: std::runtime_error makes the exit code 3.
+  // A broken installation, not bad input: exit code 3.
   if (::access(path.c_str(), X_OK) != 0)
-    throw std::runtime_error(
+    throw ToolError(
         fmt::format("the conformance suite is missing: {} ({}); build the nsmatrix-conformance target", path, errno_name(errno)));
   return path;
 }
@@ -64,13 +64,13 @@ nlohmann::json list_checks(const std::string& binary) {
     text.append(buf, static_cast<size_t>(n));
   }
   const ChildStatus status = child.wait();
-  if (!status.ok()) throw Error(fmt::format("{} --nsm_list_checks {}", binary, status.describe()));
+  if (!status.ok()) throw ToolError(fmt::format("{} --nsm_list_checks {}", binary, status.describe()));
   try {
     auto listing = nlohmann::json::parse(text);
-    if (!listing.is_array()) throw Error("not a JSON array");
+    if (!listing.is_array()) throw ToolError("not a JSON array");
     return listing;
   } catch (const std::exception& e) {
-    throw Error(fmt::format("{} --nsm_list_checks printed no usable list: {}", binary, e.what()));
+    throw ToolError(fmt::format("{} --nsm_list_checks printed no usable list: {}", binary, e.what()));
   }
 }
 

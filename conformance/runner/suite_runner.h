@@ -13,7 +13,7 @@
 
 namespace nsm::conformance {
 
-// dirname(/proc/self/exe)/nsmatrix-conformance. Throws std::runtime_error naming the path
+// dirname(/proc/self/exe)/nsmatrix-conformance. Throws nsm::ToolError naming the path
 // when it is missing or not executable (a broken installation).
 std::string suite_binary_next_to_self();
 
@@ -30,10 +30,10 @@ struct SuiteResult {
   ChildStatus status;       // how the suite process ended
 };
 
-// The suite's --nsm_list_checks, parsed. Throws nsm::Error when it cannot be had.
+// The suite's --nsm_list_checks, parsed. Throws nsm::ToolError when it cannot be had.
 nlohmann::json list_checks(const std::string& binary);
 
-// Runs the suite. Its output goes to this process's stdout and stderr. Throws nsm::Error
+// Runs the suite. Its output goes to this process's stdout and stderr. Throws nsm::ToolError
 // only when the suite cannot be started or listed; a suite that dies or hangs still gives
 // a document, with every check broken.
 SuiteResult run_conformance(const SuiteOptions& options);

@@ -135,10 +135,10 @@ TEST(Matrix, BadInputsGetAStatusEachAndTheMatrixGoesOn) {
   TempDir dir;
   std::ofstream(dir.path() + "/garbage", std::ios::binary) << std::string(5000, 'g');
   std::vector<MatrixKernel> kernels = {
-      {"no-such-kernel", [](const PrepareProgress&) -> BootTarget { throw Error("unknown kernel id \"no-such-kernel\""); }},
+      {"no-such-kernel", [](const PrepareProgress&) -> BootTarget { throw InputError("unknown kernel id \"no-such-kernel\""); }},
       {"missing-file", [](const PrepareProgress&) { return target_from_image("/nonexistent/vmlinuz"); }},
       {"garbage", [&](const PrepareProgress&) { return target_from_image(dir.path() + "/garbage"); }},
-      {"corrupt-deb", [](const PrepareProgress&) -> BootTarget { throw Error("linux-image.deb: truncated ar archive"); }},
+      {"corrupt-deb", [](const PrepareProgress&) -> BootTarget { throw ToolError("linux-image.deb: truncated ar archive"); }},
   };
   MatrixOptions options;
   options.out_dir = dir.path() + "/run";
@@ -167,7 +167,7 @@ TEST(Matrix, BadInputsGetAStatusEachAndTheMatrixGoesOn) {
 }
 
 TEST(Matrix, IdsThatAreNotDirectoryNamesOrRepeatedAreRefused) {
-  auto none = [](const PrepareProgress&) -> BootTarget { throw Error("not reached"); };
+  auto none = [](const PrepareProgress&) -> BootTarget { throw ToolError("not reached"); };
   MatrixOptions options;
   options.out_dir = "/nonexistent-never-created";
   std::ostringstream out;

@@ -136,7 +136,7 @@ TEST_F(KernelCache, StagingLeavesNothingBehindOnFailure) {
     StagingDir staging(cache_dir(), "debian-6.1-cloud");
     path = staging.path();
     dir_.write(fs::path(path).lexically_relative(dir_.path()).string() + "/vmlinuz", "half a kernel");
-    throw Error("the .deb was truncated");
+    throw ToolError("the .deb was truncated");
   } catch (const Error&) {
   }
   EXPECT_FALSE(path.empty());

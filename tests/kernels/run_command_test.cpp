@@ -55,7 +55,7 @@ TEST(RunCommand, ProgramIsKilledWhenTheCallerGivesUp) {
   EXPECT_THROW(run_command({"sh", "-c", "echo $$; exec sleep 600"}, {},
                            [&](std::string_view l) {
                              pid = std::stoi(std::string(l));
-                             throw Error("stop");
+                             throw ToolError("stop");
                            }),
                Error);
   ASSERT_GT(pid, 0);

@@ -83,7 +83,7 @@ std::string conformance_binary() { return std::string(NSM_BIN_DIR) + "/nsmatrix-
 // The guarantees that need `type`: of that type, or listing it among their needs.
 std::vector<json> guarantees_needing(NsType type) {
   const auto r = testing_support::run_command({conformance_binary(), "--nsm_list_checks"});
-  if (r.exit_code != 0) throw Error("nsmatrix-conformance --nsm_list_checks failed: " + r.err);
+  if (r.exit_code != 0) throw ToolError("nsmatrix-conformance --nsm_list_checks failed: " + r.err);
   std::vector<json> out;
   const std::string name(ns_name(type));
   for (const auto& c : json::parse(r.out)) {
@@ -200,7 +200,7 @@ SandboxRun run_in_sandbox(NsType type, const std::string& filter, const std::str
     out["last_signal"] = g_last_signal.load();
     return out.dump();
   });
-  if (!r.ok()) throw Error(fmt::format("the sandbox {}", r.status.describe()));
+  if (!r.ok()) throw ToolError(fmt::format("the sandbox {}", r.status.describe()));
   const json j = r.json();
   return {j["before"], j["after_baseline"], j["after_lie"], j["signals"], j["last_signal"], j["baseline_exit"], j["lie_exit"]};
 }

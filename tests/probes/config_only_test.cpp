@@ -12,7 +12,7 @@ const std::string kFixtures = std::string(NSM_FIXTURES) + "/kconfig/";
 const NamespaceProbe& find(const ProbeReport& r, NsType t) {
   for (const auto& p : r.namespaces)
     if (p.type == t) return p;
-  throw Error("type missing from the report");
+  throw ToolError("type missing from the report");
 }
 
 ProbeReport judge(const std::string& file) {

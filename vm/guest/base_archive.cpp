@@ -67,7 +67,7 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
   }
   for (const std::string required : {"nsmatrix", "nsmatrix-init"})
     if (std::none_of(base.binaries.begin(), base.binaries.end(), [&](const GuestBinary& b) { return b.name == required; }))
-      throw Error(fmt::format("{}/{} is missing: build it first (cmake --build --preset default)", bin_dir, required));
+      throw ToolError(fmt::format("{}/{} is missing: build it first (cmake --build --preset default)", bin_dir, required));
   if (interpreter) libraries.insert(*interpreter);
   for (const auto& lib : libraries) {
     // System libraries are already stripped; the loader needs them whole at the path it

@@ -28,7 +28,7 @@ struct BaseArchive {
 };
 
 // The binaries the guest runs, looked for in `bin_dir` (the directory of the running
-// nsmatrix). nsmatrix and nsmatrix-init are required; throws nsm::Error without them.
+// nsmatrix). nsmatrix and nsmatrix-init are required; throws nsm::ToolError without them.
 BaseArchive build_base_archive(const std::string& bin_dir, const std::string& cache_dir);
 
 // Every rebuilt binary makes a new base: keep the files of the `keep` most recently built

@@ -22,22 +22,22 @@ std::string deflate_all(std::string_view raw) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((size >> (8 * i)) & 0xff);
   if (::compress2(reinterpret_cast<Bytef*>(out.data() + 8), &bound, reinterpret_cast<const Bytef*>(raw.data()),
                   static_cast<uLong>(raw.size()), Z_BEST_SPEED) != Z_OK)
-    throw Error("pack_bundle: zlib compress2 failed");
+    throw ToolError("pack_bundle: zlib compress2 failed");
   out.resize(8 + bound);
   return out;
 }
 
 std::string inflate_all(std::string_view packed, uint64_t limit) {
-  if (packed.size() < 8) throw Error("results bundle: shorter than its size field");
+  if (packed.size() < 8) throw ToolError("results bundle: shorter than its size field");
   uint64_t size = 0;
   for (int i = 0; i < 8; ++i) size |= static_cast<uint64_t>(static_cast<unsigned char>(packed[i])) << (8 * i);
   // The claim is checked before anything is allocated; uncompress never writes past it.
-  if (size > limit) throw Error(fmt::format("results bundle: claims {} bytes decompressed, more than the {} allowed", size, limit));
+  if (size > limit) throw ToolError(fmt::format("results bundle: claims {} bytes decompressed, more than the {} allowed", size, limit));
   std::string out(size, '\0');
   uLongf got = static_cast<uLongf>(size);
   const int rc = ::uncompress(reinterpret_cast<Bytef*>(out.data()), &got, reinterpret_cast<const Bytef*>(packed.data() + 8),
                               static_cast<uLong>(packed.size() - 8));
-  if (rc != Z_OK || got != size) throw Error(fmt::format("results bundle: not valid zlib data (zlib error {})", rc));
+  if (rc != Z_OK || got != size) throw ToolError(fmt::format("results bundle: not valid zlib data (zlib error {})", rc));
   return out;
 }
 
@@ -53,7 +53,7 @@ bool valid_bundle_name(std::string_view name) {
 std::string pack_bundle(const Bundle& files) {
   std::string raw;
   for (const auto& [name, content] : files) {
-    if (!valid_bundle_name(name)) throw Error(fmt::format("pack_bundle: invalid file name \"{}\"", name));
+    if (!valid_bundle_name(name)) throw ToolError(fmt::format("pack_bundle: invalid file name \"{}\"", name));
     raw += fmt::format("file {} {}\n", name, content.size());
     raw += content;
   }
@@ -71,16 +71,16 @@ Bundle unpack_bundle(std::string_view packed, const BundleLimits& limits, std::v
   while (!rest.empty()) {
     const size_t eol = rest.find('\n');
     if (eol == std::string_view::npos || rest.substr(0, 5) != "file ")
-      throw Error("results bundle: a record does not start with \"file NAME SIZE\"");
+      throw ToolError("results bundle: a record does not start with \"file NAME SIZE\"");
     const std::string_view header = rest.substr(5, eol - 5);
     const size_t space = header.rfind(' ');
-    if (space == std::string_view::npos) throw Error("results bundle: a record header has no size");
+    if (space == std::string_view::npos) throw ToolError("results bundle: a record header has no size");
     const std::string_view name = header.substr(0, space);
     size_t size = 0;
     auto [p, ec] = std::from_chars(header.data() + space + 1, header.data() + header.size(), size);
-    if (ec != std::errc() || p != header.data() + header.size()) throw Error(fmt::format("results bundle: bad size for {:?}", name.substr(0, 300)));
+    if (ec != std::errc() || p != header.data() + header.size()) throw ToolError(fmt::format("results bundle: bad size for {:?}", name.substr(0, 300)));
     rest.remove_prefix(eol + 1);
-    if (rest.size() < size) throw Error(fmt::format("results bundle: a record of {} bytes runs past the end", size));
+    if (rest.size() < size) throw ToolError(fmt::format("results bundle: a record of {} bytes runs past the end", size));
     const std::string_view content = rest.substr(0, size);
     rest.remove_prefix(size);
     // Names are shown escaped ({:?}): they are the guest's bytes.

@@ -22,7 +22,7 @@ struct BundleLimits {
 };
 
 std::string pack_bundle(const Bundle& files);
-// Throws nsm::Error naming what is wrong (not zlib data, a record that runs past the end,
+// Throws nsm::ToolError naming what is wrong (not zlib data, a record that runs past the end,
 // more than limits.max_bytes decompressed). Records past a limit, with an invalid name or a
 // repeated one are dropped and one line each is appended to `dropped` (when given).
 Bundle unpack_bundle(std::string_view packed, const BundleLimits& limits = {}, std::vector<std::string>* dropped = nullptr);

@@ -38,13 +38,13 @@ Entry new_entry(std::string_view path, mode_t type, mode_t mode) {
 
 CpioWriter::CpioWriter(const std::string& path) : path_(path) {
   archive_ = archive_write_new();
-  if (!archive_) throw Error("archive_write_new: out of memory");
+  if (!archive_) throw ToolError("archive_write_new: out of memory");
   if (archive_write_set_format_cpio_newc(archive_) != ARCHIVE_OK || archive_write_add_filter_none(archive_) != ARCHIVE_OK ||
       archive_write_open_filename(archive_, path.c_str()) != ARCHIVE_OK) {
     const std::string why = archive_error_string(archive_) ? archive_error_string(archive_) : "unknown error";
     archive_write_free(archive_);
     archive_ = nullptr;
-    throw Error(fmt::format("{}: cannot write a cpio archive: {}", path, why));
+    throw ToolError(fmt::format("{}: cannot write a cpio archive: {}", path, why));
   }
 }
 
@@ -54,7 +54,7 @@ CpioWriter::~CpioWriter() {
 
 void CpioWriter::write_header(archive_entry* entry, std::string_view path) {
   if (archive_write_header(archive_, entry) != ARCHIVE_OK)
-    throw Error(fmt::format("{}: cannot add {}: {}", path_, path, archive_error_string(archive_)));
+    throw ToolError(fmt::format("{}: cannot add {}: {}", path_, path, archive_error_string(archive_)));
 }
 
 void CpioWriter::add_directory(std::string_view path, mode_t mode) {
@@ -68,7 +68,7 @@ void CpioWriter::add_file(std::string_view path, std::string_view content, mode_
   write_header(entry.get(), path);
   while (!content.empty()) {
     const la_ssize_t n = archive_write_data(archive_, content.data(), content.size());
-    if (n <= 0) throw Error(fmt::format("{}: cannot write {}: {}", path_, path, archive_error_string(archive_)));
+    if (n <= 0) throw ToolError(fmt::format("{}: cannot write {}: {}", path_, path, archive_error_string(archive_)));
     content.remove_prefix(static_cast<size_t>(n));
   }
 }
@@ -92,7 +92,7 @@ void CpioWriter::finish() {
   const std::string why = rc == ARCHIVE_OK ? "" : archive_error_string(archive_);
   archive_write_free(archive_);
   archive_ = nullptr;
-  if (rc != ARCHIVE_OK) throw Error(fmt::format("{}: cannot finish the cpio archive: {}", path_, why));
+  if (rc != ARCHIVE_OK) throw ToolError(fmt::format("{}: cannot finish the cpio archive: {}", path_, why));
 }
 
 bool cached_archive_intact(const std::string& path) {

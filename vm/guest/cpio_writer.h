@@ -16,7 +16,7 @@ namespace nsm::vm {
 
 class CpioWriter {
  public:
-  // Creates (truncates) `path`. Throws nsm::Error with libarchive's message.
+  // Creates (truncates) `path`. Throws nsm::ToolError with libarchive's message.
   explicit CpioWriter(const std::string& path);
   CpioWriter(const CpioWriter&) = delete;
   CpioWriter& operator=(const CpioWriter&) = delete;

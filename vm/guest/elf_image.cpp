@@ -16,12 +16,12 @@ namespace {
 Elf64_Ehdr header_of(std::string_view image, std::string_view name) {
   Elf64_Ehdr eh{};
   if (image.size() < sizeof eh || std::memcmp(image.data(), ELFMAG, SELFMAG) != 0)
-    throw Error(fmt::format("{}: not an ELF file", name));
+    throw ToolError(fmt::format("{}: not an ELF file", name));
   std::memcpy(&eh, image.data(), sizeof eh);
   if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
-    throw Error(fmt::format("{}: not a 64-bit little-endian ELF file", name));
+    throw ToolError(fmt::format("{}: not a 64-bit little-endian ELF file", name));
   if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff + uint64_t(eh.e_phnum) * sizeof(Elf64_Phdr) > image.size())
-    throw Error(fmt::format("{}: ELF program headers lie outside the file", name));
+    throw ToolError(fmt::format("{}: ELF program headers lie outside the file", name));
   return eh;
 }
 
@@ -39,7 +39,7 @@ std::optional<std::string> elf_interpreter(std::string_view image, std::string_v
     const Elf64_Phdr ph = program_header(image, eh, i);
     if (ph.p_type != PT_INTERP) continue;
     if (ph.p_offset + ph.p_filesz > image.size() || ph.p_filesz == 0)
-      throw Error(fmt::format("{}: PT_INTERP lies outside the file", name));
+      throw ToolError(fmt::format("{}: PT_INTERP lies outside the file", name));
     std::string interp(image.substr(ph.p_offset, ph.p_filesz));
     while (!interp.empty() && interp.back() == '\0') interp.pop_back();
     return interp;
@@ -81,7 +81,7 @@ std::string elf_loadable_only(std::string_view image, std::string_view name) {
     const Elf64_Phdr ph = program_header(image, eh, i);
     if (ph.p_type == PT_NULL) continue;
     if (ph.p_offset + ph.p_filesz > image.size())
-      throw Error(fmt::format("{}: ELF segment {} lies outside the file", name, i));
+      throw ToolError(fmt::format("{}: ELF segment {} lies outside the file", name, i));
     end = std::max<uint64_t>(end, ph.p_offset + ph.p_filesz);
   }
   std::string out(image.substr(0, end));

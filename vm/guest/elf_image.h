@@ -10,7 +10,7 @@
 namespace nsm::vm {
 
 // PT_INTERP ("/lib64/ld-linux-x86-64.so.2"); nullopt for a static binary.
-// Throws nsm::Error when `image` is not a 64-bit little-endian ELF file.
+// Throws nsm::ToolError when `image` is not a 64-bit little-endian ELF file.
 std::optional<std::string> elf_interpreter(std::string_view image, std::string_view name);
 
 // The GNU build ID (NT_GNU_BUILD_ID in a PT_NOTE segment) as lower-case hex; nullopt when
@@ -21,7 +21,7 @@ std::optional<std::string> elf_build_id(std::string_view image, std::string_view
 
 // The file cut after the last byte a PT_LOAD segment maps, with the section header table
 // dropped (the loader reads only program headers; the ELFkickers "sstrip" technique).
-// Throws nsm::Error when `image` is not a 64-bit little-endian ELF file or is inconsistent.
+// Throws nsm::ToolError when `image` is not a 64-bit little-endian ELF file or is inconsistent.
 std::string elf_loadable_only(std::string_view image, std::string_view name);
 
 }  // namespace nsm::vm

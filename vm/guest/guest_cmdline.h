@@ -24,7 +24,7 @@ struct GuestOptions {
 std::string guest_kernel_words(const GuestOptions& options);
 
 // Reads the words back from a /proc/cmdline text; missing keys keep their defaults.
-// Throws nsm::Error on a value it does not understand.
+// Throws nsm::InputError on a value it does not understand.
 GuestOptions parse_guest_options(std::string_view cmdline);
 
 bool known_stage(std::string_view name);

@@ -35,12 +35,12 @@ std::string decompress(const std::string& path, const std::string& data) {
   archive_entry* entry = nullptr;
   if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK ||
       archive_read_next_header(a.get(), &entry) != ARCHIVE_OK)
-    throw Error(fmt::format("{}: cannot decompress: {}", path, archive_error_string(a.get())));
+    throw InputError(fmt::format("{}: cannot decompress: {}", path, archive_error_string(a.get())));
   std::string out;
   char buf[65536];
   for (;;) {
     const la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
-    if (n < 0) throw Error(fmt::format("{}: cannot decompress: {}", path, archive_error_string(a.get())));
+    if (n < 0) throw InputError(fmt::format("{}: cannot decompress: {}", path, archive_error_string(a.get())));
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
@@ -58,8 +58,8 @@ std::string module_stem(const std::string& path) {
 std::string read_module(const std::string& path) {
   std::string data = must_read_file(path);
   if (ends_with(path, ".ko.xz") || ends_with(path, ".ko.zst") || ends_with(path, ".ko.gz")) data = decompress(path, data);
-  else if (!ends_with(path, ".ko")) throw Error(fmt::format("{}: not a kernel module (.ko, .ko.xz, .ko.zst, .ko.gz)", path));
-  if (data.size() < 4 || data.compare(0, 4, "\x7f" "ELF") != 0) throw Error(fmt::format("{}: not an ELF kernel module", path));
+  else if (!ends_with(path, ".ko")) throw InputError(fmt::format("{}: not a kernel module (.ko, .ko.xz, .ko.zst, .ko.gz)", path));
+  if (data.size() < 4 || data.compare(0, 4, "\x7f" "ELF") != 0) throw InputError(fmt::format("{}: not an ELF kernel module", path));
   return data;
 }
 

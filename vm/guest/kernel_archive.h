@@ -22,7 +22,7 @@ struct KernelArchive {
   bool reused = false;
 };
 
-// Cached in <cache>/initramfs/kernel-<sha256>.cpio. Throws nsm::Error naming a module that
+// Cached in <cache>/initramfs/kernel-<sha256>.cpio. Throws nsm::InputError naming a module that
 // cannot be read or decompressed.
 KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::string& cache_dir);
 

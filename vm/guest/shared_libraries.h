@@ -8,7 +8,7 @@
 
 namespace nsm::vm {
 
-// Absolute paths, in the interpreter's order, without the vDSO. Throws nsm::Error naming
+// Absolute paths, in the interpreter's order, without the vDSO. Throws nsm::ToolError naming
 // the binary and the library the interpreter could not find ("libfoo.so.1 => not found").
 std::vector<std::string> shared_libraries(const std::string& interpreter, const std::string& binary);
 

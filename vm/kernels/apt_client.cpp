@@ -111,10 +111,10 @@ void AptClient::update(const Progress& progress) {
   // apt-get update exits 0 even when one suite failed; its "E:"/"Err:" lines say so.
   for (const auto& line : result.last_lines) {
     if (line.starts_with("E:") || line.starts_with("Err:")) {
-      throw Error(fmt::format("apt-get update failed: {}", line));
+      throw ToolError(fmt::format("apt-get update failed: {}", line));
     }
   }
-  if (!result.ok()) throw Error(fmt::format("apt-get update {}", result.describe()));
+  if (!result.ok()) throw ToolError(fmt::format("apt-get update {}", result.describe()));
   updated_ = true;
 }
 
@@ -166,7 +166,7 @@ std::vector<std::string> AptClient::download(const std::vector<AptPackage>& pack
   const auto result = run_command(with_options(argv, options()), opts, [&](std::string_view line) {
     if (progress && (line.starts_with("Get:") || line.starts_with("E:"))) progress(fmt::format("  apt: {}", line));
   });
-  if (!result.ok()) throw Error(fmt::format("apt-get download {} {}", names, result.describe()));
+  if (!result.ok()) throw ToolError(fmt::format("apt-get download {} {}", names, result.describe()));
   std::vector<std::string> paths;
   for (const auto& p : packages) {
     std::string found;
@@ -175,7 +175,7 @@ std::vector<std::string> AptClient::download(const std::vector<AptPackage>& pack
       if (file.starts_with(p.name + "_") && file.ends_with(".deb")) found = entry.path().string();
     }
     if (found.empty()) {
-      throw Error(fmt::format("apt-get download {}={} reported success but left no .deb in {}", p.name, p.version, dir));
+      throw ToolError(fmt::format("apt-get download {}={} reported success but left no .deb in {}", p.name, p.version, dir));
     }
     paths.push_back(found);
   }

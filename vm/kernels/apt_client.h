@@ -38,7 +38,7 @@ class AptClient {
   std::optional<AptPackage> show(const std::string& name, const std::string& suite);
   // NAME at exactly VERSION in any configured suite; nullopt when the archive no longer has it.
   std::optional<AptPackage> show_exact(const std::string& name, const std::string& version);
-  // apt-get download NAME=VERSION into `dir`; returns the .deb's path. Throws nsm::Error with
+  // apt-get download NAME=VERSION into `dir`; returns the .deb's path. Throws nsm::ToolError with
   // apt's own message when it fails (a bad signature, a hash mismatch, a missing package).
   std::string download(const AptPackage& package, const std::string& dir, const Progress& progress);
   // Several packages in one apt call; the paths in the same order.

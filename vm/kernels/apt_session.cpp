@@ -38,7 +38,7 @@ AptSession::AptSession(const std::string& suite, const Progress& progress)
 
 AptPackage AptSession::must_show(const std::string& name, const std::string& suite) {
   auto package = client_.show(name, suite);
-  if (!package) throw Error(fmt::format("package '{}' is not in suite '{}' of {}", name, suite, describe()));
+  if (!package) throw InputError(fmt::format("package '{}' is not in suite '{}' of {}", name, suite, describe()));
   return *package;
 }
 

@@ -16,7 +16,7 @@ class AptSession : public PackageArchive {
  public:
   AptSession(const std::string& suite, const Progress& progress);
   AptClient& client() { return client_; }
-  // The package's candidate in the suite; throws nsm::Error naming the package, the suite
+  // The package's candidate in the suite; throws nsm::InputError naming the package, the suite
   // and the mirror URIs apt was given.
   AptPackage must_show(const std::string& name, const std::string& suite);
   // The lock's view of the archive (kernel_lock.h).

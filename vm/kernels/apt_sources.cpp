@@ -58,7 +58,7 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, const std::st
     }
     if (line.front() == ' ' || line.front() == '\t') {
       // A continuation line: more values of the last field (Signed-By may embed a key block).
-      if (last_key.empty()) throw Error(fmt::format("{}:{}: continuation line without a field", origin, number));
+      if (last_key.empty()) throw InputError(fmt::format("{}:{}: continuation line without a field", origin, number));
       if (last_key == "uris") for (auto& w : words(line)) current.uris.push_back(w);
       if (last_key == "suites") for (auto& w : words(line)) current.suites.push_back(w);
       if (last_key == "components") for (auto& w : words(line)) current.components.push_back(w);
@@ -66,7 +66,7 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, const std::st
     }
     const auto colon = line.find(':');
     if (colon == std::string::npos) {
-      throw Error(fmt::format("{}:{}: not a deb822 field: '{}'", origin, number, line));
+      throw InputError(fmt::format("{}:{}: not a deb822 field: '{}'", origin, number, line));
     }
     if (current.origin.empty()) current.origin = fmt::format("{}:{}", origin, number);
     last_key = lower(trim(line.substr(0, colon)));
@@ -96,22 +96,22 @@ std::vector<AptSource> parse_one_line_sources(std::string_view text, const std::
     AptSource s;
     s.origin = fmt::format("{}:{}", origin, number);
     const auto sp = line.find_first_of(" \t");
-    if (sp == std::string::npos) throw Error(fmt::format("{}: malformed line: '{}'", s.origin, line));
+    if (sp == std::string::npos) throw InputError(fmt::format("{}: malformed line: '{}'", s.origin, line));
     s.types = {line.substr(0, sp)};
     if (s.types[0] != "deb" && s.types[0] != "deb-src") {
-      throw Error(fmt::format("{}: malformed line (type '{}'): '{}'", s.origin, s.types[0], line));
+      throw InputError(fmt::format("{}: malformed line (type '{}'): '{}'", s.origin, s.types[0], line));
     }
     std::string rest = trim(line.substr(sp));
     if (rest.starts_with("[")) {
       const auto close = rest.find(']');
-      if (close == std::string::npos) throw Error(fmt::format("{}: unclosed '[': '{}'", s.origin, line));
+      if (close == std::string::npos) throw InputError(fmt::format("{}: unclosed '[': '{}'", s.origin, line));
       for (const auto& option : words(rest.substr(1, close - 1))) {
         if (option.starts_with("signed-by=")) s.signed_by = option.substr(10);
       }
       rest = trim(rest.substr(close + 1));
     }
     auto fields = words(rest);
-    if (fields.size() < 2) throw Error(fmt::format("{}: malformed line (no suite): '{}'", s.origin, line));
+    if (fields.size() < 2) throw InputError(fmt::format("{}: malformed line (no suite): '{}'", s.origin, line));
     s.uris = {fields[0]};
     s.suites = {fields[1]};
     s.components.assign(fields.begin() + 2, fields.end());
@@ -170,7 +170,7 @@ std::string derive_sources(const std::vector<AptSource>& machine, const std::set
       if (keyring.empty()) keyring = source.signed_by;
     }
     if (uris.empty()) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "cannot derive apt sources for suite '{}': the machine's apt sources (/etc/apt/sources.list, "
           "sources.list.d/*.list, *.sources) have no enabled Debian {} entry to take the mirror from",
           suite, security ? "security (*-security)" : "archive"));

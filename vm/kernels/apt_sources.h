@@ -22,9 +22,9 @@ struct AptSource {
 };
 
 // deb822 stanzas ("Types: deb", "URIs: ...", "Suites: ...", "Enabled: no", ...). Throws
-// nsm::Error "ORIGIN:LINE: ..." for a line that is neither a field, a continuation nor a comment.
+// nsm::InputError "ORIGIN:LINE: ..." for a line that is neither a field, a continuation nor a comment.
 std::vector<AptSource> parse_deb822_sources(std::string_view text, const std::string& origin);
-// "deb [signed-by=/k.gpg arch=amd64] URI SUITE COMPONENT..." lines. Throws nsm::Error with
+// "deb [signed-by=/k.gpg arch=amd64] URI SUITE COMPONENT..." lines. Throws nsm::InputError with
 // the line for a malformed one.
 std::vector<AptSource> parse_one_line_sources(std::string_view text, const std::string& origin);
 
@@ -37,7 +37,7 @@ bool is_debian_suite(std::string_view suite);
 
 // deb822 sources for `suites` (component main), each from the machine's Debian entries of the
 // same kind: a *-security suite from the URIs that serve the machine's security suite, any
-// other suite from the URIs that serve its main suites. Throws nsm::Error when the machine
+// other suite from the URIs that serve its main suites. Throws nsm::InputError when the machine
 // has no such entry.
 std::string derive_sources(const std::vector<AptSource>& machine, const std::set<std::string>& suites);
 

@@ -47,7 +47,7 @@ BzImageInfo parse_bzimage(std::string_view b, const std::string& source) {
 
 BzImageInfo read_bzimage(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open kernel image: {}", path, std::strerror(errno)));
+  if (!in) throw InputError(fmt::format("{}: cannot open kernel image: {}", path, std::strerror(errno)));
   std::string head(64 * 1024, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));

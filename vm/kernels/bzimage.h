@@ -14,11 +14,11 @@ struct BzImageInfo {
   std::string release;        // its first word: what uname -r will say
 };
 
-// Reads the header from the image's bytes. Throws nsm::Error naming `source` when the bytes
+// Reads the header from the image's bytes. Throws nsm::InputError naming `source` when the bytes
 // are not a bzImage (too short, no 0xAA55 boot signature, no "HdrS", protocol < 2.00, not
 // loaded high) or the version string is missing.
 BzImageInfo parse_bzimage(std::string_view bytes, const std::string& source);
-// Reads the first 64 KiB of the file and parses them. Throws nsm::Error naming the file.
+// Reads the first 64 KiB of the file and parses them. Throws nsm::InputError naming the file.
 BzImageInfo read_bzimage(const std::string& path);
 
 }  // namespace nsm::vm

@@ -34,7 +34,7 @@ class ArchiveEntryReader : public EntryReader {
   ArchiveEntryReader(archive* a, std::string name) : a_(a), name_(std::move(name)) {}
   size_t read(void* buf, size_t size) override {
     const la_ssize_t n = archive_read_data(a_, buf, size);
-    if (n < 0) throw Error(fmt::format("{}: corrupt or truncated: {}", name_, archive_problem(a_)));
+    if (n < 0) throw ToolError(fmt::format("{}: corrupt or truncated: {}", name_, archive_problem(a_)));
     return static_cast<size_t>(n);
   }
 
@@ -86,7 +86,7 @@ void walk_tar(archive* a, const std::string& name,
     const int r = archive_read_next_header(a, &e);
     if (r == ARCHIVE_EOF) return;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      throw Error(fmt::format("{}: corrupt or truncated: {}", name, archive_problem(a)));
+      throw ToolError(fmt::format("{}: corrupt or truncated: {}", name, archive_problem(a)));
     }
     visit(describe_entry(e), reader);
   }
@@ -100,7 +100,7 @@ void read_nested_tar(EntryReader& source, const std::string& name,
   auto src = std::make_unique<NestedSource>();
   src->reader = &source;
   if (archive_read_open(a.get(), src.get(), nullptr, nested_read, nullptr) != ARCHIVE_OK) {
-    throw Error(fmt::format("{}: not a readable tar archive: {}", name, archive_problem(a.get())));
+    throw ToolError(fmt::format("{}: not a readable tar archive: {}", name, archive_problem(a.get())));
   }
   walk_tar(a.get(), name, visit);
 }
@@ -134,13 +134,13 @@ void EntryReader::copy_to(const std::string& path) {
 void for_each_deb_entry(const std::string& deb_path,
                         const std::function<void(const DebEntry&, EntryReader&)>& visit) {
   UniqueFd probe(::open(deb_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!probe) throw Error(fmt::format("{}: cannot open package: {}", deb_path, std::strerror(errno)));
+  if (!probe) throw ToolError(fmt::format("{}: cannot open package: {}", deb_path, std::strerror(errno)));
   probe.reset();
 
   ReadArchive a(archive_read_new());
   archive_read_support_format_ar(a.get());
   if (archive_read_open_filename(a.get(), deb_path.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    throw Error(fmt::format("{}: not a Debian package: {}", deb_path, archive_problem(a.get())));
+    throw ToolError(fmt::format("{}: not a Debian package: {}", deb_path, archive_problem(a.get())));
   }
   bool saw_binary = false;
   for (;;) {
@@ -148,7 +148,7 @@ void for_each_deb_entry(const std::string& deb_path,
     const int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      throw Error(fmt::format("{}: not a Debian package (corrupt or truncated ar archive): {}",
+      throw ToolError(fmt::format("{}: not a Debian package (corrupt or truncated ar archive): {}",
                               deb_path, archive_problem(a.get())));
     }
     const std::string member = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
@@ -156,17 +156,17 @@ void for_each_deb_entry(const std::string& deb_path,
     if (member == "debian-binary") {
       const std::string version = reader.read_all();
       if (!version.starts_with("2.")) {
-        throw Error(fmt::format("{}: not a Debian package: debian-binary says '{}'", deb_path,
+        throw ToolError(fmt::format("{}: not a Debian package: debian-binary says '{}'", deb_path,
                                 version.substr(0, 16)));
       }
       saw_binary = true;
     } else if (member.starts_with("data.tar")) {
-      if (!saw_binary) throw Error(fmt::format("{}: not a Debian package: data.tar before debian-binary", deb_path));
+      if (!saw_binary) throw ToolError(fmt::format("{}: not a Debian package: data.tar before debian-binary", deb_path));
       read_nested_tar(reader, deb_path + ":" + member, visit);
       return;
     }
   }
-  throw Error(fmt::format("{}: not a Debian package: no {} member (truncated?)", deb_path,
+  throw ToolError(fmt::format("{}: not a Debian package: no {} member (truncated?)", deb_path,
                           saw_binary ? "data.tar" : "debian-binary"));
 }
 
@@ -183,11 +183,11 @@ std::string decompress(std::string_view data, const std::string& name) {
   archive_read_support_filter_bzip2(a.get());
   archive_read_support_format_raw(a.get());
   if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK) {
-    throw Error(fmt::format("{}: cannot decompress: {}", name, archive_problem(a.get())));
+    throw ToolError(fmt::format("{}: cannot decompress: {}", name, archive_problem(a.get())));
   }
   archive_entry* e = nullptr;
   if (archive_read_next_header(a.get(), &e) != ARCHIVE_OK) {
-    throw Error(fmt::format("{}: cannot decompress: {}", name, archive_problem(a.get())));
+    throw ToolError(fmt::format("{}: cannot decompress: {}", name, archive_problem(a.get())));
   }
   ArchiveEntryReader reader(a.get(), name);
   return reader.read_all();

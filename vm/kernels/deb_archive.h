@@ -24,7 +24,7 @@ struct DebEntry {
 class EntryReader {
  public:
   virtual ~EntryReader() = default;
-  // Up to `size` bytes; 0 at the end. Throws nsm::Error on corrupt or truncated data.
+  // Up to `size` bytes; 0 at the end. Throws nsm::ToolError on corrupt or truncated data.
   virtual size_t read(void* buf, size_t size) = 0;
   std::string read_all();
   // Writes the content to `path` (created 0644, or replaced). Throws SysError / Error.
@@ -32,7 +32,7 @@ class EntryReader {
 };
 
 // Calls `visit` for every entry of the package's data.tar, in archive order. Throws
-// nsm::Error naming the file for anything that is not a readable .deb: missing, not an ar
+// nsm::ToolError naming the file for anything that is not a readable .deb: missing, not an ar
 // archive, no debian-binary 2.x, no data.tar member, a corrupt or truncated member.
 void for_each_deb_entry(const std::string& deb_path,
                         const std::function<void(const DebEntry&, EntryReader&)>& visit);
@@ -43,7 +43,7 @@ void for_each_tar_entry(EntryReader& source, const std::string& name,
                         const std::function<void(const DebEntry&, EntryReader&)>& visit);
 
 // Decompresses xz, zstd, gzip or bzip2 data (a .ko.xz module); plain data comes back as-is.
-// Throws nsm::Error naming `name` when the data is corrupt or truncated.
+// Throws nsm::ToolError naming `name` when the data is corrupt or truncated.
 std::string decompress(std::string_view data, const std::string& name);
 
 }  // namespace nsm::vm

@@ -83,7 +83,7 @@ void extract_debian_kernel(const std::vector<std::string>& debs, const std::stri
     }
   }
   if (image_release.empty()) {
-    throw Error(fmt::format("no kernel image (boot/vmlinuz-R or usr/lib/modules/R/vmlinuz) in {}",
+    throw ToolError(fmt::format("no kernel image (boot/vmlinuz-R or usr/lib/modules/R/vmlinuz) in {}",
                             fs::path(debs.front()).filename().string()));
   }
   out.release = image_release;
@@ -100,7 +100,7 @@ void extract_debian_kernel(const std::vector<std::string>& debs, const std::stri
 
 void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, PreparedKernel& out,
                          const Progress& progress) {
-  if (entry.locked.empty()) throw Error(fmt::format("kernel '{}': fetched before it was resolved", entry.id));
+  if (entry.locked.empty()) throw InputError(fmt::format("kernel '{}': fetched before it was resolved", entry.id));
   std::vector<AptPackage> packages;
   for (const auto& l : entry.locked) {
     AptPackage p;
@@ -127,7 +127,7 @@ void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, Prepa
     out.download_bytes += static_cast<long long>(fs::file_size(debs[i]));
     const std::string sha = file_sha256(debs[i]);
     if (!packages[i].sha256.empty() && sha != packages[i].sha256) {
-      throw Error(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", debs[i], sha, packages[i].sha256,
+      throw ToolError(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", debs[i], sha, packages[i].sha256,
                               packages[i].name, packages[i].version));
     }
   }

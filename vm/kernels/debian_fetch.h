@@ -19,7 +19,7 @@ std::vector<std::string> debian_kernel_packages(const std::string& package, cons
 
 // Reads kernel, config, modules.builtin and module files out of already downloaded .debs
 // into `dir`: DIR/vmlinuz, DIR/config, DIR/modules/NAME.ko (the guest's modules and their
-// dependencies). Fills image, config, release, modules_*. Throws nsm::Error naming the
+// dependencies). Fills image, config, release, modules_*. Throws nsm::ToolError naming the
 // package that is broken or lacks a kernel.
 void extract_debian_kernel(const std::vector<std::string>& debs, const std::string& dir, PreparedKernel& out,
                            const Progress& progress);

@@ -49,10 +49,10 @@ std::vector<FragmentLine> parse_fragment(std::string_view text, const std::strin
       lines.push_back({std::string(view.substr(0, set)), value, number, source});
     } else {
       const std::string shown = line.size() > 60 ? line.substr(0, 60) + "..." : line;
-      throw Error(fmt::format("{}: line {}: not a Kconfig line: '{}'", source, number, shown));
+      throw InputError(fmt::format("{}: line {}: not a Kconfig line: '{}'", source, number, shown));
     }
   }
-  if (lines.empty()) throw Error(fmt::format("{}: no CONFIG_ line: not a Kconfig fragment", source));
+  if (lines.empty()) throw InputError(fmt::format("{}: no CONFIG_ line: not a Kconfig fragment", source));
   return lines;
 }
 

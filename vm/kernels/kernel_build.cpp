@@ -51,7 +51,7 @@ std::string source_tree(const AptPackage& package, AptSession& apt, const Progre
   if (progress) progress(fmt::format("downloading {} {} ({:.0f} MB)", package.name, package.version, package.size / 1e6));
   const std::string deb = apt.client().download(package, staging.path(), progress);
   if (const auto sha = file_sha256(deb); !package.sha256.empty() && sha != package.sha256) {
-    throw Error(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", deb, sha, package.sha256, package.name,
+    throw ToolError(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", deb, sha, package.sha256, package.name,
                             package.version));
   }
   const std::string tree_dir = staging.path() + "/tree";
@@ -68,7 +68,7 @@ std::string source_tree(const AptPackage& package, AptSession& apt, const Progre
 class BuildLog {
  public:
   BuildLog(const std::string& path, const Progress& progress) : out_(path), path_(path), progress_(progress) {
-    if (!out_) throw Error("cannot write " + path);
+    if (!out_) throw ToolError("cannot write " + path);
   }
   void step(const std::string& what) {
     out_ << "### " << what << "\n";
@@ -89,7 +89,7 @@ class BuildLog {
     const auto result = run_command(argv, options, [&](std::string_view l) { line(l); });
     out_.flush();
     if (!result.ok()) {
-      throw Error(fmt::format("{} {} (full log: {})", fmt::join(argv, " "), result.describe(), path_));
+      throw ToolError(fmt::format("{} {} (full log: {})", fmt::join(argv, " "), result.describe(), path_));
     }
   }
   size_t objects() const { return objects_; }
@@ -121,7 +121,7 @@ class TreeDirs {
         if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_sys("mkdir", path);
         if (::lstat(path.c_str(), &st) != 0) throw_sys("lstat", path);
       }
-      if (!S_ISDIR(st.st_mode)) throw Error(fmt::format("{}: not a directory (a symlink or a file in the tarball's way)", path));
+      if (!S_ISDIR(st.st_mode)) throw ToolError(fmt::format("{}: not a directory (a symlink or a file in the tarball's way)", path));
       checked_.insert(prefix);
     }
   }
@@ -154,7 +154,7 @@ std::string unpack_kernel_source(const std::string& deb, const std::string& dest
       std::string path = e.path;
       while (!path.empty() && path.back() == '/') path.pop_back();
       if (path.empty()) return;
-      if (!safe_relative(path)) throw Error(fmt::format("{}: unsafe path in the source tarball: '{}'", deb, e.path));
+      if (!safe_relative(path)) throw ToolError(fmt::format("{}: unsafe path in the source tarball: '{}'", deb, e.path));
       if (top.empty()) top = path.substr(0, path.find('/'));
       const std::string target = dest + "/" + path;
       const std::string parent = fs::path(path).parent_path().string();
@@ -173,8 +173,8 @@ std::string unpack_kernel_source(const std::string& deb, const std::string& dest
       }
     });
   });
-  if (!found) throw Error(fmt::format("{}: no usr/src/linux-source-*.tar.* inside: not a linux-source package", deb));
-  if (top.empty()) throw Error(fmt::format("{}: the source tarball is empty", deb));
+  if (!found) throw ToolError(fmt::format("{}: no usr/src/linux-source-*.tar.* inside: not a linux-source package", deb));
+  if (top.empty()) throw ToolError(fmt::format("{}: the source tarball is empty", deb));
   if (progress) progress(fmt::format("  unpacked {} files into {}", files, top));
   return dest + "/" + top;
 }
@@ -190,7 +190,7 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   std::string src;
   {
     // The upload the lock names (prepare_kernel resolved it).
-    if (entry.locked.empty()) throw Error(fmt::format("kernel '{}': built before it was resolved", entry.id));
+    if (entry.locked.empty()) throw InputError(fmt::format("kernel '{}': built before it was resolved", entry.id));
     package.name = entry.locked.front().name;
     package.version = entry.locked.front().version;
     package.sha256 = entry.locked.front().sha256;
@@ -234,7 +234,7 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   const auto config = KernelConfig::load(build_dir + "/.config");
   const auto unmet = unmet_fragment_lines(wanted, config);
   if (!unmet.empty()) {
-    throw Error(fmt::format("Kconfig did not keep {} fragment line(s) (a dependency is off, or the symbol "
+    throw InputError(fmt::format("Kconfig did not keep {} fragment line(s) (a dependency is off, or the symbol "
                             "does not exist in {} {}): {}",
                             unmet.size(), package.name, package.version, fmt::join(unmet, "; ")));
   }

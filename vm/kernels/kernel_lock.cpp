@@ -34,7 +34,7 @@ AptPackage must_candidate(const KernelEntry& e, PackageArchive& archive, const s
                           std::string_view role) {
   auto p = archive.candidate(name, e.suite);
   if (!p) {
-    throw Error(fmt::format("{}: {} '{}' is not in suite '{}' of {}", where(e), role, name, e.suite,
+    throw InputError(fmt::format("{}: {} '{}' is not in suite '{}' of {}", where(e), role, name, e.suite,
                             archive.describe()));
   }
   return *p;
@@ -49,7 +49,7 @@ AptPackage kernel_of_release(const KernelEntry& e, PackageArchive& archive, cons
   for (const auto& name : {image + "-unsigned", "linux-binary-unsigned-" + release, image}) {
     if (auto p = archive.candidate(name, e.suite)) return *p;
   }
-  throw Error(fmt::format("{}: {} depends on '{}', which suite '{}' of {} does not have", where(e), meta, image,
+  throw InputError(fmt::format("{}: {} depends on '{}', which suite '{}' of {} does not have", where(e), meta, image,
                           e.suite, archive.describe()));
 }
 
@@ -89,13 +89,13 @@ LockEntry resolve_entry(const KernelEntry& e, PackageArchive& archive) {
     out.packages.push_back(locked(must_candidate(e, archive, e.source_package, "source package")));
     return out;
   }
-  if (e.type != SourceType::Debian) throw Error(fmt::format("{}: a {} kernel has nothing to lock", where(e), source_type_name(e.type)));
+  if (e.type != SourceType::Debian) throw InputError(fmt::format("{}: a {} kernel has nothing to lock", where(e), source_type_name(e.type)));
   AptPackage main;
   if (e.is_track()) {
     const std::string meta = metapackage_name(e.flavour);
     const auto m = archive.candidate(meta, e.suite);
     if (!m) {
-      throw Error(fmt::format("{}: suite '{}' of {} has no metapackage '{}': is '{}' a kernel flavour of {} "
+      throw InputError(fmt::format("{}: suite '{}' of {} has no metapackage '{}': is '{}' a kernel flavour of {} "
                               "(cloud, rt, generic)?",
                               where(e), e.suite, archive.describe(), meta, e.flavour, e.suite));
     }
@@ -106,14 +106,14 @@ LockEntry resolve_entry(const KernelEntry& e, PackageArchive& archive) {
       if (std::regex_match(dep, image_re)) image = dep;
     }
     if (image.empty()) {
-      throw Error(fmt::format("{}: metapackage {} {} depends on no linux-image-RELEASE package (Depends: {})",
+      throw InputError(fmt::format("{}: metapackage {} {} depends on no linux-image-RELEASE package (Depends: {})",
                               where(e), meta, m->version, fmt::join(m->depends, ", ")));
     }
     main = kernel_of_release(e, archive, image, meta + " " + m->version);
   } else {
     const auto p = archive.candidate(e.package, e.suite);
     if (!p) {
-      throw Error(fmt::format(
+      throw InputError(fmt::format(
           "{}: the pinned package '{}' is not in suite '{}' of {} (Debian drops an ABI's packages when the next "
           "is uploaded). Make the entry a track (\"debian\": {{\"suite\": \"{}\", \"flavour\": \"cloud\"}}) or pin "
           "a package the suite has, then run `nsmatrix kernels update`",
@@ -175,7 +175,7 @@ std::map<std::string, LockEntry> read_lock_file(const std::string& path) {
       out.emplace(id, std::move(l));
     }
   } catch (const std::exception& err) {
-    throw Error(fmt::format("{}: not a usable kernel lock ({}): delete it and run `nsmatrix kernels update`", path,
+    throw InputError(fmt::format("{}: not a usable kernel lock ({}): delete it and run `nsmatrix kernels update`", path,
                             err.what()));
   }
   return out;

@@ -49,7 +49,7 @@ class PackageArchive {
   virtual std::string describe() const = 0;
 };
 
-// Asks the archive what the entry means now. Throws nsm::Error naming the entry for a suite
+// Asks the archive what the entry means now. Throws nsm::InputError naming the entry for a suite
 // without the flavour's metapackage, a metapackage that depends on no kernel, a vanished
 // pin (naming the manifest and `nsmatrix kernels update`), a missing linux-source.
 LockEntry resolve_entry(const KernelEntry& entry, PackageArchive& archive);
@@ -64,7 +64,7 @@ struct LockChoice {
 LockChoice check_lock(const KernelEntry& entry, const std::optional<LockEntry>& locked, PackageArchive& archive);
 
 std::string lock_path(const KernelEntry& entry);
-// The lock file's entries by id; empty when there is no file. Throws nsm::Error for a
+// The lock file's entries by id; empty when there is no file. Throws nsm::InputError for a
 // damaged one (naming it and the fix: delete it and run `nsmatrix kernels update`).
 std::map<std::string, LockEntry> read_lock_file(const std::string& path);
 // The entry's lock when the file has one for the same spec.

@@ -128,7 +128,7 @@ std::string cache_dir() {
   if (const char* dir = std::getenv("NSMATRIX_CACHE"); dir && *dir) return dir;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/nsmatrix";
   if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/nsmatrix";
-  throw Error("no cache directory: set NSMATRIX_CACHE (or HOME)");
+  throw InputError("no cache directory: set NSMATRIX_CACHE (or HOME)");
 }
 
 const std::vector<std::string>& guest_modules() {
@@ -287,8 +287,8 @@ PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress
 
 PreparedKernel prepare_kernel_file(const std::string& image, const std::optional<std::string>& modules_dir) {
   const std::string abs_image = fs::absolute(image).lexically_normal().string();
-  if (!fs::exists(abs_image)) throw Error(fmt::format("{}: no such kernel image", image));
-  if (!fs::is_regular_file(abs_image)) throw Error(fmt::format("{}: not a regular file", image));
+  if (!fs::exists(abs_image)) throw InputError(fmt::format("{}: no such kernel image", image));
+  if (!fs::is_regular_file(abs_image)) throw InputError(fmt::format("{}: not a regular file", image));
   PreparedKernel k;
   k.id = fs::path(abs_image).filename().string();
   k.image = abs_image;
@@ -300,7 +300,7 @@ PreparedKernel prepare_kernel_file(const std::string& image, const std::optional
                                                 fs::path(abs_image).parent_path() / "config"};
   if (modules_dir) {
     const std::string abs_modules = fs::absolute(*modules_dir).lexically_normal().string();
-    if (!fs::is_directory(abs_modules)) throw Error(fmt::format("{}: no such modules directory", *modules_dir));
+    if (!fs::is_directory(abs_modules)) throw InputError(fmt::format("{}: no such modules directory", *modules_dir));
     config_candidates.push_back(abs_modules + "/config");
     config_candidates.push_back(abs_modules + "/build/.config");
     k.source["modules_dir"] = abs_modules;
@@ -333,7 +333,7 @@ std::vector<std::string> verify_kernel(const PreparedKernel& k) {
   std::vector<std::string> report;
   const BzImageInfo info = read_bzimage(k.image);
   if (info.release != k.release) {
-    throw Error(fmt::format("{}: the image says release {}, the cache says {}", k.image, info.release, k.release));
+    throw ToolError(fmt::format("{}: the image says release {}, the cache says {}", k.image, info.release, k.release));
   }
   report.push_back(fmt::format("bzImage {} (boot protocol {}.{:02})", info.release, info.protocol >> 8,
                                info.protocol & 0xff));
@@ -350,7 +350,7 @@ std::vector<std::string> verify_kernel(const PreparedKernel& k) {
   for (const auto& path : k.modules_in_load_order) {
     const ModuleInfo m = parse_module(must_read_file(path), path);
     if (!m.vermagic.starts_with(k.release + " ")) {
-      throw Error(fmt::format("{}: vermagic '{}' is not for release {}", path, m.vermagic, k.release));
+      throw ToolError(fmt::format("{}: vermagic '{}' is not for release {}", path, m.vermagic, k.release));
     }
     names.push_back(m.name);
   }

@@ -46,7 +46,7 @@ std::string cache_dir();
 // vxlan, netkit); their dependencies come along.
 const std::vector<std::string>& guest_modules();
 
-// Fetches or builds when not cached; throws nsm::Error with a clear reason. Nothing is left
+// Fetches or builds when not cached; throws nsm::InputError or ToolError with a clear reason. Nothing is left
 // half-cached: work happens in a temporary directory renamed into place at the end.
 PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress);
 PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress, const PrepareOptions& options);
@@ -56,7 +56,7 @@ PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress
 std::optional<PreparedKernel> cached_kernel(const KernelEntry& entry);
 
 // `nsmatrix vm --kernel PATH`: a bzImage and optionally a modules tree (.ko, .ko.xz, ...,
-// anywhere below it). Throws nsm::Error for a missing file or one that is not a bzImage.
+// anywhere below it). Throws nsm::InputError for a missing file or one that is not a bzImage.
 // Its config is the first of IMAGE_DIR/.config, IMAGE_DIR/config, MODULES_DIR/config,
 // MODULES_DIR/build/.config that exists.
 PreparedKernel prepare_kernel_file(const std::string& image, const std::optional<std::string>& modules_dir);
@@ -64,7 +64,7 @@ PreparedKernel prepare_kernel_file(const std::string& image, const std::optional
 // Checks a prepared kernel again: the image is a bzImage whose header names `release`, the
 // config parses (core/kernel_config.h), every module is an ELF module whose vermagic starts
 // with the release. Returns one line per check ("bzImage 6.1.0-50-cloud-amd64 (protocol
-// 2.15)"); throws nsm::Error naming the first problem.
+// 2.15)"); throws nsm::ToolError naming the first problem.
 std::vector<std::string> verify_kernel(const PreparedKernel& kernel);
 
 // What decides whether a cached kernel is still the one the entry asks for.

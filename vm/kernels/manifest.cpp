@@ -41,7 +41,7 @@ struct Where {
                       : fmt::format("{}: kernels[{}] (id '{}')", source, index, id);
   }
   [[noreturn]] void fail(std::string_view field, std::string_view problem) const {
-    throw Error(fmt::format("{}: field '{}': {}", prefix(), field, problem));
+    throw InputError(fmt::format("{}: field '{}': {}", prefix(), field, problem));
   }
 };
 
@@ -106,7 +106,7 @@ KernelEntry parse_entry(const json& item, const Where& where_in, const std::stri
   static const std::regex flavour_re(R"([a-z0-9][a-z0-9-]*)");
   static const std::regex source_re(R"(linux-source-[0-9]+\.[0-9]+)");
   Where where = where_in;
-  if (!item.is_object()) throw Error(fmt::format("{}: must be an object", where.prefix()));
+  if (!item.is_object()) throw InputError(fmt::format("{}: must be an object", where.prefix()));
   KernelEntry entry;
   entry.id = string_field(item, "id", where, true, &id_re, "an id (a-z, 0-9, '.', '_', '-'; at most 64)");
   where.id = entry.id;
@@ -181,35 +181,35 @@ std::vector<KernelEntry> parse_manifest(std::string_view text, const std::string
     }
     std::string why = e.what();
     if (const auto colon = why.rfind(": "); colon != std::string::npos) why = why.substr(colon + 2);
-    throw Error(fmt::format("{}: line {}, column {}: not valid JSON: {}", source, line, column, why));
+    throw InputError(fmt::format("{}: line {}, column {}: not valid JSON: {}", source, line, column, why));
   }
-  if (!doc.is_object()) throw Error(fmt::format("{}: not a kernel manifest: the top level must be an object", source));
+  if (!doc.is_object()) throw InputError(fmt::format("{}: not a kernel manifest: the top level must be an object", source));
   const auto version = doc.find("schema_version");
   if (version == doc.end() || !version->is_number_integer()) {
-    throw Error(fmt::format("{}: field 'schema_version': missing or not an integer", source));
+    throw InputError(fmt::format("{}: field 'schema_version': missing or not an integer", source));
   }
   if (version->get<int>() > kSchemaVersion || version->get<int>() < 1) {
-    throw Error(fmt::format("{}: field 'schema_version': {} is not one this nsmatrix reads (1..{})", source,
+    throw InputError(fmt::format("{}: field 'schema_version': {} is not one this nsmatrix reads (1..{})", source,
                             version->get<int>(), kSchemaVersion));
   }
   if (doc.value("kind", "") != "kernels") {
-    throw Error(fmt::format("{}: field 'kind': must be \"kernels\"", source));
+    throw InputError(fmt::format("{}: field 'kind': must be \"kernels\"", source));
   }
   for (const auto& [key, value] : doc.items()) {
     if (key != "schema_version" && key != "kind" && key != "kernels" && key != "comment") {
-      throw Error(fmt::format("{}: field '{}': unknown (known: schema_version, kind, kernels, comment)", source, key));
+      throw InputError(fmt::format("{}: field '{}': unknown (known: schema_version, kind, kernels, comment)", source, key));
     }
   }
   const auto list = doc.find("kernels");
   if (list == doc.end() || !list->is_array() || list->empty()) {
-    throw Error(fmt::format("{}: field 'kernels': must be a non-empty array", source));
+    throw InputError(fmt::format("{}: field 'kernels': must be a non-empty array", source));
   }
   std::vector<KernelEntry> kernels;
   std::set<std::string> ids;
   for (size_t i = 0; i < list->size(); ++i) {
     KernelEntry entry = parse_entry((*list)[i], Where{source, i, {}}, base_dir);
     if (!ids.insert(entry.id).second) {
-      throw Error(fmt::format("{}: kernels[{}]: field 'id': '{}' is used twice", source, i, entry.id));
+      throw InputError(fmt::format("{}: kernels[{}]: field 'id': '{}' is used twice", source, i, entry.id));
     }
     entry.manifest = base_dir.empty() ? std::string(kBuiltIn) : source;
     kernels.push_back(std::move(entry));
@@ -223,7 +223,7 @@ std::vector<KernelEntry> load_manifest(const std::optional<std::string>& path) {
     return parse_manifest(files.at("manifest.json"), "built-in manifest.json", "");
   }
   const auto text = read_file(*path);
-  if (!text) throw Error(fmt::format("{}: cannot read the kernel manifest: {}", *path, std::strerror(errno)));
+  if (!text) throw InputError(fmt::format("{}: cannot read the kernel manifest: {}", *path, std::strerror(errno)));
   const auto dir = std::filesystem::absolute(*path).parent_path().string();
   return parse_manifest(*text, *path, dir);
 }
@@ -234,7 +234,7 @@ const KernelEntry& find_kernel(const std::vector<KernelEntry>& kernels, std::str
   }
   std::vector<std::string> known;
   for (const auto& k : kernels) known.push_back(k.id);
-  throw Error(fmt::format("unknown kernel id '{}' (known: {})", id, fmt::join(known, ", ")));
+  throw InputError(fmt::format("unknown kernel id '{}' (known: {})", id, fmt::join(known, ", ")));
 }
 
 std::string metapackage_name(std::string_view flavour) {

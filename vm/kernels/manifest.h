@@ -53,7 +53,7 @@ struct KernelEntry {
 // linux-image-amd64.
 std::string metapackage_name(std::string_view flavour);
 
-// nullopt: the built-in manifest. Throws nsm::Error naming the file and the problem: a JSON
+// nullopt: the built-in manifest. Throws nsm::InputError naming the file and the problem: a JSON
 // syntax error with its line and column, or "kernels[3] (id 'x'): field 'suite': ...".
 std::vector<KernelEntry> load_manifest(const std::optional<std::string>& path);
 // The same from text; `source` names it in errors, `base_dir` resolves relative paths
@@ -61,7 +61,7 @@ std::vector<KernelEntry> load_manifest(const std::optional<std::string>& path);
 std::vector<KernelEntry> parse_manifest(std::string_view text, const std::string& source,
                                         const std::string& base_dir);
 
-// Throws nsm::Error "unknown kernel id 'x' (known: a, b, c)".
+// Throws nsm::InputError "unknown kernel id 'x' (known: a, b, c)".
 const KernelEntry& find_kernel(const std::vector<KernelEntry>& kernels, std::string_view id);
 
 // The fragment every build merges before its own (vm/kernels/fragments/guest-base.config).

@@ -117,11 +117,11 @@ LoadPlan plan_module_load(const std::vector<std::string>& wanted, ModuleIndex& i
         for (const auto& dep : info.depends) {
           if (done.contains(dep)) continue;
           if (std::find(chain.begin(), chain.end(), dep) != chain.end()) {
-            throw Error(fmt::format("module dependency cycle: {} -> {}", fmt::join(chain, " -> "), dep));
+            throw InputError(fmt::format("module dependency cycle: {} -> {}", fmt::join(chain, " -> "), dep));
           }
           const ModuleInfo* dep_info = index.find(dep);
           if (!dep_info) {
-            throw Error(fmt::format("module {} depends on {}, which is not among the modules ({})",
+            throw InputError(fmt::format("module {} depends on {}, which is not among the modules ({})",
                                     name, dep, fmt::join(chain, " -> ")));
           }
           visit(dep, *dep_info);

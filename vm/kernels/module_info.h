@@ -19,7 +19,7 @@ struct ModuleInfo {
 // "nf-conntrack.ko.xz" -> "nf_conntrack"; "bridge" -> "bridge". Module names treat - and _ alike.
 std::string module_name(std::string_view file_or_name);
 
-// Parses an uncompressed module. Throws nsm::Error naming `source` when the bytes are not a
+// Parses an uncompressed module. Throws nsm::InputError naming `source` when the bytes are not a
 // 64-bit little-endian ELF file, a header points outside the file, or there is no .modinfo.
 ModuleInfo parse_module(std::string_view elf, const std::string& source);
 

@@ -26,7 +26,7 @@ void ModuleFiles::add(const std::string& path) { paths_.emplace(module_name(path
 void ModuleFiles::add_tree(const std::string& dir) {
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec);
-  if (ec) throw Error(fmt::format("{}: cannot read the modules directory: {}", dir, ec.message()));
+  if (ec) throw InputError(fmt::format("{}: cannot read the modules directory: {}", dir, ec.message()));
   for (const auto& entry : it) {
     if (entry.is_regular_file() && is_module_file(entry.path().filename().string())) add(entry.path().string());
   }
@@ -34,7 +34,7 @@ void ModuleFiles::add_tree(const std::string& dir) {
 
 std::string ModuleFiles::contents(const std::string& name) {
   const auto it = paths_.find(name);
-  if (it == paths_.end()) throw Error(fmt::format("no module {}", name));
+  if (it == paths_.end()) throw InputError(fmt::format("no module {}", name));
   return decompress(must_read_file(it->second), it->second);
 }
 

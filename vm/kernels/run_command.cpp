@@ -61,14 +61,14 @@ std::string find_program(const std::string& name) {
     const std::string candidate = (std::filesystem::path(dir.empty() ? "." : dir) / name).string();
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
-  throw Error(fmt::format("{}: program not found in PATH (scripts/install-deps.sh installs it)", name));
+  throw ToolError(fmt::format("{}: program not found in PATH (scripts/install-deps.sh installs it)", name));
 }
 
 }  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options,
                           const std::function<void(std::string_view)>& on_line) {
-  if (argv.empty()) throw Error("run_command: no program given");
+  if (argv.empty()) throw ToolError("run_command: no program given");
   const std::string program = find_program(argv[0]);
   auto [read_end, write_end] = make_pipe();
 

@@ -28,7 +28,7 @@ struct CommandResult {
 // Starts argv[0] (looked up in PATH) with core's spawner — its own process group, killed
 // when we die (PDEATHSIG) — with stdin on /dev/null and stdout+stderr on one pipe; calls
 // on_line for each line. If on_line throws, the process group is killed and reaped before
-// the exception leaves. Throws nsm::Error when the program is not in PATH, SysError when
+// the exception leaves. Throws nsm::ToolError when the program is not in PATH, SysError when
 // the kernel refuses the child.
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options,
                           const std::function<void(std::string_view)>& on_line);

@@ -98,8 +98,8 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   // Each id names a directory under out_dir: nothing that could climb out of it, no twice.
   std::set<std::string> seen;
   for (const auto& k : kernels) {
-    if (!valid_bundle_name(k.id)) throw Error(fmt::format("\"{}\" cannot be a kernel id: ids name directories", k.id));
-    if (!seen.insert(k.id).second) throw Error(fmt::format("kernel \"{}\" is listed twice", k.id));
+    if (!valid_bundle_name(k.id)) throw InputError(fmt::format("\"{}\" cannot be a kernel id: ids name directories", k.id));
+    if (!seen.insert(k.id).second) throw InputError(fmt::format("kernel \"{}\" is listed twice", k.id));
   }
   make_directories(options.out_dir);
   std::mutex print_mutex;
@@ -175,8 +175,8 @@ MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec))
     if (entry.is_directory() && std::filesystem::exists(entry.path() / "status.json")) ids.push_back(entry.path().filename());
-  if (ec) throw Error(fmt::format("{}: {}", out_dir, SysError("opendir", ec.value()).what()));
-  if (ids.empty()) throw Error(fmt::format("{}: no kernel directories (none holds a status.json)", out_dir));
+  if (ec) throw InputError(fmt::format("{}: {}", out_dir, SysError("opendir", ec.value()).what()));
+  if (ids.empty()) throw InputError(fmt::format("{}: no kernel directories (none holds a status.json)", out_dir));
   std::sort(ids.begin(), ids.end());
   MatrixResult result;
   nlohmann::json started = nullptr, ended = nullptr;

@@ -57,7 +57,7 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
 // Gathers kernel directories that separate runs wrote under `out_dir` (CI jobs that each
 // ran one kernel, their results copied into one directory): rewrites run.json listing
 // every kernel directory found (those with a status.json), prints one line per kernel.
-// Throws nsm::Error when there is none.
+// Throws nsm::InputError when there is none.
 MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out);
 
 // The closing block: a header line and one line per kernel.

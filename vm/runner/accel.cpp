@@ -27,10 +27,10 @@ std::string qemu_version() {
   options.timeout = std::chrono::seconds(20);
   const ProgramResult r = run_program({kQemuBinary, "--version"}, options);
   if (!r.ok())
-    throw Error(fmt::format("{} --version: {} (install qemu-system-x86: scripts/install-deps.sh)", kQemuBinary, r.status.describe()));
+    throw ToolError(fmt::format("{} --version: {} (install qemu-system-x86: scripts/install-deps.sh)", kQemuBinary, r.status.describe()));
   const std::string marker = "version ";
   const size_t at = r.out.find(marker);
-  if (at == std::string::npos) throw Error(fmt::format("{} --version: unexpected output: {}", kQemuBinary, trim(r.out)));
+  if (at == std::string::npos) throw ToolError(fmt::format("{} --version: unexpected output: {}", kQemuBinary, trim(r.out)));
   const size_t start = at + marker.size();
   version = r.out.substr(start, r.out.find_first_of(" \n", start) - start);
   return version;
@@ -39,7 +39,7 @@ std::string qemu_version() {
 AccelChoice choose_accel(const std::string& requested, const std::string& cache_dir, const std::string& qemu_ver,
                          const KvmTrial& trial, const std::string& kvm_device) {
   if (requested == "kvm" || requested == "tcg") return {requested, "requested", false};
-  if (requested != "auto") throw Error(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", requested));
+  if (requested != "auto") throw InputError(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", requested));
 
   struct stat st {};
   if (::stat(kvm_device.c_str(), &st) != 0) return {"tcg", fmt::format("no {}", kvm_device), false};

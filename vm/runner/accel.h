@@ -18,13 +18,13 @@ struct AccelChoice {
 // A trial boot under "kvm": true when the guest came back whole; `why` says what happened.
 using KvmTrial = std::function<bool(std::string& why)>;
 
-// requested: "auto", "kvm" or "tcg" (else nsm::Error). The trial runs only for auto, only
+// requested: "auto", "kvm" or "tcg" (else nsm::InputError). The trial runs only for auto, only
 // when /dev/kvm exists and no cached answer matches.
 AccelChoice choose_accel(const std::string& requested, const std::string& cache_dir, const std::string& qemu_version,
                          const KvmTrial& trial, const std::string& kvm_device = "/dev/kvm");
 
 // "QEMU emulator version 7.2.15 (Debian ...)" -> "7.2.15"; probed once per process.
-// Throws nsm::Error when qemu-system-x86_64 cannot run (not installed).
+// Throws nsm::ToolError when qemu-system-x86_64 cannot run (not installed).
 std::string qemu_version();
 
 }  // namespace nsm::vm

@@ -28,13 +28,13 @@ constexpr size_t kVersionPointerAt = 0x20e; // u16, string at pointer + 0x200
 
 std::string bzimage_version_string(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw Error(fmt::format("{}: {}", path, SysError("stat", errno).what()));
-  if (!S_ISREG(st.st_mode)) throw Error(fmt::format("{}: not a regular file", path));
+  if (::stat(path.c_str(), &st) != 0) throw InputError(fmt::format("{}: {}", path, SysError("stat", errno).what()));
+  if (!S_ISREG(st.st_mode)) throw InputError(fmt::format("{}: not a regular file", path));
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw Error(fmt::format("{}: {}", path, SysError("open", errno).what()));
+  if (!fd) throw InputError(fmt::format("{}: {}", path, SysError("open", errno).what()));
   std::string head(0x10000, '\0');
   const ssize_t n = ::pread(fd.get(), head.data(), head.size(), 0);
-  if (n < 0) throw Error(fmt::format("{}: {}", path, SysError("pread", errno).what()));
+  if (n < 0) throw InputError(fmt::format("{}: {}", path, SysError("pread", errno).what()));
   head.resize(static_cast<size_t>(n));
   if (head.size() < 0x260 || head.compare(kHeaderMagicAt, 4, "HdrS") != 0)
     throw NotBootableError(fmt::format("{}: not a bzImage (no \"HdrS\" boot header at 0x202)", path));

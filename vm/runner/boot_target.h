@@ -23,20 +23,20 @@ struct BootTarget {
 };
 
 // A kernel image that can never boot (not a bzImage): the kernel's status is boot-failed.
-class NotBootableError : public Error {
+class NotBootableError : public InputError {
  public:
-  using Error::Error;
+  using InputError::InputError;
 };
 
 // The version string a bzImage carries in its setup header ("6.1.0-28-cloud-amd64
 // (debian-kernel@...) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)").
-// Throws nsm::Error naming the file when it is not a bzImage (too short, no "HdrS",
+// Throws nsm::NotBootableError (an InputError) naming the file when it is not a bzImage (too short, no "HdrS",
 // boot protocol older than 2.00, version string outside the file).
 std::string bzimage_version_string(const std::string& path);
 
 // A target from a kernel image path. The release comes from the image; a config named
 // config-<release> beside it is used (Debian's /boot layout). No modules: a bare image is
-// booted with what it has built in. Throws nsm::Error for a missing file or a non-bzImage.
+// booted with what it has built in. Throws nsm::InputError for a missing file or a non-bzImage.
 BootTarget target_from_image(const std::string& path);
 
 // A results-directory-safe id from a file name ("vmlinuz-6.1.0-28-cloud-amd64").

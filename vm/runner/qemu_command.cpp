@@ -18,14 +18,14 @@ std::string base_kernel_cmdline(const std::string& machine) {
 }
 
 std::vector<std::string> qemu_argv(const QemuSetup& setup, const QemuFiles& files, const std::string& append) {
-  if (!known_machine(setup.machine)) throw Error(fmt::format("unknown machine type \"{}\" (microvm, q35, pc)", setup.machine));
+  if (!known_machine(setup.machine)) throw InputError(fmt::format("unknown machine type \"{}\" (microvm, q35, pc)", setup.machine));
   std::vector<std::string> argv = {kQemuBinary, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"};
   if (setup.accel == "kvm") {
     argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
   } else if (setup.accel == "tcg") {
     argv.insert(argv.end(), {"-accel", "tcg"});
   } else {
-    throw Error(fmt::format("unknown accelerator \"{}\" (kvm, tcg)", setup.accel));
+    throw InputError(fmt::format("unknown accelerator \"{}\" (kvm, tcg)", setup.accel));
   }
   if (setup.machine == "microvm") {
     // No ACPI, no PCI, no firmware scan. Under TCG it reaches /init soonest by the guest's

@@ -25,7 +25,7 @@ inline constexpr const char* kQemuBinary = "qemu-system-x86_64";
 // that end the VM at once (panic=-1, reboot=t: a triple fault needs no ACPI).
 std::string base_kernel_cmdline(const std::string& machine);
 
-// Throws nsm::Error for an unknown machine or accelerator.
+// Throws nsm::InputError for an unknown machine or accelerator.
 std::vector<std::string> qemu_argv(const QemuSetup& setup, const QemuFiles& files, const std::string& append);
 
 bool known_machine(const std::string& machine);

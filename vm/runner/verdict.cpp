@@ -76,7 +76,7 @@ Verdict decide_verdict_raw(const RunEvidence& e) {
       // An integer in range, checked: get<int>() of 1e300 is undefined behaviour.
       const auto& code = doc.at("exit_code");
       if (!code.is_number_integer() || code.get<int64_t>() < 0 || code.get<int64_t>() > 255)
-        throw Error(fmt::format("exit_code is not an exit status: {}", code.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 100)));
+        throw ToolError(fmt::format("exit_code is not an exit status: {}", code.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 100)));
       v.guest_exit_code = static_cast<int>(code.get<int64_t>());
     } catch (const std::exception& ex) {
       v.status = "infra-error";

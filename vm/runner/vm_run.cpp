@@ -253,7 +253,7 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
   setup.machine = options.machine;
   setup.memory_mb = options.memory_mb;
   try {
-    if (::access(target.image.c_str(), R_OK) != 0) throw Error(fmt::format("{}: {}", target.image, SysError("access", errno).what()));
+    if (::access(target.image.c_str(), R_OK) != 0) throw InputError(fmt::format("{}: {}", target.image, SysError("access", errno).what()));
     BaseArchive base = options.base ? *options.base : build_base_archive(options.bin_dir, options.cache_dir);
     if (!options.base) progress(fmt::format("base initramfs {} ({:.1f} MB, {})", base.path, base.bytes / 1e6, base.reused ? "cached" : "built"));
     const KernelArchive kernel = build_kernel_archive({target.release, target.config, target.modules}, options.cache_dir);

@@ -36,7 +36,7 @@ StageSpec stage_spec(const std::string& name, const std::string& nsmatrix, const
     spec.argv.insert(spec.argv.end(), {"-o", path});
     return spec;
   }
-  throw Error(fmt::format("unknown stage \"{}\"", name));
+  throw InputError(fmt::format("unknown stage \"{}\"", name));
 }
 
 nlohmann::json run_stage(const StageSpec& stage, const std::string& results_dir, int timeout_seconds) {
