@@ -26,7 +26,7 @@ uint16_t le16(std::string_view b, size_t at) {
 
 BzImageInfo parse_bzimage(std::string_view b, const std::string& source) {
   auto bad = [&](std::string_view why) {
-    return Error(fmt::format("{}: not a bzImage: {}", source, why));
+    return InputError(fmt::format("{}: not a bzImage: {}", source, why));
   };
   if (b.size() < kHeaderEnd) throw bad(fmt::format("only {} bytes", b.size()));
   if (le16(b, kBootFlag) != 0xAA55) throw bad("no boot signature 0xAA55 at offset 0x1fe");

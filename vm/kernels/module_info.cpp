@@ -40,7 +40,7 @@ T load(std::string_view bytes, uint64_t offset) {
 
 ModuleInfo parse_module(std::string_view elf, const std::string& source) {
   auto bad = [&](std::string_view why) {
-    return Error(fmt::format("{}: not a kernel module: {}", source, why));
+    return InputError(fmt::format("{}: not a kernel module: {}", source, why));
   };
   // Elf64_Ehdr: e_ident[16], e_type, e_machine, e_version, e_entry, e_phoff, e_shoff (0x28),
   // e_flags, e_ehsize, e_phentsize, e_phnum, e_shentsize (0x3A), e_shnum (0x3C), e_shstrndx (0x3E).
