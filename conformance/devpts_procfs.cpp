@@ -56,7 +56,7 @@ json list_as_nobody(const std::string& dir) {
   for (ssize_t n; (n = ::read(r.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
   ::waitpid(pid, nullptr, 0);
   json listing = json::parse(text);
-  if (listing.is_object()) throw Error("listing as uid 65534: " + listing["error"].get<std::string>());
+  if (listing.is_object()) throw ToolError("listing as uid 65534: " + listing["error"].get<std::string>());
   return listing;
 }
 

@@ -57,7 +57,7 @@ sockaddr_in6 v6_address(const std::string& addr, uint16_t port) {
   sockaddr_in6 sa{};
   sa.sin6_family = AF_INET6;
   sa.sin6_port = htons(port);
-  if (::inet_pton(AF_INET6, addr.c_str(), &sa.sin6_addr) != 1) throw Error("not an IPv6 address: " + addr);
+  if (::inet_pton(AF_INET6, addr.c_str(), &sa.sin6_addr) != 1) throw ToolError("not an IPv6 address: " + addr);
   return sa;
 }
 

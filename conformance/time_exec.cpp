@@ -87,9 +87,9 @@ json exec_print_clocks(bool use_vfork, const std::function<void()>& before_exec 
   int status = 0;
   if (::waitpid(pid, &status, 0) != pid) throw_sys("waitpid");
   if (text.starts_with("KF:")) throw KernelFault(text.substr(3));
-  if (text.starts_with("ER:")) throw Error(text.substr(3));
+  if (text.starts_with("ER:")) throw ToolError(text.substr(3));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw Error(fmt::format("the exec'd --nsm_print_clocks ended with status {:#x}, printing '{}'", status, text));
+    throw ToolError(fmt::format("the exec'd --nsm_print_clocks ended with status {:#x}, printing '{}'", status, text));
   return json::parse(text);
 }
 
@@ -218,7 +218,7 @@ NSM_CHECK(TimeNamespaceExec, BootTimeViewsFollowTheOffset,
   auto btime = [] {
     for (const auto& line : file_lines("/proc/stat"))
       if (line.starts_with("btime ")) return std::stol(line.substr(6));
-    throw Error("/proc/stat has no btime line");
+    throw ToolError("/proc/stat has no btime line");
   };
   auto sysinfo_uptime = [] {
     struct sysinfo info {};
@@ -231,7 +231,7 @@ NSM_CHECK(TimeNamespaceExec, BootTimeViewsFollowTheOffset,
     unshare_with_offsets();
     return in_child(0, [&] {
       double proc_uptime = 0;
-      if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &proc_uptime) != 1) throw Error("/proc/uptime: unreadable");
+      if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &proc_uptime) != 1) throw ToolError("/proc/uptime: unreadable");
       return json{{"sysinfo", sysinfo_uptime()}, {"proc_uptime", proc_uptime}, {"btime", btime()}};
     });
   });

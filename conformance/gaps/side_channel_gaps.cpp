@@ -269,7 +269,7 @@ NSM_CHECK(SideChannelGap, KallsymsShowsKernelAddresses,
       if (t.ends_with(" _stext") || t.ends_with(" _text")) found = t;
     }
     std::fclose(f);
-    if (found.empty()) throw Error("/proc/kallsyms names no _stext or _text in its first 5000 lines");
+    if (found.empty()) throw ToolError("/proc/kallsyms names no _stext or _text in its first 5000 lines");
     return found;
   };
   if (::access("/proc/kallsyms", F_OK) != 0) skip_check("/proc/kallsyms does not exist: this kernel is built without CONFIG_KALLSYMS");
