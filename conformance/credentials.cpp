@@ -206,7 +206,7 @@ std::vector<long> status_nspid(pid_t pid) {
       while (words >> v) out.push_back(v);
       return out;
     }
-  throw Error(fmt::format("/proc/{}/status has no NSpid line", pid));
+  throw ToolError(fmt::format("/proc/{}/status has no NSpid line", pid));
 }
 
 // "ok" for 0, else the errno's name: how children report a call.

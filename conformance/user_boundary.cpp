@@ -55,7 +55,7 @@ long status_id(pid_t pid, const std::string& field) {
   std::string line;
   while (std::getline(in, line))
     if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
-  throw Error(fmt::format("/proc/{}/status has no {} line", pid, field));
+  throw ToolError(fmt::format("/proc/{}/status has no {} line", pid, field));
 }
 
 // A filesystem the running kernel has that does not carry FS_USERNS_MOUNT; empty if none.

@@ -83,7 +83,7 @@ std::vector<IdRange> parse_id_map(std::string_view text) {
     std::istringstream fields(line);
     IdRange r;
     std::string rest;
-    if (!(fields >> r.inside >> r.outside >> r.count) || (fields >> rest)) throw Error(fmt::format("an id map line is not three numbers: \"{}\"", line));
+    if (!(fields >> r.inside >> r.outside >> r.count) || (fields >> rest)) throw ToolError(fmt::format("an id map line is not three numbers: \"{}\"", line));
     ranges.push_back(r);
   }
   return ranges;
@@ -140,7 +140,7 @@ std::vector<CgroupLine> parse_proc_cgroup(std::string_view text) {
   for (std::string line; std::getline(in, line);) {
     const auto a = line.find(':');
     const auto b = a == std::string::npos ? a : line.find(':', a + 1);
-    if (b == std::string::npos) throw Error(fmt::format("a /proc/self/cgroup line is not ID:CONTROLLERS:PATH: \"{}\"", line));
+    if (b == std::string::npos) throw ToolError(fmt::format("a /proc/self/cgroup line is not ID:CONTROLLERS:PATH: \"{}\"", line));
     lines.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
   }
   return lines;

@@ -53,7 +53,7 @@ std::optional<std::string> elf_build_id(std::string_view image, std::string_view
     const Elf64_Phdr ph = program_header(image, eh, i);
     if (ph.p_type != PT_NOTE) continue;
     if (ph.p_offset > image.size() || ph.p_filesz > image.size() - ph.p_offset)
-      throw Error(fmt::format("{}: PT_NOTE lies outside the file", name));
+      throw InputError(fmt::format("{}: PT_NOTE lies outside the file", name));
     const std::string_view notes = image.substr(ph.p_offset, ph.p_filesz);
     // Each note: namesz, descsz, type, then name and desc, each padded to 4 bytes.
     auto padded = [](uint64_t n) { return (n + 3) & ~uint64_t(3); };
@@ -61,7 +61,7 @@ std::optional<std::string> elf_build_id(std::string_view image, std::string_view
       Elf64_Nhdr nh{};
       std::memcpy(&nh, notes.data() + at, sizeof nh);
       const uint64_t name_at = at + sizeof nh, desc_at = name_at + padded(nh.n_namesz), end = desc_at + padded(nh.n_descsz);
-      if (end > notes.size()) throw Error(fmt::format("{}: an ELF note overruns its segment", name));
+      if (end > notes.size()) throw InputError(fmt::format("{}: an ELF note overruns its segment", name));
       if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && notes.substr(name_at, 4) == std::string_view("GNU\0", 4)) {
         std::string hex;
         for (unsigned char c : notes.substr(desc_at, nh.n_descsz)) hex += fmt::format("{:02x}", c);
