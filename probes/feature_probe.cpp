@@ -310,6 +310,48 @@ FeatureProbe probe_so_netns_cookie() {
   return f;
 }
 
+FeatureProbe probe_idmapped_mounts() {
+  FeatureProbe f{"probe.idmapped-mounts", "idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP)", Verdict::Unsupported, "", "5.12",
+                 nlohmann::json::object()};
+  f.evidence["call"] = "mount_setattr(MOUNT_ATTR_IDMAP, userns_fd: an fd that is not open)";
+  // No mount is touched: a kernel that knows MOUNT_ATTR_IDMAP looks the user namespace fd
+  // up before any path and answers EBADF; one that does not know the flag says EINVAL.
+  auto r = in_child([] {
+    enter_privileged_context();
+    if (!is_root()) unshare_verified(CLONE_NEWNS);  // mount_setattr wants CAP_SYS_ADMIN over the mount namespace
+    UniqueFd closed(::open("/", O_PATH | O_CLOEXEC));
+    const int unused = closed.get();
+    closed.reset();
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<uint64_t>(unused);
+    const long rc = ::syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &attr, sizeof attr);
+    return nlohmann::json{{"ok", true}, {"result", rc == 0 ? "ok" : errno_name(errno)}, {"errno_number", rc == 0 ? 0 : errno}};
+  });
+  if (faulted(f, r)) return f;
+  if (!r.value("ok", false)) {
+    f.evidence["errno"] = r["errno"];
+    f.verdict = failure_errno(r) ? verdict_for_errno(failure_errno(r)) : Verdict::Unsupported;
+    f.reason = failure_words(r);
+    return f;
+  }
+  const std::string result = r["result"];
+  f.evidence["errno"] = result;
+  if (result == "EBADF") {
+    f.verdict = Verdict::Supported;
+    f.reason = "mount_setattr knows MOUNT_ATTR_IDMAP (it looked up the user namespace fd); a filesystem must allow it too "
+               "(tmpfs from 6.3)";
+  } else if (result == "ENOSYS") {
+    f.reason = "mount_setattr: ENOSYS \u2014 kernel < 5.12, or a seccomp filter";
+  } else if (result == "EINVAL") {
+    f.reason = "mount_setattr: EINVAL \u2014 the kernel does not know MOUNT_ATTR_IDMAP";
+  } else {
+    f.verdict = verdict_for_errno(r.value("errno_number", 0));
+    f.reason = "mount_setattr: " + result;
+  }
+  return f;
+}
+
 FeatureProbe probe_timens_offsets() {
   FeatureProbe f{"probe.timens-offsets", "/proc/self/timens_offsets", Verdict::Unsupported, "", "5.6", nlohmann::json::object()};
   auto text = read_file("/proc/self/timens_offsets");
@@ -485,6 +527,7 @@ std::vector<FeatureProbe> probe_features(const KernelFacts& facts) {
   out.push_back(probe_nsfs_pid_translation());
   out.push_back(probe_so_netns_cookie());
   out.push_back(probe_timens_offsets());
+  out.push_back(probe_idmapped_mounts());
   out.push_back(probe_max_namespaces());
   out.push_back(probe_sysctl_gate("probe.sysctl.unprivileged-userns-clone", "kernel.unprivileged_userns_clone (Debian)",
                                   "kernel.unprivileged_userns_clone", "0"));
@@ -525,6 +568,7 @@ std::vector<FeatureProbe> evaluate_features_from_config(const KernelFacts& facts
   out.push_back(by_version("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18"));
   out.push_back(by_version("probe.nsfs-pid-translation", "nsfs pid translation (NS_GET_PID_FROM_PIDNS ...)", "6.11"));
   out.push_back(by_version("probe.so-netns-cookie", "SO_NETNS_COOKIE", "5.14"));
+  out.push_back(by_version("probe.idmapped-mounts", "idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP)", "5.12"));
   for (const auto& k : kLinkKinds) {
     FeatureProbe f{fmt::format("probe.link.{}", k.kind), fmt::format("{} links", k.kind), Verdict::Unsupported, "", "", nlohmann::json::object()};
     const auto e = kconfig_evidence(k.kconfig, facts.config);
