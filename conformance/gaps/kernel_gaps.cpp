@@ -23,6 +23,7 @@
 #include "conformance/harness/child.h"
 #include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/janitor.h"
+#include "conformance/harness/knob.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
 #include "core/kernel_version.h"
@@ -68,8 +69,8 @@ std::vector<std::string> module_names(const std::string& proc_modules) {
 }
 
 // In a container: each sysctl's value, and whether it may be opened for writing. In a
-// guest, the first one is also written (its value minus one) from inside.
-json probe_sysctls_from_container(const std::vector<std::string>& names, bool write_first) {
+// guest, `write_first` (when given) is also written to the first one from inside.
+json probe_sysctls_from_container(const std::vector<std::string>& names, const std::optional<std::string>& write_first) {
   return in_child(container_spec(), [names, write_first] {
     prepare_container();
     json out = json::object();
@@ -79,10 +80,9 @@ json probe_sysctls_from_container(const std::vector<std::string>& names, bool wr
     }
     if (write_first) {
       const std::string first = names.front();
-      const long changed = std::stol(read_sysctl(first).value_or("0")) - 1;
       try {
-        write_file(sysctl_path(first), std::to_string(changed));
-        out["written"] = std::to_string(changed);
+        write_file(sysctl_path(first), *write_first);
+        out["written"] = *write_first;
         out["read_back"] = read_sysctl(first).value_or("");
       } catch (const SysError& e) {
         out["written_error"] = e.what();
@@ -93,33 +93,38 @@ json probe_sysctls_from_container(const std::vector<std::string>& names, bool wr
   });
 }
 
-// Puts a global sysctl back to the value it had, however the check ends (in a guest, where
-// a check may change one).
-class SysctlGuard {
- public:
-  SysctlGuard(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
-  SysctlGuard(const SysctlGuard&) = delete;
-  SysctlGuard& operator=(const SysctlGuard&) = delete;
-  ~SysctlGuard() {
-    try {
-      restore();
-    } catch (const std::exception&) {  // a destructor cannot report it; restore() did, when called
-    }
-  }
-  // Throws SysError when the value cannot be written back.
-  void restore() const {
-    if (read_sysctl(name_) != value_) write_file(sysctl_path(name_), value_);
-  }
-
- private:
-  std::string name_, value_;
-};
-
 // The errnos by which the kernel refuses an act for want of privilege: a positive
 // observation that the act is not allowed. Any other errno is no verdict.
 bool refused(const std::string& outcome) { return outcome == "EPERM" || outcome == "EACCES" || outcome == "EROFS"; }
 
-void judge_global_sysctls(const std::vector<std::string>& names) {
+// Guest-only: a privileged container writes `value` to the global knob at `path` (its own
+// fresh /proc, and its own sysfs when `fresh_sysfs`, as a runtime gives a privileged
+// container). What it got: {"write": "ok" or the errno, "read_back": the knob inside}.
+json write_knob_from_container(const std::string& path, const std::string& value, bool fresh_sysfs) {
+  return in_child(container_spec(), [path, value, fresh_sysfs] {
+    prepare_container();
+    if (fresh_sysfs) remount_sys();
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    const std::string write = fd ? outcome_of(::write(fd.get(), value.data(), value.size())) : errno_name(errno);
+    fd.reset();
+    return json{{"write", write}, {"read_back", trim(read_file(path).value_or(""))}};
+  });
+}
+
+// The verdict of a write-through: confirmed when the host then read the value written
+// inside; closed on a refusal, or when the write took inside and the host kept its value.
+void judge_write_through(const std::string& evidence, const json& inside, const std::string& wanted, const std::string& host_before,
+                         const std::string& host_after) {
+  if (host_after == wanted) return gap_confirmed(evidence);
+  if (refused(inside["write"].get<std::string>())) return gap_closed(evidence + ": refused");
+  if (inside["write"] == "ok" && inside["read_back"] == wanted && host_after == host_before)
+    return gap_closed(evidence + ": a knob of the container's own");
+  broken("the write inside neither reached the host nor was refused: " + evidence);
+}
+
+// `write_value` is what a guest writes to the first sysctl from inside; by default its
+// value minus one (for numbers).
+void judge_global_sysctls(const std::vector<std::string>& names, std::optional<std::string> write_value = std::nullopt) {
   std::map<std::string, std::string> host;
   for (const auto& name : names) {
     auto v = read_sysctl(name);
@@ -127,9 +132,14 @@ void judge_global_sysctls(const std::vector<std::string>& names) {
     host[name] = *v;
   }
   const bool guest = is_guest() && !container_is_rootless();
-  std::optional<SysctlGuard> guard;
-  if (guest) guard.emplace(names.front(), host[names.front()]);
-  const json inside = probe_sysctls_from_container(names, guest);
+  std::optional<KnobGuard> guard;
+  if (guest) {
+    guard.emplace(sysctl_path(names.front()), host[names.front()]);
+    if (!write_value) write_value = std::to_string(std::stol(host[names.front()]) - 1);
+  } else {
+    write_value.reset();
+  }
+  const json inside = probe_sysctls_from_container(names, write_value);
   std::string evidence;
   bool all_equal = true, all_writable = true;
   for (const auto& name : names) {
@@ -384,8 +394,8 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
     spec.clone_flags |= CLONE_NEWUSER;
     spec.id_map = IdMap::root_is(root ? 100000 : ::geteuid(), root ? 100000 : ::getegid());
   }
-  std::optional<SysctlGuard> guard;
-  if (root) guard.emplace("kernel.pid_max", *host);  // never leave it changed
+  std::optional<KnobGuard> guard;
+  if (root) guard.emplace(sysctl_path("kernel.pid_max"), *host);  // never leave it changed
   // One below the host's value: valid wherever the host's is (the kernel refuses values
   // below 8 per possible CPU, so no fixed number is valid everywhere).
   const long host_value = std::stol(*host);
@@ -470,4 +480,111 @@ NSM_CHECK(SysctlGap, PerfAndBpfGatesAreHostWide,
   // perf_event_paranoid first: in a guest the first is written (minus one) and restored;
   // unprivileged_bpf_disabled could not be lowered again once set to 1.
   judge_global_sysctls({"kernel.perf_event_paranoid", "kernel.unprivileged_bpf_disabled"});
+}
+
+// Global knobs a privileged container can turn into an escape: each names a program the
+// kernel runs as root in the initial namespaces, or acts on the one kernel. In a guest the
+// container writes a harmless value, the host reads it, and the host's value is restored.
+
+NSM_CHECK(EscapeGap, CorePatternIsHostWide,
+          {.id = "kernel.gap.core-pattern-global",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "kernel.core_pattern is the host's inside a container, and a privileged one may set it for every process "
+                    "(a |helper then runs as root in the host's namespaces)",
+           .needs = {.namespaces = kContainerTypes},
+           .refs = {"core(5): a pipe helper runs as root in the initial namespaces"}}) {
+  judge_global_sysctls({"kernel.core_pattern"}, fmt::format("nsm-core-gap-{}", ::getpid()));
+}
+
+NSM_CHECK(EscapeGap, ModprobePathIsHostWide,
+          {.id = "kernel.gap.modprobe-path-global",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "kernel.modprobe is the host's inside a container, and a privileged one may set it for every module request "
+                    "(the kernel runs it as root in the host's namespaces)",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}}}) {
+  judge_global_sysctls({"kernel.modprobe"}, fmt::format("/nsm-gap/modprobe-{}", ::getpid()));
+}
+
+NSM_CHECK(EscapeGap, UeventHelperIsHostWide,
+          {.id = "kernel.gap.uevent-helper-global",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "/sys/kernel/uevent_helper written through a privileged container's own sysfs is the host's (the kernel runs "
+                    "it as root for every uevent)",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_UEVENT_HELPER"}, .root = true, .guest_only = true}}) {
+  const std::string path = "/sys/kernel/uevent_helper";
+  const auto host = read_file(path);
+  if (!host) skip_check(path + " cannot be read here (" + errno_name(errno) + ")");
+  const std::string before = trim(*host);
+  KnobGuard guard(path, before);
+  // A path that does not exist: a uevent in the window runs nothing.
+  const std::string wanted = fmt::format("/nsm-gap/uevent-helper-{}", ::getpid());
+  const json inside = write_knob_from_container(path, wanted, true);
+  const std::string after = trim(read_file(path).value_or(""));
+  guard.restore();
+  judge_write_through(fmt::format("the container wrote \"{}\" to {} of its own sysfs: {}, read back \"{}\"; the host then read \"{}\" "
+                                  "(restored to \"{}\")",
+                                  wanted, path, inside["write"].get<std::string>(), inside["read_back"].get<std::string>(), after, before),
+                      inside, wanted, before, after);
+}
+
+NSM_CHECK(EscapeGap, SysrqTriggerActsOnHost,
+          {.id = "kernel.gap.sysrq-trigger-global",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "/proc/sysrq-trigger in a privileged container's own /proc acts on the one kernel (a console-loglevel key, "
+                    "read back on the host)",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MAGIC_SYSRQ"}, .root = true, .guest_only = true}}) {
+  // The loglevel keys (0-9) set console_loglevel, the first field of kernel.printk: the
+  // one key whose effect can be read back, and undone, without touching anything else.
+  const auto printk = read_sysctl("kernel.printk");
+  if (!printk) skip_check("kernel.printk does not exist on this kernel");
+  const auto console_level = [](const std::string& text) { return text.substr(0, text.find_first_of(" \t")); };
+  const std::string before = console_level(*printk);
+  const std::string key = std::to_string(std::stoi(before) > 1 ? std::stoi(before) - 1 : std::stoi(before) + 1);
+  KnobGuard guard(sysctl_path("kernel.printk"), *printk);
+  const json written = write_knob_from_container("/proc/sysrq-trigger", key, false);
+  const std::string after = console_level(read_sysctl("kernel.printk").value_or(""));
+  guard.restore();
+  // The trigger reads back nothing; the container's own view of the level stands in.
+  json inside = written;
+  inside["read_back"] = nullptr;
+  judge_write_through(fmt::format("the container wrote key '{}' to its /proc/sysrq-trigger: {}; the host's console loglevel was {}, "
+                                  "then {} (restored)",
+                                  key, written["write"].get<std::string>(), before, after),
+                      inside, key, before, after);
+}
+
+NSM_CHECK(EscapeGap, KmsgWriteReachesHostLog,
+          {.id = "kernel.gap.kmsg-injection",
+           .kind = CheckKind::Gap,
+           .type = std::nullopt,
+           .title = "a line a privileged container writes to /dev/kmsg is in the host's kernel log, as if the kernel had said it",
+           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_PRINTK"}, .root = true, .guest_only = true,
+                     .capabilities = {CAP_SYSLOG}}}) {
+  // Guest-only: a log line cannot be taken back.
+  const std::string line = fmt::format("nsm-kmsg-gap p{} {}", ns_inode(0, "pid").value_or(0), ::getpid());
+  const json inside = in_child(container_spec(), [line] {
+    prepare_container();
+    UniqueFd fd(::open("/dev/kmsg", O_WRONLY | O_CLOEXEC));
+    const std::string text = line + "\n";
+    const std::string write = fd ? outcome_of(::write(fd.get(), text.data(), text.size())) : errno_name(errno);
+    return json{{"write", write}, {"own_log_has_it", read_kernel_log().find(line) != std::string::npos}};
+  });
+  const bool host_has_it = read_kernel_log().find(line) != std::string::npos;
+  const std::string evidence =
+      fmt::format("the container wrote \"{}\" to /dev/kmsg: {}; its own syslog(2) {} it; the host's kernel log {} it", line,
+                  inside["write"].get<std::string>(), inside["own_log_has_it"] == true ? "shows" : "does not show",
+                  host_has_it ? "then held" : "did not hold");
+  if (host_has_it) {
+    gap_confirmed(evidence);
+  } else if (refused(inside["write"].get<std::string>())) {
+    gap_closed(evidence + ": refused");
+  } else if (inside["write"] == "ok" && inside["own_log_has_it"] == true) {
+    gap_closed(evidence + ": a log of the container's own");
+  } else {
+    broken("the line neither reached the host's log nor was refused: " + evidence);
+  }
 }

@@ -201,7 +201,7 @@ nlohmann::json guest_facts(const Verdict& v, Clock::time_point started, double q
   if (guest.is_object()) {
     for (const char* key : {"stages", "modules", "loopback", "root", "swap"})
       if (guest.contains(key)) extra[key] = guest[key];
-    // Mounts are listed only when one failed: the usual case is nine lines of "ok".
+    // Mounts are listed only when one failed: the usual case is ten lines of "ok".
     extra["mount_failures"] = nlohmann::json::array();
     if (guest.contains("mounts") && guest["mounts"].is_array())
       for (const auto& m : guest["mounts"])

@@ -39,7 +39,10 @@ nlohmann::json mount_basics() {
       {"mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false},
       {"tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", false},
       {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", false},
-      {"cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false},
+      // nsdelegate, as systemd mounts it: cgroup namespaces are delegation boundaries.
+      {"cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate", false},
+      // A cgroup v1 hierarchy without controllers, for the release_agent checks.
+      {"cgroup", kCgroupV1Dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, "none,name=nsmatrix", false},
   };
   nlohmann::json records = nlohmann::json::array();
   for (const Mount& m : kMounts) {

@@ -12,8 +12,12 @@ namespace nsm::vm::init {
 // Throws nsm::SysError naming the call.
 void leave_rootfs();
 
-// Mounts proc, sysfs, devtmpfs (+ devpts, shm, mqueue), tmpfs on /tmp and /run, and cgroup2
-// on /sys/fs/cgroup. Returns one record per mount: {"target", "type", "ok", "error"}.
+// Where the guest mounts a cgroup v1 hierarchy of its own (no controllers, name=nsmatrix).
+inline constexpr const char* kCgroupV1Dir = "/run/nsmatrix-cgroup-v1";
+
+// Mounts proc, sysfs, devtmpfs (+ devpts, shm, mqueue), tmpfs on /tmp and /run, cgroup2 on
+// /sys/fs/cgroup (with nsdelegate) and a cgroup v1 hierarchy on kCgroupV1Dir. Returns one
+// record per mount: {"target", "type", "ok", "error"}.
 // Throws nsm::SysError only when proc, sys or dev fail: nothing works without them.
 nlohmann::json mount_basics();
 
