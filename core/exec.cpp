@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 
 #include <fmt/format.h>
 
@@ -16,14 +19,66 @@ namespace nsm {
 
 namespace {
 
-// In the child: point fd `target` at `path` (O_TRUNC) or at the pipe end `pipe_fd`.
-void redirect(int target, const std::string& path, int pipe_fd) {
-  int fd = pipe_fd;
-  if (!path.empty()) {
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw_sys(fmt::format("open({})", path));
+constexpr size_t kCaptureLimit = size_t{16} << 20;
+
+// The program a SIGINT or SIGTERM is forwarded to, while one is (0: none).
+volatile sig_atomic_t g_forward_pid = 0;
+volatile sig_atomic_t g_forward_group = 0;
+volatile sig_atomic_t g_forwarded = 0;  // the last signal forwarded
+
+void forward_signal(int sig) {
+  const int saved = errno;
+  g_forwarded = sig;
+  const pid_t pid = g_forward_pid;
+  if (pid > 0 && !(g_forward_group && ::kill(-pid, sig) == 0)) ::kill(pid, sig);
+  errno = saved;
+}
+
+// SIGINT and SIGTERM forwarded to `pid` for the guard's lifetime; the old actions after.
+class ForwardInterrupts {
+ public:
+  ForwardInterrupts(pid_t pid, bool group) {
+    g_forward_pid = pid;
+    g_forward_group = group;
+    g_forwarded = 0;
+    struct sigaction action {};
+    action.sa_handler = forward_signal;
+    action.sa_flags = SA_RESTART;
+    ::sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
   }
-  if (::dup2(fd, target) < 0) throw_sys("dup2");
+  ~ForwardInterrupts() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+    g_forward_pid = 0;
+  }
+  int forwarded() const { return g_forwarded; }
+  ForwardInterrupts(const ForwardInterrupts&) = delete;
+  ForwardInterrupts& operator=(const ForwardInterrupts&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+// Ours with `set` applied (a name in it replaces ours), or `set` alone.
+std::vector<std::string> program_environment(const std::map<std::string, std::string>& set, bool replace) {
+  std::vector<std::string> env;
+  if (!replace) {
+    for (char** e = environ; e && *e; ++e) {
+      const std::string_view entry(*e);
+      const auto eq = entry.find('=');
+      if (eq != std::string_view::npos && set.contains(std::string(entry.substr(0, eq)))) continue;
+      env.emplace_back(entry);
+    }
+  }
+  for (const auto& [name, value] : set) env.push_back(name + "=" + value);
+  return env;
+}
+
+// In the child: `fd` becomes descriptor `target`, without close-on-exec.
+void place(int fd, int target, const char* what) {
+  if (::dup2(fd, target) < 0) throw_sys(fmt::format("dup2({})", what));
 }
 
 }  // namespace
@@ -38,68 +93,132 @@ std::string describe_command(const std::vector<std::string>& argv) {
   return out;
 }
 
-ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOptions& options) {
-  if (argv.empty()) throw ToolError("run_program: no program given");
-  // Everything the child needs is built before the fork: after it, only exec-safe work.
+Program::Program(Child child, ProgramOptions options, std::vector<UniqueFd> pipes)
+    : child_(std::move(child)), options_(std::move(options)), pipes_(std::move(pipes)) {}
+
+Program Program::start(const std::vector<std::string>& argv, ProgramOptions options) {
+  if (argv.empty()) throw ToolError("Program::start: no program given");
+  if (options.output == Output::File && options.output_path.empty())
+    throw ToolError(fmt::format("{}: Output::File without an output_path", argv[0]));
+  // Everything the child needs is built before the clone: after it, only exec-safe work.
+  std::vector<std::string> arg_strings = argv;
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (auto& a : arg_strings) args.push_back(a.data());
   args.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  env_strings.insert(env_strings.end(), options.environment.begin(), options.environment.end());
+  std::vector<std::string> env_strings = program_environment(options.environment, options.replace_environment);
   std::vector<char*> env;
   for (auto& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);
 
-  auto [out_read, out_write] = make_pipe();
-  auto [err_read, err_write] = make_pipe();
+  std::vector<UniqueFd> ours;      // read ends we keep
+  std::vector<UniqueFd> theirs;    // write ends the child gets, closed here after the start
+  const int pipe_count = options.output == Output::Capture ? 2 : options.output == Output::Lines ? 1 : 0;
+  for (int i = 0; i < pipe_count; ++i) {
+    auto [read_end, write_end] = make_pipe();
+    ours.push_back(std::move(read_end));
+    theirs.push_back(std::move(write_end));
+  }
+  const int out_fd = pipe_count > 0 ? theirs[0].get() : -1;
+  const int err_fd = pipe_count == 2 ? theirs[1].get() : out_fd;
+
   SpawnOptions spawn;
   spawn.timeout = options.timeout;
-  // The write ends by value: clang before 16 cannot capture a structured binding (the fuzz build).
-  Child child = Child::spawn(spawn, [&, out_fd = out_write.get(), err_fd = err_write.get()](Channel&) -> int {
+  spawn.own_group = options.own_group;
+  Child child = Child::spawn(spawn, [&](Channel&) -> int {
+    // A disposition we set (SIG_IGN survives exec) or a blocked signal is not the program's.
+    for (int sig = 1; sig < NSIG; ++sig)
+      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The extra descriptors go high first, so that placing one cannot close another.
+    std::vector<std::pair<int, int>> high;
+    for (const auto& [target, fd] : options.fds) {
+      const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 100);
+      if (copy < 0) throw_sys(fmt::format("fcntl(F_DUPFD_CLOEXEC) for fd {}", target));
+      high.emplace_back(target, copy);
+    }
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd < 0 || ::dup2(null_fd, STDIN_FILENO) < 0) throw_sys("open(/dev/null)");
-    redirect(STDOUT_FILENO, options.stdout_path, out_fd);
-    redirect(STDERR_FILENO, options.stderr_path, err_fd);
+    if (null_fd < 0) throw_sys("open(/dev/null)");
+    place(null_fd, STDIN_FILENO, "stdin");
+    if (options.output == Output::File) {
+      const int fd = ::open(options.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) throw_sys(fmt::format("open({})", options.output_path));
+      place(fd, STDOUT_FILENO, "stdout");
+      place(fd, STDERR_FILENO, "stderr");
+    } else if (options.output != Output::Inherit) {
+      place(out_fd, STDOUT_FILENO, "stdout");
+      place(err_fd, STDERR_FILENO, "stderr");
+    }
+    for (const auto& [target, copy] : high) place(copy, target, "an extra descriptor");
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) throw_sys(fmt::format("chdir({})", options.cwd));
     ::execvpe(args[0], args.data(), env.data());
     throw_sys(fmt::format("execvp({})", argv[0]));
   });
-  out_write.reset();
-  err_write.reset();
+  return Program(std::move(child), std::move(options), std::move(ours));
+}
 
+ProgramResult Program::finish() {
+  std::optional<ForwardInterrupts> forward;
+  if (options_.forward_interrupts) forward.emplace(child_.pid(), options_.own_group);
   ProgramResult result;
-  // Drain both pipes until both reach EOF or the deadline passes (wait() then kills).
-  struct Stream {
-    UniqueFd* fd;
-    std::string* into;
-  } streams[2] = {{&out_read, &result.out}, {&err_read, &result.err}};
-  constexpr size_t kCaptureLimit = 16u << 20;
-  for (;;) {
-    struct pollfd fds[2];
-    int count = 0;
-    for (auto& s : streams)
-      if (s.fd->valid()) fds[count++] = {s.fd->get(), POLLIN, 0};
-    if (count == 0) break;
-    const int r = ::poll(fds, count, static_cast<int>(child.time_left().count()));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;  // deadline (or a poll failure): wait() decides
-    for (int i = 0; i < count; ++i) {
-      if (!fds[i].revents) continue;
-      for (auto& s : streams) {
-        if (!s.fd->valid() || s.fd->get() != fds[i].fd) continue;
+
+  std::deque<std::string> tail;
+  std::string pending;  // Output::Lines: the line not yet ended
+  auto emit = [&](std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    // apt redraws its progress with carriage returns; keep the last state of the line.
+    if (const auto cr = line.rfind('\r'); cr != std::string::npos) line.erase(0, cr + 1);
+    if (options_.on_line) options_.on_line(line);
+    tail.push_back(std::move(line));
+    if (tail.size() > options_.keep_lines) tail.pop_front();
+  };
+  auto take = [&](size_t index, const char* data, size_t n) {
+    if (options_.output == Output::Capture) {
+      std::string& into = index == 0 ? result.out : result.err;
+      if (into.size() < kCaptureLimit) into.append(data, std::min(n, kCaptureLimit - into.size()));
+      return;
+    }
+    pending.append(data, n);
+    size_t start = 0;
+    for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) emit(pending.substr(start, nl - start));
+    pending.erase(0, start);
+  };
+
+  try {
+    // Drain every pipe until each reaches its end or the deadline passes (wait() then kills).
+    for (;;) {
+      struct pollfd fds[2];
+      size_t index[2];
+      nfds_t count = 0;
+      for (size_t i = 0; i < pipes_.size(); ++i)
+        if (pipes_[i].valid()) index[count] = i, fds[count++] = {pipes_[i].get(), POLLIN, 0};
+      if (count == 0) break;
+      const int r = ::poll(fds, count, static_cast<int>(child_.time_left().count()));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      for (nfds_t k = 0; k < count; ++k) {
+        if (!fds[k].revents) continue;
         char buf[65536];
-        const ssize_t n = ::read(s.fd->get(), buf, sizeof buf);
+        const ssize_t n = ::read(fds[k].fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          s.fd->reset();
-        } else if (s.into->size() < kCaptureLimit) {
-          s.into->append(buf, static_cast<size_t>(n));
-        }
+        if (n <= 0) pipes_[index[k]].reset();
+        else take(index[k], buf, static_cast<size_t>(n));
       }
     }
+    if (!pending.empty()) emit(std::move(pending));
+  } catch (...) {
+    child_.kill_group();  // an on_line that threw: the program goes with it (~Child reaps)
+    throw;
   }
-  result.status = child.wait();
+  result.status = child_.wait();
+  if (forward) result.interrupted = forward->forwarded();
+  result.last_lines.assign(tail.begin(), tail.end());
   return result;
+}
+
+ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOptions& options) {
+  return Program::start(argv, options).finish();
 }
 
 }  // namespace nsm

@@ -1,38 +1,101 @@
-// Runs an external program (qemu, apt, the ELF interpreter) in a child with a deadline, and
-// takes back its exit status and output. Built on Child::spawn: the program runs in its own
-// process group, dies with its parent (PDEATHSIG), and its whole group is killed when the
-// deadline passes, so a hung program never hangs the caller and is always reaped.
+// The one way nsmatrix starts another program (qemu, apt-get, make, its own suites, the
+// stages of a run; the tests' commands and browser). Built on Child::spawn: the program dies
+// with its parent (PDEATHSIG), gets /dev/null as stdin and default signal dispositions, and
+// has a deadline past which it is killed — its whole process group when it has one — and
+// reported as timed out, so a hung program never hangs the caller and is always reaped.
 //
-// Only for the VM runner and side-by-side scripts: the suite itself never shells out.
+// Its output is captured, handed over line by line, sent to one file, or left on ours. Its
+// environment is ours with entries set (an entry of the same name is replaced, never
+// shadowed) or one given whole. Ctrl-C (SIGINT, SIGTERM) either ends us as usual — the
+// program then dies with us — or is forwarded to the program while we wait for its end.
+//
+// No other code starts a program. Processes are created elsewhere only by the spawner of
+// namespaced children (core/spawn.h), the janitor (conformance/harness/janitor.h), forks
+// inside checks and probes that are their subject (a pid to observe, a privilege drop,
+// exec itself across a time namespace), and nsm-lie, a tracer whose command must be
+// stopped and traced before it execs (tests/mutation/nsm_lie.cpp).
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
-#include <optional>
+#include <functional>
+#include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/spawn.h"
 
 namespace nsm {
 
+// Where the program's stdout and stderr go.
+enum class Output {
+  Capture,  // into ProgramResult::out and ::err (each kept up to 16 MiB)
+  Lines,    // both on one pipe, in order, to on_line one line at a time; the last kept
+  File,     // both into output_path, created or truncated once, in order
+  Inherit,  // ours
+};
+
 struct ProgramOptions {
+  // From the start to the end. Past it the program (its group) is killed: End::TimedOut.
   std::chrono::milliseconds timeout{60'000};
-  // Where the program's stdout/stderr go: a file (created or truncated), or, when empty,
-  // captured into ProgramResult. stdin is /dev/null.
-  std::string stdout_path;
-  std::string stderr_path;
-  // Extra "NAME=value" entries on top of the caller's environment.
-  std::vector<std::string> environment;
+  Output output = Output::Capture;
+  std::string output_path;  // Output::File
+  // Output::Lines: called with each line (a trailing \r and progress redrawn with \r
+  // removed). If it throws, the program is killed and reaped before the exception leaves.
+  std::function<void(std::string_view)> on_line;
+  size_t keep_lines = 20;  // Output::Lines: how many last lines ProgramResult::last_lines keeps
+  // NAME -> value set on top of our environment (replacing ours of that name), or, with
+  // replace_environment, the program's whole environment.
+  std::map<std::string, std::string> environment;
+  bool replace_environment = false;
+  std::string cwd;  // empty: ours
+  // The program starts its own process group (see SpawnOptions::own_group).
+  bool own_group = true;
+  // While we wait for it, SIGINT and SIGTERM sent to us go to the program (its group)
+  // instead of ending us: it decides how to end, and we report that end.
+  bool forward_interrupts = false;
+  // More descriptors for the program: {its number, our descriptor}.
+  std::vector<std::pair<int, int>> fds;
 };
 
 struct ProgramResult {
-  ChildStatus status;  // error holds "execvp(NAME): ENOENT ..." when it could not start
-  std::string out;     // captured stdout (when not sent to a file)
-  std::string err;     // captured stderr (when not sent to a file)
+  // error holds "execvp(NAME): ENOENT (...)" when the program could not be started.
+  ChildStatus status;
+  std::string out;                      // Output::Capture: stdout
+  std::string err;                      // Output::Capture: stderr
+  std::vector<std::string> last_lines;  // Output::Lines: the last keep_lines lines
+  int interrupted = 0;                  // forward_interrupts: the last signal forwarded (0: none)
   bool ok() const { return status.ok(); }
+  bool started() const { return !(status.end == ChildStatus::End::Exited && status.error); }
 };
 
-// argv[0] is looked up in PATH. Throws SysError only when the child cannot be created.
+// A started program. Destroying it before finish() kills it (its group) and reaps it.
+class Program {
+ public:
+  // argv[0] is looked up in PATH. Throws SysError only when the child cannot be created;
+  // a program that cannot be started ends with status.error set.
+  static Program start(const std::vector<std::string>& argv, ProgramOptions options);
+
+  pid_t pid() const { return child_.pid(); }
+  // Sends `sig` to the program (its group).
+  void signal(int sig) { child_.signal(sig); }
+  // Brings the deadline forward to at most `from_now` from now.
+  void deadline_in(std::chrono::milliseconds from_now) { child_.shorten_deadline(from_now); }
+  // Takes its output as the options say and waits for its end, at most until the deadline;
+  // past it the program is killed.
+  ProgramResult finish();
+
+ private:
+  Program(Child child, ProgramOptions options, std::vector<UniqueFd> pipes);
+  Child child_;
+  ProgramOptions options_;
+  std::vector<UniqueFd> pipes_;  // our read ends: Capture {stdout, stderr}, Lines {both}
+};
+
+// Program::start(argv, options).finish().
 ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOptions& options = {});
 
 // "qemu-system-x86_64 -M microvm ..." for messages, each argument quoted when needed.

@@ -60,10 +60,10 @@ std::string signal_name(int sig) {
 // Everything the child does before the body: its own process group, death with the parent,
 // the id-map handshake. Never returns.
 [[noreturn]] void child_main(Channel& channel, int error_fd, int go_fd, std::initializer_list<int> parent_only_fds,
-                             const Child::Body& body) {
+                             bool own_group, const Child::Body& body) {
   for (int fd : parent_only_fds)
     if (fd >= 0) ::close(fd);
-  ::setpgid(0, 0);
+  if (own_group) ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   int code = kChildThrewExit;
   std::string error;
@@ -127,6 +127,7 @@ Child& Child::operator=(Child&& o) noexcept {
     started_ = o.started_;
     deadline_ = o.deadline_;
     reaped_ = std::exchange(o.reaped_, true);
+    own_group_ = o.own_group_;
   }
   return *this;
 }
@@ -164,6 +165,7 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
 
   Child child;
   child.started_ = Clock::now();
+  child.own_group_ = options.own_group;
   child.deadline_ = child.started_ + options.timeout;
   int pidfd = -1;
   long pid = -1;
@@ -174,7 +176,7 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()}, body);
+    if (pid == 0) child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()}, options.own_group, body);
     if (pid < 0) {
       clone3_errno = errno;
       if (clone3_errno != ENOSYS || options.method == CloneMethod::Clone3)
@@ -188,7 +190,7 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
       throw SysError(fmt::format("clone({})", clone_flags_name(options.clone_flags)), ENOSYS,
                      "CLONE_NEWTIME is accepted only by clone3, which this kernel lacks");
     pid = ::syscall(SYS_clone, static_cast<unsigned long>(options.clone_flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-    if (pid == 0) child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()}, body);
+    if (pid == 0) child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()}, options.own_group, body);
     if (pid < 0) throw_sys(fmt::format("clone({})", clone_flags_name(options.clone_flags)));
     child.method_ = "clone";
     pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));  // -1 before 5.3
@@ -197,7 +199,7 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
   child.pidfd_.reset(pidfd);
   child.channel_ = std::move(parent_end);
   child.error_pipe_ = std::move(error_read);
-  ::setpgid(child.pid_, child.pid_);  // also done by the child; whoever runs first wins
+  if (options.own_group) ::setpgid(child.pid_, child.pid_);  // also done by the child; whoever runs first wins
 
   if (go_write) {
     try {
@@ -213,11 +215,15 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
   return child;
 }
 
-void Child::kill_group() {
+void Child::kill_group() { signal(SIGKILL); }
+
+void Child::signal(int sig) {
   if (pid_ <= 0 || reaped_) return;
-  ::kill(-pid_, SIGKILL);
-  ::kill(pid_, SIGKILL);  // in case the child had not yet made its group
+  if (own_group_ && ::kill(-pid_, sig) == 0) return;
+  ::kill(pid_, sig);  // no group of its own (or not yet made)
 }
+
+void Child::shorten_deadline(std::chrono::milliseconds from_now) { deadline_ = std::min(deadline_, Clock::now() + from_now); }
 
 ChildStatus Child::wait() {
   ChildStatus status;

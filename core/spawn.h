@@ -45,6 +45,10 @@ struct SpawnOptions {
   // Prove the child's namespaces are new before its body runs (see above). Only a benchmark
   // timing the kernel's own cost of clone may turn it off, for a body that changes nothing.
   bool verify_namespaces = true;
+  // The child starts its own process group, and the deadline or an early end kills that
+  // whole group. Off only for a program whose own cleanup is under test (the residue test
+  // kills the suite alone): then only the child itself is ever killed.
+  bool own_group = true;
 };
 
 // How a child ended.
@@ -93,7 +97,12 @@ class Child {
 
   // Waits for the end, at most until the deadline; then kills the process group.
   ChildStatus wait();
+  // SIGKILL to the child's process group (the child alone without own_group).
   void kill_group();
+  // `sig` to the child's process group (the child alone without own_group).
+  void signal(int sig);
+  // Brings the deadline forward to at most `from_now` from now.
+  void shorten_deadline(std::chrono::milliseconds from_now);
 
  private:
   Child() = default;
@@ -105,6 +114,7 @@ class Child {
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point deadline_;
   bool reaped_ = false;
+  bool own_group_ = true;
 };
 
 // The common case: run `fn` in a child, take its return value back as a string.

@@ -1,9 +1,6 @@
 #include "benchmarks/runner/bench_runner.h"
 
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,10 +13,9 @@
 
 #include "benchmarks/bench_json.h"
 #include "core/error.h"
+#include "core/exec.h"
 #include "core/proc.h"
 #include "core/results.h"
-
-extern char** environ;
 
 namespace nsm::bench {
 
@@ -47,50 +43,6 @@ class ScratchDir {
  private:
   std::string path_;
 };
-
-// How the suite's process ended, in words; empty when it exited with 0.
-std::string describe_end(int wstatus) {
-  if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus) == 0 ? "" : fmt::format("exited with status {}", WEXITSTATUS(wstatus));
-  if (WIFSIGNALED(wstatus)) {
-    const char* abbrev = ::sigabbrev_np(WTERMSIG(wstatus));
-    return abbrev ? fmt::format("was killed by SIG{}", abbrev) : fmt::format("was killed by signal {}", WTERMSIG(wstatus));
-  }
-  return "ended in an unknown way";
-}
-
-// Runs `argv` with this process's stdout and stderr and returns its wait status. SIGINT and
-// SIGTERM are ignored here while the suite (which gets the default actions back) runs.
-int run_suite(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-
-  struct sigaction ignore {}, old_int {}, old_term {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGINT, &ignore, &old_int);
-  ::sigaction(SIGTERM, &ignore, &old_term);
-  pid_t pid = -1;
-  const int spawned = ::posix_spawn(&pid, args[0], nullptr, &attr, args.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  int wstatus = 0;
-  if (spawned == 0) {
-    while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-    }
-  }
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
-  if (spawned != 0) throw SysError(fmt::format("posix_spawn({})", argv[0]), spawned);
-  return wstatus;
-}
 
 nlohmann::json read_google_benchmark_json(const std::string& path) {
   std::ifstream in(path);
@@ -122,10 +74,16 @@ SuiteRunResult run_bench_suite(const SuiteRunOptions& options) {
   if (options.pin >= 0) argv.push_back(fmt::format("--pin={}", options.pin));
   if (!options.filter.empty()) argv.push_back("--benchmark_filter=" + options.filter);
 
-  const int wstatus = run_suite(argv);
-  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 2) throw BadBenchArguments("nsmatrix-bench refused its arguments");
-  if (const std::string end = describe_end(wstatus); !end.empty())
-    throw ToolError(fmt::format("the benchmark suite {}; no {} written", end, options.output));
+  ProgramOptions program;
+  program.output = Output::Inherit;
+  program.timeout = options.timeout;
+  program.forward_interrupts = true;
+  const ChildStatus status = run_program(argv, program).status;
+  if (status.end == ChildStatus::End::Exited && status.exit_code == 2 && !status.error)
+    throw BadBenchArguments("nsmatrix-bench refused its arguments");
+  if (status.end == ChildStatus::End::TimedOut)
+    throw TimeoutError(fmt::format("the benchmark suite {}; no {} written", status.describe(), options.output));
+  if (!status.ok()) throw ToolError(fmt::format("the benchmark suite {}; no {} written", status.describe(), options.output));
 
   SuiteRunResult result;
   try {

@@ -3,6 +3,7 @@
 // bench.json (docs/results-format.md) is made from the two.
 #pragma once
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -18,6 +19,8 @@ struct SuiteRunOptions {
   bool quick = false;          // one repetition, fewer sizes: CI and emulated guests
   std::string filter;          // --benchmark_filter, empty for all
   int pin = -1;                // --pin=CPU, -1 for none
+  // For the whole suite; then its process group is killed and nothing is written.
+  std::chrono::seconds timeout{3600};
 };
 
 struct SuiteRunResult {
@@ -34,11 +37,12 @@ struct BadBenchArguments : InputError {
   using InputError::InputError;
 };
 
-// Runs the suite with this process's stdout and stderr. Ctrl-C reaches the suite (same
-// process group) while this process waits, so the scratch directory is still removed.
-// Throws BadBenchArguments when the suite exits with 2 (it said why on stderr),
-// nsm::ToolError when it dies or leaves no usable results (nothing is written then),
-// nsm::SysError when the output cannot be written.
+// Runs the suite with this process's stdout and stderr, in its own process group. Ctrl-C
+// (and SIGTERM) is forwarded to the suite while this process waits, so the scratch
+// directory is still removed. Throws BadBenchArguments when the suite exits with 2 (it said
+// why on stderr), nsm::TimeoutError past the timeout, nsm::ToolError when it dies or leaves
+// no usable results (nothing is written then), nsm::SysError when the output cannot be
+// written.
 SuiteRunResult run_bench_suite(const SuiteRunOptions& options);
 
 }  // namespace nsm::bench

@@ -4,7 +4,6 @@
 // mounts, /tmp/nsm-*, nsm-* cgroups, nsm-* keys (conformance/runner/residue.h), the hostname
 // and domain name, and processes of the suite's binary still alive.
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,8 +21,8 @@
 #include "conformance/harness/poll.h"
 #include "conformance/runner/residue.h"
 #include "core/error.h"
+#include "core/exec.h"
 #include "core/proc.h"
-#include "core/unique_fd.h"
 
 namespace {
 
@@ -104,38 +103,25 @@ SuiteRun run_suite(std::vector<std::string> args, const std::map<std::string, st
   ::unlink(json_path.c_str());
   args.insert(args.begin(), kSuite);
   args.push_back("--gtest_output=json:" + json_path);
-  auto [read_end, write_end] = nsm::make_pipe();
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) nsm::throw_sys("fork");
-  if (pid == 0) {
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    ::dup2(write_end.get(), STDOUT_FILENO);
-    ::dup2(write_end.get(), STDERR_FILENO);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(kSuite.c_str(), argv.data());
-    ::_exit(127);
-  }
-  write_end.reset();
   SuiteRun run;
+  std::optional<nsm::Program> suite;
+  nsm::ProgramOptions options;
+  options.output = nsm::Output::Lines;
+  options.environment = env;
+  options.own_group = false;  // a kill reaches the suite alone: its own cleanup is under test
+  options.timeout = std::chrono::minutes(5);
   bool killed = false;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(read_end.get(), buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    run.output.append(buf, static_cast<size_t>(n));
-    if (kill_when && !killed && run.output.find(*kill_when) != std::string::npos) {
-      ::kill(pid, SIGKILL);
+  options.on_line = [&](std::string_view line) {
+    run.output.append(line).append("\n");
+    if (kill_when && !killed && line.find(*kill_when) != std::string_view::npos) {
+      suite->signal(SIGKILL);
       killed = true;
     }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+  };
+  suite = nsm::Program::start(args, options);
+  const nsm::ChildStatus status = suite->finish().status;
+  if (status.end == nsm::ChildStatus::End::Exited) run.exit_code = status.exit_code;
+  if (status.end == nsm::ChildStatus::End::Signaled) run.signal = status.signal;
   if (auto text = nsm::read_file(json_path)) run.gtest = json::parse(*text, nullptr, false);
   ::unlink(json_path.c_str());
   return run;

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/exec.h"
 #include "core/ns_types.h"
 #include "core/proc.h"
 #include "core/spawn.h"
@@ -140,31 +141,26 @@ void count_signal(int sig) {
   g_last_signal.store(sig);
 }
 
-// In the sandbox's PID 1: fork, exec argv, reap everything until argv's process ends.
+// In the sandbox's PID 1: runs argv (its output into `log`), then reaps every orphan left
+// until none is.
 int run_and_reap(const std::vector<std::string>& argv, const std::string& log) {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw_sys("fork");
-  if (pid == 0) {
-    ::signal(SIGTERM, SIG_DFL);  // undo PID 1's counting handlers for the program
-    for (int sig = 1; sig < 32; ++sig)
-      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-    std::FILE* f = std::freopen(log.c_str(), "a", stdout);
-    if (f) ::dup2(STDOUT_FILENO, STDERR_FILENO);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
+  ProgramOptions options;
+  options.output = Output::File;
+  options.output_path = log;
+  options.own_group = false;  // what it leaves behind is for PID 1 to see end, not for us to kill
+  options.timeout = std::chrono::seconds(50);
+  const ChildStatus status = run_program(argv, options).status;
   for (;;) {
-    int st = 0;
-    const pid_t r = ::waitpid(-1, &st, 0);
+    const pid_t r = ::waitpid(-1, nullptr, 0);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) break;
-    if (r == pid) status = st;
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  switch (status.end) {
+    case ChildStatus::End::Exited: return status.error ? 127 : status.exit_code;
+    case ChildStatus::End::Signaled: return 128 + status.signal;
+    case ChildStatus::End::TimedOut: return 128 + SIGKILL;
+  }
+  return -1;
 }
 
 struct SandboxRun {

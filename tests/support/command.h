@@ -1,4 +1,5 @@
-// Runs a command for a test and collects its exit code, stdout and stderr.
+// Runs a command for a test with core's runner (core/exec.h) and collects its exit code,
+// stdout and stderr.
 #pragma once
 
 #include <map>
@@ -13,10 +14,11 @@ struct CommandResult {
   std::string err;
 };
 
-// argv[0] is a path; `env` entries are added to (or replace) the inherited environment.
 // The nsmatrix command of this build.
 std::string nsmatrix_binary();
 
+// argv[0] is a path or looked up in PATH; `env` entries are added to (or replace) the
+// inherited environment. Throws nsm::ToolError when the command cannot be started.
 CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
 
 }  // namespace nsm::testing_support

@@ -1,10 +1,7 @@
 #include "tests/support/devtools_pipe.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,8 +9,6 @@
 #include <filesystem>
 #include <stdexcept>
 #include <utility>
-
-extern char** environ;
 
 namespace nsm::reports::testing {
 
@@ -59,43 +54,19 @@ std::string find_chromium() {
   return "";
 }
 
-// A copy of `fd` numbered 10 or above: the browser's ends must not already be 3 or 4,
-// because dup2 onto itself would keep close-on-exec and the browser would find them shut.
-UniqueFd above_ten(const UniqueFd& fd) {
-  UniqueFd copy(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 10));
-  if (!copy) throw std::runtime_error("fcntl(F_DUPFD_CLOEXEC) failed: errno " + std::to_string(errno));
-  return copy;
-}
-
 DevToolsPipe DevToolsPipe::launch(const std::string& chromium, const std::string& profile_dir) {
   // A write to a browser that died must be an error to report, not SIGPIPE for the test.
   ::signal(SIGPIPE, SIG_IGN);
-  auto [reads_pipe, we_write] = make_pipe();
-  auto [we_read, writes_pipe] = make_pipe();
-  const UniqueFd browser_reads = above_ten(reads_pipe), browser_writes = above_ten(writes_pipe);
-  reads_pipe.reset();
-  writes_pipe.reset();
+  auto [browser_reads, we_write] = make_pipe();
+  auto [we_read, browser_writes] = make_pipe();
+  ProgramOptions options;
   // The browser's own log goes to a file beside its profile: it is noisy (no D-Bus here).
-  const std::string log = profile_dir + "/chromium.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, browser_reads.get(), 3);
-  posix_spawn_file_actions_adddup2(&actions, browser_writes.get(), 4);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own group: killable as a whole
-  posix_spawnattr_setpgroup(&attr, 0);
-  const auto args = chromium_args(chromium, profile_dir);
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+  options.output = Output::File;
+  options.output_path = profile_dir + "/chromium.log";
+  options.fds = {{3, browser_reads.get()}, {4, browser_writes.get()}};
+  options.timeout = std::chrono::minutes(30);  // it lives as long as the test; close() ends it
   DevToolsPipe pipe;
-  const int err = ::posix_spawn(&pipe.pid_, chromium.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) throw std::runtime_error("posix_spawn(" + chromium + ") failed: " + std::to_string(err));
+  pipe.browser_ = Program::start(chromium_args(chromium, profile_dir), options);
   pipe.to_browser_ = std::move(we_write);
   pipe.from_browser_ = std::move(we_read);
   return pipe;
@@ -103,7 +74,7 @@ DevToolsPipe DevToolsPipe::launch(const std::string& chromium, const std::string
 
 DevToolsPipe::DevToolsPipe(DevToolsPipe&& other) noexcept
     : timeout(other.timeout),
-      pid_(std::exchange(other.pid_, -1)),  // the moved-from pipe must not close the browser
+      browser_(std::exchange(other.browser_, std::nullopt)),  // the moved-from pipe must not close the browser
       to_browser_(std::move(other.to_browser_)),
       from_browser_(std::move(other.from_browser_)),
       buffer_(std::move(other.buffer_)),
@@ -114,28 +85,17 @@ DevToolsPipe::DevToolsPipe(DevToolsPipe&& other) noexcept
 DevToolsPipe::~DevToolsPipe() { close(); }
 
 void DevToolsPipe::close() {
-  if (pid_ <= 0) return;
+  if (!browser_) return;
   if (to_browser_) {
     const std::string msg = nlohmann::json{{"id", next_id_++}, {"method", "Browser.close"}}.dump() + '\0';
     (void)!::write(to_browser_.get(), msg.data(), msg.size());
   }
   to_browser_.reset();
-  // Browser.close ends it within moments; past ten seconds the whole group is killed.
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  int status = 0;
-  for (auto wait = std::chrono::milliseconds(5); Clock::now() < deadline; wait = std::min(wait * 2, std::chrono::milliseconds(200))) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      ::kill(-pid_, SIGKILL);  // any helper process left in its group
-      pid_ = -1;
-      return;
-    }
-    // Bounded, backed-off polling: the browser tears its helpers down asynchronously.
-    struct pollfd none {};
-    ::poll(&none, 0, static_cast<int>(wait.count()));
-  }
-  ::kill(-pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
+  // Browser.close ends it within moments; past ten seconds its whole group is killed, and
+  // any helper it left in its group goes when it ends.
+  browser_->deadline_in(std::chrono::seconds(10));
+  browser_->finish();
+  browser_.reset();
 }
 
 nlohmann::json DevToolsPipe::read_message() {

@@ -8,14 +8,14 @@
 // the screenshots.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/exec.h"
 #include "core/unique_fd.h"
 
 namespace nsm::reports::testing {
@@ -46,7 +46,7 @@ class DevToolsPipe {
   nlohmann::json read_message();
   void close();
 
-  pid_t pid_ = -1;
+  std::optional<Program> browser_;
   UniqueFd to_browser_, from_browser_;
   std::string buffer_;
   std::vector<nlohmann::json> events_;

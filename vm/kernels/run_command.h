@@ -1,5 +1,6 @@
-// Runs an external program (apt-get, make) and streams its output line by line, so a long
-// step shows progress and a failure can quote the program's last words.
+// Runs an external program (apt-get, make) with core's runner (core/exec.h), streaming its
+// output line by line, so a long step shows progress and a failure can quote the program's
+// last words.
 #pragma once
 
 #include <functional>
@@ -25,11 +26,11 @@ struct CommandResult {
   std::string describe() const;
 };
 
-// Starts argv[0] (looked up in PATH) with core's spawner — its own process group, killed
-// when we die (PDEATHSIG) — with stdin on /dev/null and stdout+stderr on one pipe; calls
-// on_line for each line. If on_line throws, the process group is killed and reaped before
-// the exception leaves. Throws nsm::ToolError when the program is not in PATH, SysError when
-// the kernel refuses the child.
+// Starts argv[0] (looked up in PATH) in its own process group with stdin on /dev/null and
+// stdout+stderr on one pipe; calls on_line for each line. If on_line throws, the process
+// group is killed and reaped before the exception leaves. Throws nsm::ToolError when the
+// program cannot be started (not in PATH, no such cwd), TimeoutError past 12 hours,
+// SysError when the kernel refuses the child.
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options,
                           const std::function<void(std::string_view)>& on_line);
 

@@ -119,8 +119,9 @@ QemuRun boot(const QemuSetup& setup, const std::string& image, const std::string
   const auto argv = qemu_argv(setup, files, append);
   ProgramOptions options;
   options.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-  options.stdout_path = work_dir + "/qemu.log";
-  options.stderr_path = work_dir + "/qemu.log";
+  // One file opened once for both streams: two opens with O_TRUNC overwrote each other.
+  options.output = Output::File;
+  options.output_path = work_dir + "/qemu.log";
   write_file_whole(work_dir + "/qemu.cmd", describe_command(argv) + "\n");
   QemuRun run;
   run.evidence.timeout_seconds = timeout_seconds;

@@ -15,11 +15,12 @@ namespace nsm::vm::init {
 
 namespace {
 
-// A stage's stderr as one line for the status reason: ": <lines joined>", at most 300 chars.
+// The end of a stage's log as one line for the status reason: ": <lines joined>", at most
+// 300 chars (the last ones: a failing command says why last).
 std::string summarize(const std::string& text) {
   std::string line;
   for (char c : trim(text)) line += (c == '\n') ? ' ' : c;
-  if (line.size() > 300) line = line.substr(0, 297) + "...";
+  if (line.size() > 300) line = "..." + line.substr(line.size() - 297);
   return line.empty() ? "" : ": " + line;
 }
 
@@ -44,25 +45,12 @@ nlohmann::json run_stage(const StageSpec& stage, const std::string& results_dir,
   const std::string output = fmt::format("{}/{}", results_dir, stage.results_file);
   ProgramOptions options;
   options.timeout = std::chrono::seconds(timeout_seconds);
-  options.stdout_path = log;
-  options.stderr_path = log + ".err";
-  options.environment = {"HOME=/tmp", "PATH=/usr/lib/nsmatrix:/usr/bin"};
+  options.output = Output::File;  // one log, stdout and stderr in the order they came
+  options.output_path = log;
+  options.environment = {{"HOME", "/tmp"}, {"PATH", "/usr/lib/nsmatrix:/usr/bin"}};
   const auto started = std::chrono::steady_clock::now();
   const ProgramResult r = run_program(stage.argv, options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  // One log per stage: stdout, then stderr.
-  std::string text = read_file(log).value_or("");
-  const std::string stderr_text = read_file(log + ".err").value_or("");
-  if (!stderr_text.empty()) text += "--- stderr ---\n" + stderr_text;
-  ::unlink((log + ".err").c_str());
-  {
-    FILE* f = std::fopen(log.c_str(), "w");
-    if (f) {
-      std::fwrite(text.data(), 1, text.size(), f);
-      std::fclose(f);
-    }
-  }
 
   struct stat st {};
   const bool results = ::stat(output.c_str(), &st) == 0 && st.st_size > 0;
@@ -73,7 +61,7 @@ nlohmann::json run_stage(const StageSpec& stage, const std::string& results_dir,
     error = fmt::format("`{}` {}", describe_command(stage.argv), r.status.describe());
   } else if (!results) {
     error = fmt::format("`{}` exited with status {} and wrote no {}{}", describe_command(stage.argv), r.status.exit_code,
-                        stage.results_file, summarize(stderr_text));
+                        stage.results_file, summarize(read_file(log).value_or("")));
   } else if (r.status.exit_code > 1) {
     error = fmt::format("`{}` exited with status {}", describe_command(stage.argv), r.status.exit_code);
   }

@@ -20,7 +20,7 @@ struct StageSpec {
 // The command for a stage name, writing into `results_dir`.
 StageSpec stage_spec(const std::string& name, const std::string& nsmatrix, const std::string& results_dir, bool bench_quick);
 
-// Runs it with a deadline; its stdout and stderr go to <results_dir>/<name>.log. Returns
+// Runs it with a deadline; its stdout and stderr go to <results_dir>/<name>.log, in order. Returns
 // {"name", "command", "exit_code", "end", "seconds", "results", "error"}: "results" is
 // whether the file was written, "error" why the stage gave no results (or null).
 nlohmann::json run_stage(const StageSpec& stage, const std::string& results_dir, int timeout_seconds);
