@@ -1,12 +1,18 @@
-// nsmatrix run --out DIR [--id ID] [--bench quick|full|none] [--no-report] [--filter PATTERN]
+// nsmatrix run --out DIR [--id ID] [--stages LIST] [--bench quick|full|none] [--stage-timeout SECONDS]
+//              [--no-report] [--filter PATTERN]
+#include <signal.h>
+
 #include <memory>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/command.h"
 #include "cli/host_run.h"
+#include "core/error.h"
 #include "core/results.h"
+#include "pipeline/stages.h"
 
 namespace nsm::cli {
 
@@ -20,9 +26,32 @@ std::string default_out_dir() {
 
 namespace {
 
-int run_run_command(HostRunOptions options) {
+struct RunFlags {
+  HostRunOptions options;
+  std::string stages = "probe,conformance,bench";
+  std::string bench = "quick";
+  int stage_timeout = 1800;
+};
+
+int run_run_command(const RunFlags& flags) {
+  HostRunOptions options = flags.options;
   if (options.out_dir.empty()) options.out_dir = default_out_dir();
+  options.stages.clear();
+  std::istringstream list(flags.stages);
+  for (std::string stage; std::getline(list, stage, ',');) {
+    if (!pipeline::known_stage(stage)) throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench)", stage));
+    if (stage != "bench" || flags.bench != "none") options.stages.push_back(stage);
+  }
+  if (options.stages.empty()) throw InputError("--stages: no stage to run");
+  options.bench_quick = flags.bench == "quick";
+  options.stage_timeout = std::chrono::seconds(flags.stage_timeout);
   const HostRunResult result = run_on_host(options, stdout);
+  if (result.interrupted) {
+    // Ended as a Ctrl-C ends a command, once status.json says what ran.
+    std::fflush(nullptr);
+    ::signal(result.interrupted, SIG_DFL);
+    ::raise(result.interrupted);
+  }
   fmt::print("\nresults in {}/\n", options.out_dir);
   for (const auto& path : result.report_paths) fmt::print("  {}\n", path);
   if (!result.report_paths.empty()) fmt::print("report: {}\n", result.report_paths.back());
@@ -32,28 +61,41 @@ int run_run_command(HostRunOptions options) {
 }  // namespace
 
 void add_run_command(CLI::App& app, Runner& selected) {
-  auto options = std::make_shared<HostRunOptions>();
+  auto flags = std::make_shared<RunFlags>();
+  HostRunOptions* options = &flags->options;
   CLI::App* sub = app.add_subcommand("run", "Probe, conformance and benchmarks on the running kernel, then the report");
   sub->description(
-      "The main job: on the running kernel, runs the probe, the conformance suite and the\n"
-      "benchmarks (quick by default), writes them into DIR/ID/ in the results layout\n"
+      "The main job: on the running kernel, runs the stages the guest of `nsmatrix vm` runs:\n"
+      "the probe, the conformance suite and the benchmarks (quick by default), each as\n"
+      "`nsmatrix probe|test|bench`, writes them into DIR/ID/ in the results layout\n"
       "(docs/results-format.md) with kernel.json and status.json, then writes the report\n"
       "(report.html, summary.md, junit.xml, kcidb.json) into DIR and prints its path.\n"
+      "A stage still running after --stage-timeout is killed and recorded as broken, and\n"
+      "the run goes on. Ctrl-C reaches the running stage, starts no other, and ends the run\n"
+      "once status.json is written.\n"
       "Exit 0 when every check passed, skipped or showed its gap; 1 when a check failed or\n"
-      "broke; 3 when a stage could not run at all.\n\n"
+      "broke; 3 when a stage gave no usable results (killed, refused, or could not run).\n\n"
       "Examples:\n"
       "  nsmatrix run --out results/host            then open results/host/report.html\n"
       "  nsmatrix run --out results/host --bench full\n"
+      "  nsmatrix run --out results/probe --stages probe\n"
       "  nsmatrix run --out results/quick --bench none --filter 'NetNamespace.*'");
   sub->add_option("-o,--out", options->out_dir, "The results directory (default: results/<date>-<time>)")->option_text("DIR");
   sub->add_option("--id", options->id, "The kernel directory's name inside DIR")->capture_default_str();
-  sub->add_option("--bench", options->bench, "Benchmarks: quick (CI, seconds), full (repetitions, minutes) or none")
+  sub->add_option("--stages", flags->stages, "What runs, in order: probe,conformance,bench or some of them")
+      ->option_text("LIST")
+      ->capture_default_str();
+  sub->add_option("--bench", flags->bench, "Benchmarks: quick (CI, seconds), full (repetitions, minutes) or none")
       ->check(CLI::IsMember({"quick", "full", "none"}))
+      ->capture_default_str();
+  sub->add_option("--stage-timeout", flags->stage_timeout, "Kill a stage still running after this long (it is then broken)")
+      ->option_text("SECONDS")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_flag("!--no-report", options->report, "Do not write the report");
   sub->add_option("--filter", options->test_filter, "Only the conformance checks matching this GoogleTest filter")
       ->option_text("PATTERN");
-  sub->callback([options, &selected] { selected = [options] { return run_run_command(*options); }; });
+  sub->callback([flags, &selected] { selected = [flags] { return run_run_command(*flags); }; });
 }
 
 }  // namespace nsm::cli

@@ -3,24 +3,16 @@
 #include <sys/utsname.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <functional>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "benchmarks/runner/bench_runner.h"
 #include "cli/command.h"
-#include "cli/terminal.h"
-#include "conformance/runner/conformance_json.h"
-#include "conformance/runner/suite_runner.h"
-#include "core/checks.h"
 #include "core/error.h"
+#include "core/kernel_version.h"
 #include "core/results.h"
-#include "probes/probe_report.h"
-#include "probes/probe_table.h"
+#include "pipeline/stages.h"
 #include "reports/report.h"
 
 namespace nsm::cli {
@@ -30,84 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// What one stage left behind: whether it ran to the end, and a one-line summary.
-struct StageEnd {
-  bool ran = true;          // false: the stage itself could not run (infra-error)
-  bool failures = false;    // a check failed or broke
-  std::string summary;
-};
-
-// Runs one stage, timing it and turning an exception into a stage that did not run.
-StageEnd timed_stage(const std::string& name, int number, int count, nlohmann::json& durations, std::FILE* out,
-                     const std::function<StageEnd()>& body) {
-  fmt::print(out, "[{}/{}] {} ...\n", number, count, name);
-  std::fflush(out);
-  const auto started = Clock::now();
-  StageEnd end;
-  try {
-    end = body();
-  } catch (const std::exception& e) {
-    end.ran = false;
-    end.summary = e.what();
-  }
-  const double secs = seconds_since(started);
-  durations[name + "_seconds"] = secs;
-  fmt::print(out, "[{}/{}] {}: {} ({:.1f} s)\n", number, count, name, end.ran ? end.summary : "could not run: " + end.summary, secs);
-  std::fflush(out);
-  return end;
-}
-
-StageEnd probe_stage(const std::string& dir, nlohmann::json& kernel, std::FILE* out) {
-  ProbeOptions options;
-  if (const char* path = std::getenv("KCONFIG_PATH"); path && *path) options.kconfig_path = path;
-  const ProbeReport report = run_probe(options);
-  const nlohmann::json doc = report.to_json();
-  write_json_file(dir + "/probe.json", doc);
-  fmt::print(out, "{}", render_probe_table(report, use_colour(out)));
-  kernel["config_source"] = doc["config"]["source"];
-  int supported = 0;
-  std::vector<std::string> not_supported;
-  for (const auto& p : report.namespaces) {
-    if (p.verdict == Verdict::Supported) ++supported;
-    else not_supported.push_back(fmt::format("{} {}", ns_name(p.type), verdict_name(p.verdict)));
-  }
-  int features = 0;
-  for (const auto& f : report.features) features += f.verdict == Verdict::Supported;
-  return {true, false,
-          fmt::format("{}/8 namespace types supported{}; {}/{} features", supported,
-                      not_supported.empty() ? "" : fmt::format(" ({})", fmt::join(not_supported, ", ")), features, report.features.size())};
-}
-
-StageEnd conformance_stage(const std::string& dir, const std::optional<std::string>& filter) {
-  conformance::SuiteOptions options;
-  options.binary = conformance::suite_binary_next_to_self();
-  options.filter = filter;
-  options.scratch_path = dir + "/.conformance.gtest.tmp";
-  const conformance::SuiteResult result = conformance::run_conformance(options);
-  write_json_file(dir + "/conformance.json", result.document);
-  const auto counts = conformance::count_outcomes(result.document);
-  StageEnd end;
-  end.ran = !result.document["gtest"].is_null();
-  end.failures = counts.at(Outcome::Fail) + counts.at(Outcome::Broken) > 0;
-  end.summary = fmt::format("{} pass, {} fail, {} skip, {} broken, {} gap confirmed, {} gap closed", counts.at(Outcome::Pass),
-                            counts.at(Outcome::Fail), counts.at(Outcome::Skip), counts.at(Outcome::Broken),
-                            counts.at(Outcome::GapConfirmed), counts.at(Outcome::GapClosed));
-  if (!end.ran) end.summary = fmt::format("the suite {}", result.status.describe());
-  return end;
-}
-
-StageEnd bench_stage(const std::string& dir, bool quick) {
-  bench::SuiteRunOptions options;
-  options.binary = bench::bench_binary_next_to_self();
-  options.output = dir + "/bench.json";
-  options.quick = quick;
-  const bench::SuiteRunResult result = bench::run_bench_suite(options);
-  StageEnd end;
-  end.failures = result.broken > 0;
-  end.summary = fmt::format("{} pass, {} skip, {} broken", result.pass, result.skip, result.broken);
-  return end;
-}
 
 nlohmann::json kernel_document(const std::string& id) {
   struct utsname u {};
@@ -124,6 +38,26 @@ nlohmann::json kernel_document(const std::string& id) {
           {"machine", nullptr},
           {"boot_seconds", nullptr},
           {"config_source", nullptr}};
+}
+
+// Where the probe found the kernel's config, from the probe.json it wrote (null without one).
+nlohmann::json config_source(const std::string& probe_json) {
+  if (!std::filesystem::exists(probe_json)) return nullptr;
+  try {
+    const nlohmann::json doc = read_json_file(probe_json, "probe");
+    if (doc.contains("config") && doc["config"].is_object() && doc["config"].contains("source")) return doc["config"]["source"];
+  } catch (const std::exception&) {
+    // a probe.json the report will show as unusable: kernel.json just does not name the source
+  }
+  return nullptr;
+}
+
+// This nsmatrix, whose subcommands are the stages.
+std::string own_executable() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw SysError("readlink(/proc/self/exe)", ec.value());
+  return exe.string();
 }
 
 // A previous run's files in this kernel directory must not mix with this run's.
@@ -144,43 +78,47 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   const auto started = Clock::now();
   write_json_file(options.out_dir + "/run.json", run_document(options.out_dir, started_at, nullptr, {options.id}));
 
-  nlohmann::json kernel = kernel_document(options.id);
-  nlohmann::json durations = nlohmann::json::object();
-  const bool bench = options.bench != "none";
-  const int count = bench ? 3 : 2;
-  std::vector<std::string> not_run;
-  bool failures = false;
-  nlohmann::json stages = nlohmann::json::array();
-  auto account = [&](const std::string& stage, const StageEnd& end) {
-    if (!end.ran) not_run.push_back(fmt::format("stage {}: {}", stage, end.summary));
-    failures = failures || end.failures;
-    stages.push_back({{"name", stage},
-                      {"seconds", durations[stage + "_seconds"]},
-                      {"results", std::filesystem::exists(dir + "/" + std::string(result_files::of_stage(stage)))},
-                      {"error", end.ran ? nlohmann::json(nullptr) : nlohmann::json(end.summary)}});
+  pipeline::PipelineOptions stages;
+  stages.stages = options.stages;
+  stages.nsmatrix = own_executable();
+  stages.results_dir = dir;
+  stages.args.bench_quick = options.bench_quick;
+  stages.args.test_filter = options.test_filter;
+  stages.stage_timeout = options.stage_timeout;
+  stages.forward_interrupts = true;
+  stages.on_start = [out](const pipeline::Stage& stage, size_t number, size_t count) {
+    fmt::print(out, "[{}/{}] {} ...\n", number, count, stage.name);
+    std::fflush(out);
   };
+  stages.on_end = [out](const pipeline::StageRecord& record, size_t number, size_t count) {
+    fmt::print(out, "[{}/{}] {}: {} ({:.1f} s)\n", number, count, record.name,
+               record.error ? *record.error : fmt::format("{} written", result_files::of_stage(record.name)), record.seconds);
+    std::fflush(out);
+  };
+  const pipeline::PipelineResult result = pipeline::run_pipeline(stages);
 
-  account("probe", timed_stage("probe", 1, count, durations, out, [&] { return probe_stage(dir, kernel, out); }));
-  account("conformance", timed_stage("conformance", 2, count, durations, out, [&] { return conformance_stage(dir, options.test_filter); }));
-  if (bench)
-    account("bench", timed_stage("bench", 3, count, durations, out, [&] { return bench_stage(dir, options.bench == "quick"); }));
-
-  write_json_file(dir + "/kernel.json", kernel);
+  nlohmann::json kernel = kernel_document(options.id);
+  kernel["config_source"] = config_source(dir + "/" + std::string(result_files::kProbe));
+  write_json_file(dir + "/" + std::string(result_files::kKernel), kernel);
+  nlohmann::json durations = nlohmann::json::object();
+  for (const auto& stage : result.stages)
+    if (stage.end != "not started") durations[stage.name + "_seconds"] = stage.seconds;
   durations["total_seconds"] = seconds_since(started);
-  write_json_file(dir + "/status.json", {{"schema_version", kSchemaVersion},
-                                         {"kind", "status"},
-                                         {"status", not_run.empty() ? "ok" : "infra-error"},
-                                         {"reason", fmt::format("{}", fmt::join(not_run, "; "))},
-                                         {"durations", durations},
-                                         {"splats", nlohmann::json::array()},
-                                         {"stages", stages},
-                                         {"guest_exit_code", nullptr}});
+  write_json_file(dir + "/" + std::string(result_files::kStatus), {{"schema_version", kSchemaVersion},
+                                                                  {"kind", "status"},
+                                                                  {"status", result.complete() ? "ok" : "infra-error"},
+                                                                  {"reason", result.reason()},
+                                                                  {"durations", durations},
+                                                                  {"splats", nlohmann::json::array()},
+                                                                  {"stages", result.stages_json()},
+                                                                  {"guest_exit_code", nullptr}});
   write_json_file(options.out_dir + "/run.json", run_document(options.out_dir, started_at, utc_timestamp(), {options.id}));
 
-  HostRunResult result;
-  if (options.report) result.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
-  result.exit_code = !not_run.empty() ? kExitBroken : failures ? kExitFailures : kExitOk;
-  return result;
+  HostRunResult run;
+  run.interrupted = result.interrupted;
+  if (options.report && !result.interrupted) run.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
+  run.exit_code = !result.complete() ? kExitBroken : result.failures() ? kExitFailures : kExitOk;
+  return run;
 }
 
 }  // namespace nsm::cli

@@ -1,7 +1,9 @@
-// `nsmatrix run`: probe, conformance and benchmarks on the running kernel, into one kernel
-// directory of the results layout (docs/results-format.md), then the report.
+// `nsmatrix run`: the stage pipeline (pipeline/stages.h: probe, conformance, benchmarks) on
+// the running kernel, into one kernel directory of the results layout
+// (docs/results-format.md) with kernel.json and status.json, then the report.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -12,17 +14,20 @@ namespace nsm::cli {
 struct HostRunOptions {
   std::string out_dir;                  // results/<run-id>
   std::string id = "host";              // the kernel directory's name
-  std::string bench = "quick";          // quick | full | none
+  std::vector<std::string> stages{"probe", "conformance", "bench"};  // in order
+  bool bench_quick = true;
+  std::chrono::seconds stage_timeout{1800};  // then the stage is killed, and the run goes on
   bool report = true;
-  std::optional<std::string> test_filter;  // a GoogleTest filter for the conformance stage
+  std::optional<std::string> test_filter;  // the conformance stage's --filter
 };
 
 struct HostRunResult {
   int exit_code = 0;                       // cli/command.h's codes
   std::vector<std::string> report_paths;   // report.html last
+  int interrupted = 0;                     // the signal (Ctrl-C) that stopped the run, 0: none
 };
 
-// Progress goes to `out`, one line per stage; the suites' own output passes through.
+// Progress goes to `out`, one line per stage; the stages' own output passes through.
 HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out);
 
 }  // namespace nsm::cli

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/proc.h"
+#include "pipeline/stages.h"
 #include "vm/guest/base_archive.h"
 #include "vm/guest/guest_cmdline.h"
 #include "vm/kernels/kernel_store.h"
@@ -45,7 +46,7 @@ vm::VmOptions vm_options_from(const GuestFlags& flags) {
     std::istringstream list(flags.stages);
     std::string stage;
     while (std::getline(list, stage, ',')) {
-      if (!vm::known_stage(stage)) throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench, or none)", stage));
+      if (!pipeline::known_stage(stage)) throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench, or none)", stage));
       options.guest.stages.push_back(stage);
     }
   }

@@ -3,6 +3,7 @@
 // benchmarks keep it fast; the stages themselves have their own tests.
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -89,6 +90,40 @@ TEST_F(RunCli, BadArgumentsExitWith2AndWriteNothing) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--bench"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
+}
+
+// A hung benchmark suite: `nsmatrix run` kills the bench stage at its deadline, records it
+// as broken, and goes on with the next stage and the report. nsmatrix finds nsmatrix-bench
+// next to itself, so a copy of it sits beside a stand-in that never ends.
+TEST_F(RunCli, AHungBenchmarkEndsAtItsDeadlineAndTheRunGoesOn) {
+  const fs::path bin = dir_ / "bin";
+  fs::create_directories(bin);
+  fs::copy_file(nsmatrix_binary(), bin / "nsmatrix");
+  std::ofstream(bin / "nsmatrix-bench") << "#!/bin/sh\nexec sleep 600\n";
+  fs::permissions(bin / "nsmatrix-bench", fs::perms::owner_all);
+  const fs::path out = dir_ / "results";
+  const auto started = std::chrono::steady_clock::now();
+  auto r = run_command({bin / "nsmatrix", "run", "--out", out, "--stages", "bench,probe", "--stage-timeout", "1"});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.exit_code, 3) << "a stage without results is broken\n" << r.out << r.err;
+  EXPECT_LT(seconds, 60) << "the run waited for the hung suite";
+
+  const auto status = read_json(out / "host/status.json");
+  EXPECT_EQ(status["status"], "infra-error");
+  ASSERT_EQ(status["stages"].size(), 2u);
+  const auto& bench = status["stages"][0];
+  EXPECT_EQ(bench["name"], "bench");
+  EXPECT_TRUE(bench["exit_code"].is_null());
+  EXPECT_EQ(bench["end"].get<std::string>().rfind("timed out after", 0), 0u) << bench["end"];
+  EXPECT_GE(bench["seconds"].get<double>(), 1.0);
+  EXPECT_FALSE(bench["results"].get<bool>());
+  EXPECT_NE(status["reason"].get<std::string>().find("stage bench: "), std::string::npos) << status["reason"];
+  // The run went on: the next stage ran, and the report was written.
+  EXPECT_EQ(status["stages"][1]["name"], "probe");
+  EXPECT_TRUE(status["stages"][1]["error"].is_null()) << status["stages"][1]["error"];
+  EXPECT_TRUE(fs::exists(out / "host/probe.json"));
+  EXPECT_FALSE(fs::exists(out / "host/bench.json"));
+  EXPECT_TRUE(fs::exists(out / "report.html"));
 }
 
 }  // namespace

@@ -6,15 +6,14 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "pipeline/stages.h"
 
 namespace nsm::vm {
-
-bool known_stage(std::string_view name) { return name == "probe" || name == "conformance" || name == "bench"; }
 
 std::string guest_kernel_words(const GuestOptions& options) {
   std::string stages;
   for (const auto& s : options.stages) {
-    if (!known_stage(s)) throw InputError(fmt::format("unknown guest stage \"{}\" (known: probe, conformance, bench)", s));
+    if (!pipeline::known_stage(s)) throw InputError(fmt::format("unknown guest stage \"{}\" (known: probe, conformance, bench)", s));
     stages += (stages.empty() ? "" : ",") + s;
   }
   return fmt::format("nsmatrix.guest=1 nsmatrix.stages={} nsmatrix.bench={} nsmatrix.stage_timeout={} nsmatrix.deadline={}",
@@ -37,7 +36,7 @@ GuestOptions parse_guest_options(std::string_view cmdline) {
       std::istringstream list(value);
       std::string stage;
       while (std::getline(list, stage, ',')) {
-        if (!known_stage(stage)) throw InputError(fmt::format("nsmatrix.stages: unknown stage \"{}\"", stage));
+        if (!pipeline::known_stage(stage)) throw InputError(fmt::format("nsmatrix.stages: unknown stage \"{}\"", stage));
         options.stages.push_back(stage);
       }
     } else if (key == "bench") {

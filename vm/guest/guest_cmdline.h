@@ -27,6 +27,4 @@ std::string guest_kernel_words(const GuestOptions& options);
 // Throws nsm::InputError on a value it does not understand.
 GuestOptions parse_guest_options(std::string_view cmdline);
 
-bool known_stage(std::string_view name);
-
 }  // namespace nsm::vm

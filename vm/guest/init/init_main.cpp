@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -21,6 +21,7 @@
 #include "core/netlink.h"
 #include "core/proc.h"
 #include "core/results.h"
+#include "pipeline/stages.h"
 #include "vm/guest/bundle.h"
 #include "vm/guest/frame.h"
 #include "vm/guest/guest_cmdline.h"
@@ -28,7 +29,6 @@
 #include "vm/guest/init/module_loader.h"
 #include "vm/guest/init/mounts.h"
 #include "vm/guest/init/serial_port.h"
-#include "vm/guest/init/stages.h"
 #include "vm/guest/init/swap_area.h"
 
 namespace {
@@ -96,28 +96,26 @@ int run_guest(nlohmann::json& report) {
   if (!report["swap"]["ok"].get<bool>()) say(fmt::format("no swap area: {}", report["swap"]["error"].get<std::string>()));
 
   nsm::make_directories(std::string(kResultsDir));
-  const std::string nsmatrix = fmt::format("/{}/nsmatrix", nsm::vm::layout::kBinDir);
-  int exit_code = 0;
-  report["stages"] = nlohmann::json::array();
-  for (const auto& name : options.stages) {
-    say(fmt::format("stage {}", name));
-    const auto spec = nsm::vm::init::stage_spec(name, nsmatrix, std::string(kResultsDir), options.bench_quick);
-    int timeout = options.stage_timeout_seconds;
-    if (options.deadline_seconds > 0) timeout = std::min(timeout, static_cast<int>(options.deadline_seconds - boottime_seconds()));
-    nlohmann::json record;
-    if (timeout < 1) {
-      // Out of time: what ran so far still goes home, before the host kills the VM.
-      record = {{"name", name}, {"command", nsm::describe_command(spec.argv)}, {"exit_code", nullptr}, {"end", "not started"},
-                {"seconds", 0.0}, {"results", false},
-                {"error", fmt::format("not started: the guest's deadline ({} s) had passed", options.deadline_seconds)}};
-    } else {
-      record = nsm::vm::init::run_stage(spec, std::string(kResultsDir), timeout);
-    }
-    say(fmt::format("stage {}: {:.2f} s, {}", name, record["seconds"].get<double>(),
-                    record["error"].is_null() ? "results written" : record["error"].get<std::string>()));
-    if (!record["error"].is_null()) exit_code = 1;
-    report["stages"].push_back(std::move(record));
-  }
+  nsm::pipeline::PipelineOptions stages;
+  stages.stages = options.stages;
+  stages.nsmatrix = fmt::format("/{}/nsmatrix", nsm::vm::layout::kBinDir);
+  stages.results_dir = std::string(kResultsDir);
+  stages.args.bench_quick = options.bench_quick;
+  stages.stage_timeout = std::chrono::seconds(options.stage_timeout_seconds);
+  // The guest's deadline is on its boot clock; the pipeline's on the monotonic one.
+  if (options.deadline_seconds > 0)
+    stages.deadline = std::chrono::steady_clock::now() +
+                      std::chrono::milliseconds(static_cast<long>((options.deadline_seconds - boottime_seconds()) * 1000));
+  stages.log_to_files = true;
+  stages.environment = {{"HOME", "/tmp"}, {"PATH", "/usr/lib/nsmatrix:/usr/bin"}};
+  stages.on_start = [](const nsm::pipeline::Stage& stage, size_t, size_t) { say(fmt::format("stage {}", stage.name)); };
+  stages.on_end = [](const nsm::pipeline::StageRecord& record, size_t, size_t) {
+    say(fmt::format("stage {}: {:.2f} s, {}", record.name, record.seconds, record.error ? *record.error : "results written"));
+  };
+  const nsm::pipeline::PipelineResult result = nsm::pipeline::run_pipeline(stages);
+  report["stages"] = result.stages_json();
+  // 0 every stage gave results, 1 some stage gave none.
+  const int exit_code = result.complete() ? 0 : 1;
   return exit_code;
 }
 
