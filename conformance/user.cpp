@@ -69,14 +69,6 @@ std::string try_write(const std::string& path, const std::string& text) {
   return outcome_of(::write(fd.get(), text.data(), text.size()));
 }
 
-// The creator keeps its credentials in a new user namespace; a map makes them readable
-// inside only if they are in it. Root outside, mapped to 100000, must switch to uid 0
-// inside to *be* 100000 outside.
-void become_root_inside() {
-  if (::setresgid(0, 0, 0) != 0) throw_sys("setresgid(0) inside");
-  if (::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
-}
-
 // unshare, proven: a kernel that says yes without a new namespace is a KernelFault (a
 // fail), never an act on the namespace the child started in.
 void must_unshare(int flag, const char*) { unshare_verified(flag); }

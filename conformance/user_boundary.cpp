@@ -11,10 +11,12 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -44,11 +46,6 @@ std::string try_write(const std::string& path, const std::string& text) {
   return outcome_of(::write(fd.get(), text.data(), text.size()));
 }
 
-void become_root_inside() {
-  if (::setresgid(0, 0, 0) != 0) throw_sys("setresgid(0) inside");
-  if (::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
-}
-
 // Uid: or Gid: of /proc/PID/status, the real id, as the test process sees it.
 long status_id(pid_t pid, const std::string& field) {
   std::istringstream in(must_read_file(fmt::format("/proc/{}/status", pid)));
@@ -66,7 +63,80 @@ std::string filesystem_without_userns_mount() {
   return {};
 }
 
+// In a child: forks a process that runs `before_exec` and execs `nsmatrix-conformance
+// --nsm_print_caps <target>` (harness/main.cpp); returns what it printed.
+json exec_print_caps(pid_t target, const std::function<void()>& before_exec) {
+  auto [read_end, write_end] = make_pipe();
+  const std::string target_text = std::to_string(target);
+  const char* argv[] = {"nsmatrix-conformance", "--nsm_print_caps", target_text.c_str(), nullptr};
+  const pid_t pid = ::fork();
+  if (pid < 0) throw_sys("fork");
+  if (pid == 0) {
+    try {
+      before_exec();
+    } catch (const std::exception& e) {
+      const std::string text = std::string("ER:") + e.what();
+      [[maybe_unused]] auto n = ::write(write_end.get(), text.data(), text.size());
+      ::_exit(121);
+    }
+    if (::dup2(write_end.get(), STDOUT_FILENO) < 0) ::_exit(126);
+    ::execv("/proc/self/exe", const_cast<char* const*>(argv));
+    ::_exit(127);
+  }
+  write_end.reset();
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = ::read(read_end.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_sys("read(pipe)");
+    text.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) throw_sys("waitpid");
+  if (text.starts_with("ER:")) throw ToolError(text.substr(3));
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw ToolError(fmt::format("the exec'd --nsm_print_caps ended with status {:#x}, printing '{}'", status, text));
+  return json::parse(text);
+}
+
 }  // namespace
+
+NSM_CHECK(UserBoundary, CapabilitiesAcrossExecveFollowTheUid,
+          {.id = "user.caps.execve",
+           .kind = CheckKind::Guarantee,
+           .type = kUser,
+           .title = "in a user namespace, execve gives uid 0 the full capability set and another uid none; neither can "
+                    "signal a host process of another uid",
+           .needs = {.namespaces = {kUser}, .min_kernel = "3.8", .root = true},
+           .refs = {"LTP userns06"}}) {
+  // Root inside is the host's 100000, uid 1000 the host's 101000: neither is the test
+  // process's uid, so only a capability in the initial user namespace (CAP_KILL) would let
+  // them signal it.
+  const std::vector<IdRange> ranges{{0, 100000, 1}, {1000, 101000, 1}};
+  ChildSpec spec(CLONE_NEWUSER);
+  spec.id_map = IdMap{ranges, ranges, false};
+  const pid_t suite = ::getpid();
+  const json r = in_child(spec, [suite] {
+    become_root_inside();
+    json out;
+    out["root"] = exec_print_caps(suite, [] {});
+    out["user"] = exec_print_caps(suite, [] {
+      if (::setresgid(1000, 1000, 1000) != 0) throw_sys("setresgid(1000) inside");
+      if (::setresuid(1000, 1000, 1000) != 0) throw_sys("setresuid(1000) inside");
+    });
+    return out;
+  });
+  const json& root = r["root"];
+  const json& user = r["user"];
+  EXPECT_EQ(root["uid"], 0);
+  EXPECT_EQ(root["cap_eff"], root["cap_bnd"]) << "uid 0 of the namespace gets every capability of its bounding set at execve";
+  EXPECT_NE(root["cap_eff"], "0000000000000000");
+  EXPECT_EQ(root["signal_0"], "EPERM") << "its capabilities are the namespace's: kill(the test process, 0)";
+  EXPECT_EQ(user["uid"], 1000);
+  EXPECT_EQ(user["cap_eff"], "0000000000000000") << "another uid has no capability after execve";
+  EXPECT_EQ(user["cap_prm"], "0000000000000000");
+  EXPECT_EQ(user["signal_0"], "EPERM");
+}
 
 NSM_CHECK(UserBoundary, SetgroupsDenyIsStickyAndInherited,
           {.id = "user.setgroups.deny-sticky",

@@ -149,6 +149,11 @@ void become_rootless_user() {
   enter_own_user_namespace();
 }
 
+void become_root_inside() {
+  if (::setresgid(0, 0, 0) != 0) throw_sys("setresgid(0) inside");
+  if (::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
+}
+
 void throw_if_kernel_fault(const ChildStatus& status) {
   if (status.kernel_fault) throw KernelFault(status.error.value_or("a child found the kernel at fault"));
 }

@@ -98,6 +98,11 @@ nlohmann::json in_child(const ChildSpec& spec, const std::function<nlohmann::jso
 // suite runs as root, then creates a user namespace mapping root inside to that user.
 void become_rootless_user();
 
+// In a child in a new user namespace: switch to uid and gid 0 inside. The creator keeps its
+// credentials in a new user namespace; root outside, mapped to 100000, must do this to *be*
+// 100000 outside (and to lose the powers of the host's root). Throws SysError.
+void become_root_inside();
+
 // Rethrows a child's KernelFault in the test process (a fail, not broken).
 void throw_if_kernel_fault(const ChildStatus& status);
 

@@ -1,11 +1,15 @@
 // nsmatrix-conformance: GoogleTest's main, plus two listings of the registered checks:
 //   --nsm_list_checks          the checks' metadata as JSON on stdout (for nsmatrix test)
 //   --nsm_ctest_labels=FILE    a CTest script giving each test its labels (for ctest -L)
-// and one helper mode for checks that must look at a process after execve:
+// and helper modes for checks that must look at a process after execve:
 //   --nsm_print_clocks         {"monotonic", "boottime", "time_ns"} of this process as JSON
+//   --nsm_print_caps PID       {"uid", "cap_eff", "cap_prm", "cap_bnd", "signal_0"} as JSON:
+//                              the capability sets from /proc/self/status (hex), and
+//                              kill(PID, 0)'s outcome ("ok" or the errno's name)
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -15,6 +19,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "core/error.h"
 
 #include "conformance/harness/check.h"
 #include "conformance/harness/listing.h"
@@ -37,11 +43,29 @@ int print_clocks() {
   return std::cout ? 0 : 3;
 }
 
+// What an exec'd process holds (conformance/user_boundary.cpp, capabilities across execve).
+int print_caps(const char* target) {
+  std::ifstream in("/proc/self/status");
+  nlohmann::json out{{"uid", ::getuid()}};
+  std::string line;
+  for (const auto& [field, key] : {std::pair{"CapEff:", "cap_eff"}, {"CapPrm:", "cap_prm"}, {"CapBnd:", "cap_bnd"}}) {
+    in.clear();
+    in.seekg(0);
+    while (std::getline(in, line))
+      if (line.starts_with(field)) out[key] = line.substr(line.find_first_not_of(" \t", std::string_view(field).size()));
+  }
+  const int r = ::kill(static_cast<pid_t>(std::stol(target)), 0);
+  out["signal_0"] = r == 0 ? std::string("ok") : nsm::errno_name(errno);
+  std::cout << out.dump() << std::endl;
+  return std::cout ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // Before GoogleTest: an exec'd helper reads its clocks as early as it can.
   if (argc == 2 && std::string_view(argv[1]) == "--nsm_print_clocks") return print_clocks();
+  if (argc == 3 && std::string_view(argv[1]) == "--nsm_print_caps") return print_caps(argv[2]);
   ::testing::InitGoogleTest(&argc, argv);
   // A peer that went away must be an error return, never a silent death of the suite.
   ::signal(SIGPIPE, SIG_IGN);
