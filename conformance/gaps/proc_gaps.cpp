@@ -19,6 +19,7 @@
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
 #include "core/proc.h"
+#include "probes/requirements.h"
 
 using namespace nsm;
 using namespace nsm::conformance;
@@ -306,7 +307,8 @@ NSM_CHECK(ProcGap, BootIdIsShared,
            .title = "kernel.random.boot_id inside a container (even with a time namespace) is the host's",
            .needs = {.namespaces = kContainerTypes}}) {
   const std::string host = trim(must_read_file("/proc/sys/kernel/random/boot_id"));
-  const int time_flag = ns_inode(0, "time") ? CLONE_NEWTIME : 0;
+  // With a time namespace where the kernel has them (the probe's verdict, as for a need).
+  const int time_flag = unmet_requirement({.namespaces = {NsType::Time}}) ? 0 : CLONE_NEWTIME;
   const json inside = in_child(container_spec(time_flag), [] {
     prepare_container();
     return json{{"boot_id", trim(must_read_file("/proc/sys/kernel/random/boot_id"))}};

@@ -14,6 +14,11 @@
 //     types too loses only that bit.
 //   - every other system call, type and argument is untouched; CMD's exit status is
 //     passed through (a signal death becomes 128 + the signal number).
+// nsm-lie --absent --type <t> -- CMD: a kernel built without type t (CONFIG_<T>_NS off) as
+// far as the four calls show it, for the off-variant tests: every clone, clone3 and unshare
+// asking for t, and every setns naming t (its nstype, an nsfs fd of t, a pidfd's flags),
+// fails with EINVAL, as such a kernel answers; nothing else changes. mnt cannot be absent.
+// /proc/PID/ns/<t> stays (only a real off-variant kernel lacks it).
 // How: ptrace(2), with a seccomp filter that stops only clone, clone3, unshare and setns
 // (SECCOMP_RET_TRACE), so the rest of CMD runs at full speed. PTRACE_O_EXITKILL: if the
 // injector dies, CMD dies with it, so no process is ever left running without its lie.
@@ -56,7 +61,7 @@ void die(const char* what) {
 
 // What a stopped tracee still owes us at its syscall exit.
 struct Pending {
-  bool fake_success = false;                 // a skipped setns: return 0
+  std::optional<long> fake_result;           // a skipped call: its return value (0, -EINVAL)
   std::optional<unsigned long> clone3_args;  // where to put the flags back
   unsigned long clone3_flags = 0;            // the caller's own flags
 };
@@ -64,6 +69,7 @@ struct Pending {
 struct Lie {
   int flag;                // CLONE_NEWNET
   std::string link_type;   // "net": what readlink(/proc/PID/fd/N) says for an nsfs fd
+  bool absent = false;     // --absent: the calls fail with EINVAL instead of lying
   bool verbose = false;
 };
 
@@ -106,6 +112,13 @@ std::string fd_kind(pid_t tid, long fd) {
   return text.substr(0, colon);
 }
 
+// The call never runs; the tracee sees `result` (skipped at entry, set at exit).
+void skip_call(user_regs_struct& regs, Pending& pending, long result) {
+  regs.orig_rax = static_cast<unsigned long>(-1);
+  regs.rax = static_cast<unsigned long>(result);
+  pending.fake_result = result;
+}
+
 // At the seccomp stop of one of the four calls: edit the arguments, or skip the call.
 void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
   user_regs_struct regs{};
@@ -119,7 +132,8 @@ void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
       [[fallthrough]];
     case SYS_unshare:
       if (regs.rdi & bit) {
-        regs.rdi &= ~bit;
+        if (lie.absent) skip_call(regs, pending, -EINVAL);
+        else regs.rdi &= ~bit;
         set = true;
       }
       break;
@@ -127,7 +141,10 @@ void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
       // struct clone_args begins with its u64 flags.
       const auto flags = peek(tid, regs.rdi);
       if (flags && (*flags & bit)) {
-        if (::ptrace(PTRACE_POKEDATA, tid, regs.rdi, *flags & ~bit) == 0) {
+        if (lie.absent) {
+          skip_call(regs, pending, -EINVAL);
+          set = true;
+        } else if (::ptrace(PTRACE_POKEDATA, tid, regs.rdi, *flags & ~bit) == 0) {
           pending.clone3_args = regs.rdi;
           pending.clone3_flags = *flags;
         }
@@ -139,7 +156,8 @@ void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
       const unsigned long nstype = regs.rsi;
       if (kind == "pidfd") {
         if (!(nstype & bit)) break;
-        if ((nstype & ~bit) != 0) {
+        // A kernel without the type refuses the whole set (check_setns_flags).
+        if ((nstype & ~bit) != 0 && !lie.absent) {
           regs.rsi = nstype & ~bit;
           set = true;
           break;
@@ -147,9 +165,7 @@ void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
       } else if (kind != lie.link_type && nstype != bit) {
         break;
       }
-      regs.orig_rax = static_cast<unsigned long>(-1);  // skip the call itself
-      regs.rax = 0;
-      pending.fake_success = true;
+      skip_call(regs, pending, lie.absent ? -EINVAL : 0);
       set = true;
       break;
     }
@@ -161,10 +177,10 @@ void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
 }
 
 void on_exit(pid_t tid, Pending& pending) {
-  if (pending.fake_success) {
+  if (pending.fake_result) {
     user_regs_struct regs{};
     if (::ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
-      regs.rax = 0;
+      regs.rax = static_cast<unsigned long>(*pending.fake_result);
       ::ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
     }
   }
@@ -173,7 +189,8 @@ void on_exit(pid_t tid, Pending& pending) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: nsm-lie [-v] --type cgroup|ipc|net|mnt|pid|time|user|uts -- CMD [ARG...]\n");
+  std::fprintf(stderr, "usage: nsm-lie [-v] [--absent] --type cgroup|ipc|net|mnt|pid|time|user|uts -- CMD [ARG...]\n"
+                       "  --absent: the type's calls fail with EINVAL (a kernel built without it; not mnt)\n");
   return 125;
 }
 
@@ -190,10 +207,11 @@ int main(int argc, char** argv) {
       break;
     }
     if (a == "-v") lie.verbose = true;
+    else if (a == "--absent") lie.absent = true;
     else if (a == "--type" && i + 1 < argc) type = nsm::ns_type_from_name(argv[++i]);
     else return usage();
   }
-  if (!type || i >= argc) return usage();
+  if (!type || i >= argc || (lie.absent && *type == nsm::NsType::Mnt)) return usage();
   lie.flag = nsm::ns_info(*type).clone_flag;
   lie.link_type = std::string(nsm::ns_info(*type).proc_name);
 
@@ -239,14 +257,14 @@ int main(int argc, char** argv) {
     if (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP) {
       Pending& p = pending[tid];
       on_entry(tid, lie, p);
-      step_to_exit = p.fake_success || p.clone3_args.has_value();
+      step_to_exit = p.fake_result.has_value() || p.clone3_args.has_value();
     } else if (sig == (SIGTRAP | 0x80)) {
       on_exit(tid, pending[tid]);
     } else if (sig == SIGTRAP && event != 0) {
       // fork/vfork/clone/exec events: a new tracee is attached by the kernel. A clone3
       // still owes its exit stop, so the parent keeps stepping to it.
       auto it = pending.find(tid);
-      step_to_exit = it != pending.end() && (it->second.fake_success || it->second.clone3_args);
+      step_to_exit = it != pending.end() && (it->second.fake_result || it->second.clone3_args);
     } else if (sig == SIGSTOP && first_stop) {
       // a new tracee's first stop: swallowed
     } else {

@@ -1,6 +1,7 @@
 // The injector's contract (nsm_lie.cpp's header), proven call by call: under the lie of type
 // T, unshare, clone, clone3 and setns "succeed" and the caller (or its child) is still in
 // its own namespace of type T; without the lie, and for every other type, they really move.
+// Under --absent (a kernel built without T), each of them fails with EINVAL instead.
 #include <sched.h>
 
 #include <string>
@@ -25,6 +26,12 @@ std::string run(const std::vector<std::string>& argv) {
 
 std::vector<std::string> lied(NsType lie, std::vector<std::string> probe) {
   std::vector<std::string> argv{NSM_LIE, "--type", std::string(ns_name(lie)), "--"};
+  argv.push_back(NSM_LIE_PROBE);
+  argv.insert(argv.end(), probe.begin(), probe.end());
+  return argv;
+}
+std::vector<std::string> absent(NsType type, std::vector<std::string> probe) {
+  std::vector<std::string> argv{NSM_LIE, "--absent", "--type", std::string(ns_name(type)), "--"};
   argv.push_back(NSM_LIE_PROBE);
   argv.insert(argv.end(), probe.begin(), probe.end());
   return argv;
@@ -98,10 +105,43 @@ TEST_P(Lie, APidfdLosesOnlyTheLiedBit) {
   (void)held.wait();
 }
 
+// Every type a kernel can be built without (mnt cannot).
+class Absent : public ::testing::TestWithParam<NsType> {};
+
+TEST_P(Absent, ItsTypeIsRefusedWithEinvalAndOthersMove) {
+  const NsType t = GetParam();
+  const std::string name(ns_name(t));
+  const NsType other = t == NsType::Uts ? NsType::Ipc : NsType::Uts;
+  const std::string other_name(ns_name(other));
+  Child held = hold(t);
+  Child held_other = hold(other);
+  const std::string path = "/proc/" + std::to_string(held.pid()) + "/ns/" + std::string(ns_info(t).proc_name);
+  const std::string other_path = "/proc/" + std::to_string(held_other.pid()) + "/ns/" + std::string(ns_info(other).proc_name);
+  const std::string einval = "error Invalid argument\n";
+  std::vector<const char*> ops{"unshare", "clone3"};
+  if (t != NsType::Time) ops.push_back("clone");
+  for (const char* op : ops) EXPECT_EQ(run(absent(t, {op, name})), einval) << op;
+  EXPECT_EQ(run(absent(t, {"setns", name, path})), einval);
+  EXPECT_EQ(run(absent(t, {"setns0", name, path})), einval);
+  EXPECT_EQ(run(absent(t, {"setns-pidfd", name, std::to_string(held.pid())})), einval);
+  for (const char* op : {"unshare", "clone", "clone3"}) EXPECT_EQ(run(absent(t, {op, other_name})), "new\n") << op;
+  EXPECT_EQ(run(absent(t, {"setns", other_name, other_path})), "new\n");
+  held.channel().send("done");
+  held_other.channel().send("done");
+  (void)held.wait();
+  (void)held_other.wait();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryTypeButMnt, Absent,
+                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Pid, NsType::Time, NsType::User,
+                                           NsType::Uts),
+                         [](const auto& info) { return std::string(ns_name(info.param)); });
+
 TEST(LieExit, TheCommandsStatusPassesThrough) {
   EXPECT_EQ(run_command({NSM_LIE, "--type", "net", "--", "/bin/sh", "-c", "exit 7"}).exit_code, 7);
   EXPECT_EQ(run_command({NSM_LIE, "--type", "net", "--", "/bin/sh", "-c", "kill -TERM $$"}).exit_code, 128 + 15);
   EXPECT_EQ(run_command({NSM_LIE, "--type", "nosuch", "--", "/bin/true"}).exit_code, 125);
+  EXPECT_EQ(run_command({NSM_LIE, "--absent", "--type", "mnt", "--", "/bin/true"}).exit_code, 125);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryType, Lie,
