@@ -2,9 +2,12 @@
 // (which follow the filesystem, not the network namespace: the docker.sock class), netlink
 // multicast (LTP netns_netlink), per-namespace sysctls (net.core.somaxconn,
 // ip_local_port_range, ping_group_range; the netns-sysctl selftest), interface names and
-// indexes, SO_NETNS_COOKIE, and conntrack: a view per namespace, one global table limit.
+// indexes, SO_NETNS_COOKIE, and conntrack: a view per namespace (an entry of its own, made through
+// ctnetlink), one global table limit.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
@@ -95,6 +98,76 @@ json cookie_of_new_socket() {
   socklen_t len = sizeof cookie;
   if (!s || ::getsockopt(s.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) != 0) return errno_name(errno);
   return cookie;
+}
+
+// One UDP conntrack entry, src:sport -> dst:dport and its reply, added to the caller's
+// network namespace through ctnetlink (IPCTNL_MSG_CT_NEW), so a check has a tracked
+// connection of its own without traffic (conntrack hooks a namespace only when a ruleset
+// asks): "ok" or the kernel's errno.
+std::string add_conntrack_entry(const char* src, const char* dst, uint16_t sport, uint16_t dport) {
+  UniqueFd s(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+  if (!s) return errno_name(errno);
+  alignas(nlmsghdr) char buf[512] = {};
+  auto* h = reinterpret_cast<nlmsghdr*>(buf);
+  h->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
+  h->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+  h->nlmsg_seq = 1;
+  h->nlmsg_len = NLMSG_LENGTH(sizeof(nfgenmsg));
+  auto* g = static_cast<nfgenmsg*>(NLMSG_DATA(h));
+  g->nfgen_family = AF_INET;
+  g->version = NFNETLINK_V0;
+  auto put = [&](uint16_t type, const void* data, size_t len) {
+    auto* a = reinterpret_cast<nlattr*>(buf + NLMSG_ALIGN(h->nlmsg_len));
+    a->nla_type = type;
+    a->nla_len = static_cast<uint16_t>(NLA_HDRLEN + len);
+    if (len) std::memcpy(reinterpret_cast<char*>(a) + NLA_HDRLEN, data, len);
+    h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + NLA_ALIGN(a->nla_len);
+    return a;
+  };
+  auto close_nest = [&](nlattr* a) { a->nla_len = static_cast<uint16_t>(buf + h->nlmsg_len - reinterpret_cast<char*>(a)); };
+  auto tuple = [&](uint16_t type, const char* from, const char* to, uint16_t from_port, uint16_t to_port) {
+    nlattr* t = put(type | NLA_F_NESTED, nullptr, 0);
+    nlattr* ip = put(CTA_TUPLE_IP | NLA_F_NESTED, nullptr, 0);
+    const in_addr_t a = ::inet_addr(from), b = ::inet_addr(to);
+    put(CTA_IP_V4_SRC, &a, 4);
+    put(CTA_IP_V4_DST, &b, 4);
+    close_nest(ip);
+    nlattr* proto = put(CTA_TUPLE_PROTO | NLA_F_NESTED, nullptr, 0);
+    const uint8_t udp = IPPROTO_UDP;
+    const uint16_t p = htons(from_port), q = htons(to_port);
+    put(CTA_PROTO_NUM, &udp, 1);
+    put(CTA_PROTO_SRC_PORT, &p, 2);
+    put(CTA_PROTO_DST_PORT, &q, 2);
+    close_nest(proto);
+    close_nest(t);
+  };
+  tuple(CTA_TUPLE_ORIG, src, dst, sport, dport);
+  tuple(CTA_TUPLE_REPLY, dst, src, dport, sport);
+  const uint32_t timeout = htonl(120);
+  put(CTA_TIMEOUT, &timeout, 4);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(s.get(), buf, h->nlmsg_len, 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) < 0) return errno_name(errno);
+  alignas(nlmsghdr) char reply[1024];
+  const ssize_t n = ::recv(s.get(), reply, sizeof reply, 0);
+  if (n < 0) return errno_name(errno);
+  const auto* r = reinterpret_cast<const nlmsghdr*>(reply);
+  if (!NLMSG_OK(r, static_cast<unsigned>(n)) || r->nlmsg_type != NLMSG_ERROR) throw ToolError("ctnetlink: no acknowledgement");
+  const int err = static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
+  return err == 0 ? "ok" : errno_name(-err);
+}
+
+// True when nf_conntrack is a loaded module and ctnetlink is not: a ctnetlink request would
+// make the kernel load nf_conntrack_netlink on the host, which a check must not do.
+bool ctnetlink_would_load_a_module() {
+  const std::string modules = read_file("/proc/modules").value_or("");
+  auto loaded = [&](const std::string& name) { return modules.starts_with(name + " ") || modules.find("\n" + name + " ") != std::string::npos; };
+  return loaded("nf_conntrack") && !loaded("nf_conntrack_netlink");
+}
+
+json conntrack_view() {
+  return json{{"count", read_sysctl("net.netfilter.nf_conntrack_count").value_or("absent")},
+              {"table", trim(read_file("/proc/net/nf_conntrack").value_or("absent"))}};
 }
 
 // Writes a sysctl of the caller's (new) network namespace, proven apart first.
@@ -310,17 +383,33 @@ NSM_CHECK(NetNamespaceEdges, ConntrackViewIsPerNamespace,
           {.id = "net.conntrack.view-per-namespace",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "a fresh network namespace's conntrack view is empty while the host tracks connections",
-           .needs = {.namespaces = {kNet}, .kconfig = {"CONFIG_NF_CONNTRACK"}}}) {
-  const auto host = read_sysctl("net.netfilter.nf_conntrack_count");
-  if (!host) skip_check("net.netfilter.nf_conntrack_count does not exist: nf_conntrack is not loaded");
-  if (*host == "0") skip_check("the host tracks no connection now (nf_conntrack_count 0): an empty view inside would prove nothing");
-  const json inside = in_child(container(CLONE_NEWNET), [] {
-    return json{{"count", read_sysctl("net.netfilter.nf_conntrack_count").value_or("absent")},
-                {"table", trim(read_file("/proc/net/nf_conntrack").value_or(""))}};
+           .title = "a conntrack entry made in a network namespace is counted and listed there, and neither in the host's table nor in another new namespace",
+           .needs = {.namespaces = {kNet}, .kconfig = {"CONFIG_NF_CONNTRACK", "CONFIG_NF_CONNTRACK_PROCFS", "CONFIG_NF_CT_NETLINK"}, .root = true}}) {
+  if (!read_sysctl("net.netfilter.nf_conntrack_count")) skip_check("net.netfilter.nf_conntrack_count does not exist: nf_conntrack is not loaded");
+  if (ctnetlink_would_load_a_module()) skip_check("nf_conntrack_netlink is not loaded: the entry's request would load it on the host");
+  const uint16_t sport = static_cast<uint16_t>(40000 + ::getpid() % 20000);
+  // TEST-NET-1 addresses (RFC 5737): nothing real is ever tracked under them.
+  const std::string entry = fmt::format("src=192.0.2.1 dst=192.0.2.2 sport={} dport=7", sport);
+  Peer tracker = Peer::spawn(container(CLONE_NEWNET), [sport](Link& link) {
+    const json before = conntrack_view();
+    require_apart_from_suite(kNet, "add a conntrack entry");
+    const std::string added = add_conntrack_entry("192.0.2.1", "192.0.2.2", sport, 7);
+    link.send({{"before", before}, {"added", added}, {"after", conntrack_view()}});
+    link.recv();
   });
-  EXPECT_EQ(inside["count"], "0") << "the host counts " << *host;
-  EXPECT_EQ(inside["table"], "") << "the namespace's /proc/net/nf_conntrack lists none of the host's entries";
+  const json inside = tracker.recv();
+  const json other = in_child(container(CLONE_NEWNET), [] { return conntrack_view(); });
+  const std::string host_table = read_file("/proc/net/nf_conntrack").value_or("absent");
+  tracker.send("done");
+  tracker.finish();
+  if (inside["added"] != "ok") broken("ctnetlink did not add the entry: " + inside["added"].get<std::string>());
+  EXPECT_EQ(inside["before"]["count"], "0") << "a new network namespace tracks nothing yet";
+  EXPECT_EQ(inside["after"]["count"], "1") << "the entry is counted in its own namespace";
+  EXPECT_NE(inside["after"]["table"].get<std::string>().find(entry), std::string::npos)
+      << "the namespace's /proc/net/nf_conntrack lists " << entry << ": " << inside["after"]["table"];
+  EXPECT_EQ(other["count"], "0") << "another new network namespace counts none of it";
+  EXPECT_EQ(other["table"], "") << "another new network namespace lists none of it";
+  EXPECT_EQ(host_table.find(entry), std::string::npos) << "the host's /proc/net/nf_conntrack lists the namespace's entry " << entry;
 }
 
 NSM_CHECK(NetGap, ConntrackTableLimitIsGlobal,

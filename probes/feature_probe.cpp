@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -21,6 +22,7 @@
 #include "core/id_map.h"
 #include "core/netlink.h"
 #include "core/ns_id.h"
+#include "core/ns_listing.h"
 #include "core/proc.h"
 #include "core/spawn.h"
 #include "probes/attempt.h"
@@ -291,6 +293,99 @@ FeatureProbe probe_nsfs_pid_translation() {
   return f;
 }
 
+// listmount(2)/statmount(2) in a mount namespace of the probe's own: every listed id
+// must stat as itself.
+FeatureProbe probe_listmount() {
+  FeatureProbe f{"probe.listmount", "listmount() and statmount()", Verdict::Unsupported, "", "6.8", nlohmann::json::object()};
+  f.evidence["call"] = "listmount(LSMT_ROOT), statmount(first id)";
+  auto r = in_child([] {
+    enter_privileged_context();
+    unshare_verified(CLONE_NEWNS);
+    const auto ids = list_mounts();
+    if (ids.empty()) return nlohmann::json{{"ok", true}, {"mounts", 0}};
+    const MountStatus s = stat_mount(ids.front());
+    return nlohmann::json{{"ok", true}, {"mounts", ids.size()}, {"first", ids.front()}, {"statted", s.mnt_id}, {"fs_type", s.fs_type}};
+  });
+  if (r.value("ok", false)) {
+    f.evidence["mounts"] = r["mounts"];
+    const bool consistent = r["mounts"].get<size_t>() > 0 && r["first"] == r["statted"];
+    f.verdict = consistent ? Verdict::Supported : Verdict::Faulty;
+    f.reason = consistent ? fmt::format("listmount listed {} mounts; statmount of the first names it ({})", r["mounts"].get<size_t>(),
+                                        r["fs_type"].get<std::string>())
+                          : fmt::format("listmount and statmount disagree: {}", r.dump());
+  } else if (!faulted(f, r)) {
+    const int err = failure_errno(r);
+    f.evidence["errno"] = r["errno"];
+    f.verdict = err == ENOSYS ? Verdict::Unsupported : verdict_for_errno(err);
+    f.reason = failure_words(r) + (err == ENOSYS ? " \u2014 kernel < 6.8" : "");
+  }
+  return f;
+}
+
+// A file handle of an nsfs file (a UTS namespace of the probe's own) opened again through
+// FD_NSFS_ROOT must give that namespace.
+FeatureProbe probe_nsfs_file_handles() {
+  FeatureProbe f{"probe.nsfs-file-handles", "nsfs file handles (name_to_handle_at, open_by_handle_at(FD_NSFS_ROOT))",
+                 Verdict::Unsupported, "", "6.18", nlohmann::json::object()};
+  f.evidence["call"] = "name_to_handle_at(/proc/self/ns/uts), open_by_handle_at(FD_NSFS_ROOT)";
+  auto r = in_child([] {
+    enter_privileged_context();
+    unshare_verified(CLONE_NEWUTS);
+    UniqueFd own(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
+    if (!own) throw_sys("open(/proc/self/ns/uts)");
+    const NsfsHandle handle = nsfs_handle(own.get());
+    int err = 0;
+    UniqueFd opened = open_nsfs_handle(handle, err);
+    if (!opened) throw SysError("open_by_handle_at(FD_NSFS_ROOT)", err);
+    struct stat a {}, b {};
+    ::fstat(own.get(), &a);
+    ::fstat(opened.get(), &b);
+    return nlohmann::json{{"ok", true}, {"same", a.st_ino == b.st_ino && a.st_dev == b.st_dev}, {"bytes", handle.bytes.size()}};
+  });
+  if (r.value("ok", false)) {
+    const bool same = r.value("same", false);
+    f.verdict = same ? Verdict::Supported : Verdict::Faulty;
+    f.reason = same ? fmt::format("a {}-byte handle of our UTS namespace opens it again", r["bytes"].get<size_t>())
+                    : "the handle of our UTS namespace opened another file";
+  } else if (!faulted(f, r)) {
+    const int err = failure_errno(r);
+    f.evidence["errno"] = r["errno"];
+    f.evidence["failed_call"] = r.value("call", "");
+    // nsfs had no export operations before 6.18, and open_by_handle_at no FD_NSFS_ROOT.
+    const bool absent = err == EOPNOTSUPP || (err == EBADF && r.value("call", "").starts_with("open_by_handle_at"));
+    f.verdict = absent ? Verdict::Unsupported : verdict_for_errno(err);
+    f.reason = failure_words(r) + (absent ? " \u2014 kernel < 6.18" : "");
+  }
+  return f;
+}
+
+// listns(2) must list a UTS namespace the probe just made, among those its user namespace owns.
+FeatureProbe probe_listns() {
+  FeatureProbe f{"probe.listns", "listns()", Verdict::Unsupported, "", "6.19", nlohmann::json::object()};
+  f.evidence["call"] = "listns(CLONE_NEWUTS, LISTNS_CURRENT_USER)";
+  auto r = in_child([] {
+    enter_privileged_context();
+    unshare_verified(CLONE_NEWUTS);
+    const auto ids = list_namespaces(CLONE_NEWUTS, ~0ULL);
+    UniqueFd own(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
+    if (!own) throw_sys("open(/proc/self/ns/uts)");
+    const uint64_t id = nsfs_id(own.get());
+    return nlohmann::json{{"ok", true}, {"listed", ids.size()}, {"found", std::find(ids.begin(), ids.end(), id) != ids.end()}};
+  });
+  if (r.value("ok", false)) {
+    const bool found = r.value("found", false);
+    f.verdict = found ? Verdict::Supported : Verdict::Faulty;
+    f.reason = found ? fmt::format("listns listed {} UTS namespaces, ours among them", r["listed"].get<size_t>())
+                     : "listns did not list the UTS namespace we are in";
+  } else if (!faulted(f, r)) {
+    const int err = failure_errno(r);
+    f.evidence["errno"] = r["errno"];
+    f.verdict = err == ENOSYS ? Verdict::Unsupported : verdict_for_errno(err);
+    f.reason = failure_words(r) + (err == ENOSYS ? " \u2014 kernel < 6.19" : "");
+  }
+  return f;
+}
+
 FeatureProbe probe_so_netns_cookie() {
   FeatureProbe f{"probe.so-netns-cookie", "SO_NETNS_COOKIE", Verdict::Unsupported, "", "5.14", nlohmann::json::object()};
   f.evidence["call"] = "getsockopt(SOL_SOCKET, SO_NETNS_COOKIE)";
@@ -525,6 +620,9 @@ std::vector<FeatureProbe> probe_features(const KernelFacts& facts) {
                                   "NS_GET_MNTNS_ID", "mnt"));
   out.push_back(probe_ns_id_ioctl("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18", NS_GET_ID, "NS_GET_ID", "uts"));
   out.push_back(probe_nsfs_pid_translation());
+  out.push_back(probe_listmount());
+  out.push_back(probe_nsfs_file_handles());
+  out.push_back(probe_listns());
   out.push_back(probe_so_netns_cookie());
   out.push_back(probe_timens_offsets());
   out.push_back(probe_idmapped_mounts());
@@ -567,6 +665,9 @@ std::vector<FeatureProbe> evaluate_features_from_config(const KernelFacts& facts
   out.push_back(by_version("probe.nsfs-mntns-id", "mount namespace ids (NS_GET_MNTNS_ID)", "6.11"));
   out.push_back(by_version("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18"));
   out.push_back(by_version("probe.nsfs-pid-translation", "nsfs pid translation (NS_GET_PID_FROM_PIDNS ...)", "6.11"));
+  out.push_back(by_version("probe.listmount", "listmount() and statmount()", "6.8"));
+  out.push_back(by_version("probe.nsfs-file-handles", "nsfs file handles (name_to_handle_at, open_by_handle_at(FD_NSFS_ROOT))", "6.18"));
+  out.push_back(by_version("probe.listns", "listns()", "6.19"));
   out.push_back(by_version("probe.so-netns-cookie", "SO_NETNS_COOKIE", "5.14"));
   out.push_back(by_version("probe.idmapped-mounts", "idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP)", "5.12"));
   for (const auto& k : kLinkKinds) {

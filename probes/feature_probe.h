@@ -1,6 +1,7 @@
 // Probes of what the suite and real container runtimes depend on besides the eight types:
 // clone3, CLONE_NEWTIME through clone3, setns with a pidfd, the nsfs ioctls (and the newer
-// namespace ids and pid translation), SO_NETNS_COOKIE, /proc/self/timens_offsets, idmapped mounts, namespace limits, the sysctls that gate unprivileged user
+// namespace ids and pid translation), listmount/statmount, nsfs file handles, listns,
+// SO_NETNS_COOKIE, /proc/self/timens_offsets, idmapped mounts, namespace limits, the sysctls that gate unprivileged user
 // namespaces, a real rootless trial (ids mapped and a mount made, not only unshare),
 // cgroup v2, and the network link kinds (created for real in a scratch namespace).
 #pragma once
