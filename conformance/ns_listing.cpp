@@ -35,6 +35,10 @@ using json = nlohmann::json;
 
 namespace {
 
+// PROC_PID_INIT_INO: the initial PID namespace's nsfs inode, fixed since 3.8.
+constexpr ino_t kInitialPidNsInode = 0xEFFFFFFCU;
+
+
 uint64_t mntns_id(int fd) {
   uint64_t id = 0;
   if (::ioctl(fd, NS_GET_MNTNS_ID, &id) != 0) throw_sys("ioctl(NS_GET_MNTNS_ID)");
@@ -176,6 +180,10 @@ NSM_CHECK(NsListing, NsfsFileHandlesStayInScope,
            .title = "an nsfs file handle opens the namespace it was made for, inside the container and from the host; the host's handles are stale (ESTALE) inside a container with its own user namespace",
            .needs = {.namespaces = {NsType::User, NsType::Net, NsType::Uts}, .root = true, .features = {"probe.nsfs-file-handles"}},
            .refs = {"kselftest namespaces/file_handle_test", "nsfs: file handles (6.18)"}}) {
+  // Decoding another namespace's handle is reserved to the initial PID namespace (fs/nsfs.c:
+  // may_see_all_namespaces); a suite run inside a container's PID namespace cannot be the "host" here.
+  if (must_ns_inode(0, "pid") != kInitialPidNsInode)
+    skip_check("decoding another namespace's nsfs file handle needs the initial PID namespace; this suite runs in a nested one");
   const NsfsHandle host_net = nsfs_handle(open_ns(0, "net").get());
   const NsfsHandle host_uts = nsfs_handle(open_ns(0, "uts").get());
   Peer child = Peer::spawn(in_own_user_ns(CLONE_NEWNET | CLONE_NEWUTS), [host_net, host_uts](Link& link) {
