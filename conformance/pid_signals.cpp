@@ -29,18 +29,13 @@
 
 #include <fmt/format.h>
 
+#include "conformance/harness/pids.h"
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/unique_fd.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 #ifndef SYS_clone3
 #define SYS_clone3 435
 #endif
@@ -52,34 +47,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr NsType kPid = NsType::Pid;
-
-// The NSpid line of /proc/PID/status (the host's procfs, which a child without its own
-// /proc still sees): the pid on each level, outermost first.
-std::vector<long> nspid(const std::string& pid) {
-  std::istringstream in(must_read_file("/proc/" + pid + "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.starts_with("NSpid:")) continue;
-    std::istringstream fields(line.substr(6));
-    std::vector<long> out;
-    long v;
-    while (fields >> v) out.push_back(v);
-    return out;
-  }
-  throw ToolError("/proc/" + pid + "/status has no NSpid line (kernel < 4.1)");
-}
-
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-int pidfd_send_signal(int pidfd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)); }
-
-// Whether a pidfd reports its process's end within the child timeout.
-bool ended(int pidfd) {
-  struct pollfd p {pidfd, POLLIN, 0};
-  int r;
-  do r = ::poll(&p, 1, static_cast<int>(kChildTimeout.count()));
-  while (r < 0 && errno == EINTR);
-  return r > 0;
-}
 
 void block(std::initializer_list<int> signals) {
   sigset_t set;
