@@ -54,6 +54,14 @@ long key_count(uid_t uid) {
   return -1;
 }
 
+// A uid that owns no key now, so that only this check's keys can move its count: a uid
+// that other checks map (100000) holds keyrings of dead namespaces that the kernel's
+// garbage collector frees at any moment, and concurrent checks add their own.
+uid_t keyless_uid() {
+  for (uid_t uid = 200000 + static_cast<uid_t>(::getpid() % 100000) * 8;; ++uid)
+    if (key_count(uid) < 0) return uid;
+}
+
 const std::vector<NsType> kUserNeeds{NsType::User};
 
 }  // namespace
@@ -96,11 +104,11 @@ NSM_CHECK(KeyringGap, KeyQuotaIsPerUidAcrossNamespaces,
            .needs = {.namespaces = kUserNeeds, .kconfig = {"CONFIG_KEYS"}}}) {
   skip_unless_caller_may_create_user_ns();
   // The owner's uid as the host sees it: root's keys count under root_maxkeys, so the
-  // container's root is mapped to an unprivileged uid of its own.
+  // container's root is mapped to an unprivileged uid of its own, one no one else uses.
   const bool root = ::geteuid() == 0;
-  const uid_t kuid = root ? 100000 : ::geteuid();
+  const uid_t kuid = root ? keyless_uid() : ::geteuid();
   ChildSpec spec = in_own_user_ns(0);
-  spec.id_map = IdMap::root_is(kuid, root ? 100000 : ::getegid());
+  spec.id_map = IdMap::root_is(kuid, root ? kuid : ::getegid());
   const long host_before = key_count(kuid);
   const std::string description = key_description("key-quota-gap");
   Peer owner = Peer::spawn(spec, [description](Link& link) {
