@@ -295,7 +295,7 @@ NSM_CHECK(UserCredentials, UnmappedIdsReadAsOverflowAcrossSockets,
   ChildSpec spec(CLONE_NEWUSER);
   spec.id_map = IdMap::root_is(100000, 100000);  // the test's uid 0 is not mapped inside
   Peer child = Peer::spawn(spec, [lfd, dfd](Link& link) {
-    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
+    become_root_inside();
     const UniqueFd conn = connect_to(lfd);
     if (send_byte(dfd, nullptr) != 0) throw_sys("send");
     link.send({{"peer", as_json(peer_credentials(conn.get()))}});

@@ -113,7 +113,7 @@ NSM_CHECK(KeyringGap, KeyQuotaIsPerUidAcrossNamespaces,
   const std::string description = key_description("key-quota-gap");
   Peer owner = Peer::spawn(spec, [description](Link& link) {
     // Become the mapped root: the ids the process came with are not mapped inside.
-    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) throw_sys("setresuid(0) inside");
+    become_root_inside();
     // The namespace's user keyrings (@u, @us) are keys too, made on first use: first.
     if (keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 1) < 0) throw_sys("keyctl(GET_KEYRING_ID, @u, create)");
     const long inside_before = key_count(0);

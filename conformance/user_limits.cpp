@@ -111,6 +111,19 @@ LimitResult limit_inside_not_outside(const std::string& name, long limit, const 
     return json(attempt(kept));
   });
   result.outside = sibling.get<std::string>();
+  if (result.outside != "ok") {
+    // The sibling is also charged on the host's level: a host already at its own limit
+    // refuses it too, which says nothing of the namespace's limit. Ask without a namespace.
+    const json host = in_child(ChildSpec{}, [&attempt] {
+      std::vector<UniqueFd> kept;
+      return json(attempt(kept));
+    });
+    if (host != "ok") {
+      ns.send("done");
+      ns.finish();
+      broken("the host itself is at its " + name + " limit (" + result.host_before + "): " + host.get<std::string>());
+    }
+  }
   ns.send("done");
   ns.finish();
   result.host_after = user_limit(name);

@@ -403,7 +403,7 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
   const bool in_userns = spec.clone_flags & CLONE_NEWUSER;
   Peer child = Peer::spawn(spec, [wanted, in_userns](Link& link) {
     require_apart_from_suite(NsType::Pid, "write kernel.pid_max");
-    if (in_userns && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) throw_sys("setresuid(0) inside");
+    if (in_userns) become_root_inside();
     const std::string initial = read_sysctl("kernel.pid_max").value_or("");
     std::string write_result = "ok";
     try {
