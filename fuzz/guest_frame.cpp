@@ -1,6 +1,6 @@
 // The guest's side channels as the host reads them: frame headers on a raw serial stream,
-// then the whole verdict (console, status frame, results frame with its bundle) through
-// decide_verdict, as vm_run does. Input: console %% status JSON %% bundle records %% raw stream.
+// then the whole judgement (console, status frame, results frame with its bundle) through
+// judge_run, as vm_run does. Input: console %% status JSON %% bundle records %% raw stream.
 // The frames and the zlib layer are made here from the fuzzer's bytes, so its mutations reach
 // the parsers behind the checksum and the deflate stream.
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include "vm/guest/bundle.h"
 #include "vm/guest/frame.h"
 #include "vm/guest/guest_layout.h"
-#include "vm/runner/verdict.h"
+#include "vm/runner/run_status.h"
 
 namespace {
 
@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   e.status_stream = "noise before the frame\n" + encode_frame(layout::kStatusFrame, parts[1]);
   e.results_stream = encode_frame(layout::kResultsFrame, pack_raw(parts[2])) + std::string(parts[3]);
   e.timed_out = !parts[3].empty() && (parts[3][0] & 1);
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   NSM_FUZZ_CHECK(!v.status.empty());
   NSM_FUZZ_CHECK(v.splats.size() <= kMaxSplatsListed && v.splats.size() <= v.splat_count);
   if (v.results) {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/ns_types.h"
-#include "probes/verdict.h"
+#include "core/verdict.h"
 
 namespace nsm {
 

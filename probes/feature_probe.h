@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/namespace_probe.h"
-#include "probes/verdict.h"
+#include "core/verdict.h"
 
 namespace nsm {
 

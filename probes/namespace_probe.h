@@ -13,7 +13,7 @@
 #include "core/kernel_version.h"
 #include "core/ns_types.h"
 #include "probes/attempt.h"
-#include "probes/verdict.h"
+#include "core/verdict.h"
 
 namespace nsm {
 

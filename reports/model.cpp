@@ -20,11 +20,6 @@ std::optional<Enum> from_name(const std::array<std::pair<Enum, std::string_view>
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<Verdict, std::string_view>, 4> kVerdicts{{{Verdict::Supported, "supported"},
-                                                                         {Verdict::Unsupported, "unsupported"},
-                                                                         {Verdict::Restricted, "restricted"},
-                                                                         {Verdict::Faulty, "faulty"}}};
-
 constexpr std::array<std::pair<KernelStatus, std::string_view>, 5> kStatuses{{
     {KernelStatus::Ok, "ok"},
     {KernelStatus::BootFailed, "boot-failed"},
@@ -37,8 +32,6 @@ constexpr std::array<std::pair<Accel, std::string_view>, 3> kAccels{{
 
 }  // namespace
 
-std::string_view verdict_name(Verdict verdict) { return name_of(kVerdicts, verdict); }
-std::optional<Verdict> verdict_from_name(std::string_view name) { return from_name(kVerdicts, name); }
 std::string_view status_name(KernelStatus status) { return name_of(kStatuses, status); }
 std::optional<KernelStatus> status_from_name(std::string_view name) { return from_name(kStatuses, name); }
 std::string_view accel_name(Accel accel) { return name_of(kAccels, accel); }

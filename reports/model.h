@@ -13,12 +13,9 @@
 
 #include "core/checks.h"
 #include "core/ns_types.h"
+#include "core/verdict.h"  // a probe's verdict, as the probe writes it
 
 namespace nsm::reports {
-
-enum class Verdict { Supported, Unsupported, Restricted, Faulty };
-std::string_view verdict_name(Verdict verdict);  // "supported", ...
-std::optional<Verdict> verdict_from_name(std::string_view name);
 
 enum class KernelStatus { Ok, BootFailed, Timeout, Panic, InfraError };
 std::string_view status_name(KernelStatus status);  // "ok", "boot-failed", ...

@@ -201,15 +201,16 @@ json read_or_errno(const std::string& path) {
 
 // --- judging -------------------------------------------------------------------------
 
-struct Verdict {
+// A gap judged: its outcome and the evidence for it.
+struct Judgement {
   Outcome outcome;
   std::string evidence;
 };
 
-Verdict confirmed(std::string e) { return {Outcome::GapConfirmed, std::move(e)}; }
-Verdict closed(std::string e) { return {Outcome::GapClosed, std::move(e)}; }
-Verdict skip(std::string e) { return {Outcome::Skip, std::move(e)}; }
-Verdict broken(std::string e) { return {Outcome::Broken, std::move(e)}; }
+Judgement confirmed(std::string e) { return {Outcome::GapConfirmed, std::move(e)}; }
+Judgement closed(std::string e) { return {Outcome::GapClosed, std::move(e)}; }
+Judgement skip(std::string e) { return {Outcome::Skip, std::move(e)}; }
+Judgement broken(std::string e) { return {Outcome::Broken, std::move(e)}; }
 
 const char* const kNeedsHost = "needs the host's readings around the container's (nsmatrix runtimes takes them)";
 
@@ -217,7 +218,7 @@ bool have_host(const json& before, const json& after) { return !before.is_null()
 
 // A host-wide view: confirmed when the container saw what the host saw, closed when the
 // host held still and the container saw something else, broken when the host changed.
-Verdict against_host_reads(const json& inside, const json& before, const json& after, const std::string& what) {
+Judgement against_host_reads(const json& inside, const json& before, const json& after, const std::string& what) {
   const std::string evidence = fmt::format("{}: inside {}, on the host {} before and {} after", what, inside.dump(), before.dump(), after.dump());
   if (inside.is_object() && inside.contains("error")) {
     if (refused(inside["error"])) return closed(evidence + ": refused inside");
@@ -228,7 +229,7 @@ Verdict against_host_reads(const json& inside, const json& before, const json& a
   return broken("the host's reading changed between its two reads, and the container's matches neither: " + evidence);
 }
 
-Verdict judge_clock(const json& inside, const json& before, const json& after, const char* name) {
+Judgement judge_clock(const json& inside, const json& before, const json& after, const char* name) {
   if (!have_host(before, after)) return skip(kNeedsHost);
   const int64_t t = inside.get<int64_t>(), lo = before.get<int64_t>(), hi = after.get<int64_t>();
   if (t < 0 || lo < 0) return broken(fmt::format("clock_gettime({}) failed inside or on the host", name));
@@ -237,7 +238,7 @@ Verdict judge_clock(const json& inside, const json& before, const json& after, c
   return closed(evidence + ": a clock of its own, outside the host's two reads");
 }
 
-Verdict judge_log(const json& inside, const json& before, const json& after) {
+Judgement judge_log(const json& inside, const json& before, const json& after) {
   if (refused(inside["size"])) return closed(fmt::format("syslog(SYSLOG_ACTION_SIZE_BUFFER) inside: {}", inside["size"].get<std::string>()));
   if (!have_host(before, after)) return skip(kNeedsHost);
   if (before["size"] != "ok" || !before.contains("tail") || before["tail"].empty())
@@ -253,7 +254,7 @@ Verdict judge_log(const json& inside, const json& before, const json& after) {
   return broken(evidence + ", and the host's log no longer holds it either");
 }
 
-Verdict judge_keyring(const json& inside, const json& before, const json& after) {
+Judgement judge_keyring(const json& inside, const json& before, const json& after) {
   const json& mine = inside["user_keyring"];
   if (refused(mine)) return closed(fmt::format("keyctl(KEYCTL_GET_KEYRING_ID, @u) inside: {}", mine.get<std::string>()));
   if (!mine.is_number()) return broken(fmt::format("keyctl(KEYCTL_GET_KEYRING_ID, @u) inside failed for a reason that is no verdict: {}", mine.dump()));
@@ -265,13 +266,13 @@ Verdict judge_keyring(const json& inside, const json& before, const json& after)
   return broken(evidence + ", and the host's changed meanwhile");
 }
 
-Verdict judge_listing(const json& inside, const json& before, const json& after, const std::string& what) {
+Judgement judge_listing(const json& inside, const json& before, const json& after, const std::string& what) {
   if (!have_host(before, after)) return skip(kNeedsHost);
   if (before.contains("count") && before["count"] == 0) return skip(what + " is empty on the host, so it cannot show whose it is");
   return against_host_reads(inside, before, after, what);
 }
 
-Verdict judge_sysctls(const json& inside, const json& before, const json& after) {
+Judgement judge_sysctls(const json& inside, const json& before, const json& after) {
   if (!have_host(before, after)) return skip(kNeedsHost);
   bool same = true, any_writable = false, all_refused = true;
   std::string evidence;
@@ -289,7 +290,7 @@ Verdict judge_sysctls(const json& inside, const json& before, const json& after)
   return broken("opening the knobs for writing failed for a reason that is no verdict: " + evidence);
 }
 
-Verdict judge_meminfo(const json& inside, const json& before, const json& after) {
+Judgement judge_meminfo(const json& inside, const json& before, const json& after) {
   const json& limit = inside["limit"]["bytes"];
   const long total = inside["mem_total_kb"].get<long>();
   if (limit.is_null() || limit.get<unsigned long long>() >= static_cast<unsigned long long>(total) * 1024)
@@ -303,7 +304,7 @@ Verdict judge_meminfo(const json& inside, const json& before, const json& after)
   return broken("MemTotal inside is neither the host's nor within the limit: " + evidence);
 }
 
-Verdict judge_cpu_count(const json& inside, const json& before, const json& after) {
+Judgement judge_cpu_count(const json& inside, const json& before, const json& after) {
   if (inside.contains("error")) return broken("confining to one CPU inside failed: " + inside["error"].get<std::string>());
   if (inside["allowed_before"].get<int>() < 2)
     return skip(fmt::format("the container may run on {} CPU only: there is nothing to confine it to", inside["allowed_before"].get<int>()));
@@ -319,7 +320,7 @@ Verdict judge_cpu_count(const json& inside, const json& before, const json& afte
   return broken("the counts are neither the host's nor the confinement's: " + evidence);
 }
 
-Verdict judge_loadavg(const json& inside) {
+Judgement judge_loadavg(const json& inside) {
   std::istringstream fields(inside["loadavg"].get<std::string>());
   std::string a, b, c, tasks;
   fields >> a >> b >> c >> tasks;
@@ -335,7 +336,7 @@ Verdict judge_loadavg(const json& inside) {
 struct GapRow {
   InsideGap gap;
   std::function<json()> observe;
-  std::function<Verdict(const json& inside, const json& before, const json& after)> judge;
+  std::function<Judgement(const json& inside, const json& before, const json& after)> judge;
 };
 
 const std::vector<GapRow>& rows() {
@@ -439,7 +440,7 @@ json judge_gaps(const json& inside, const json& host_before, const json& host_af
     const json none;
     const json& before = host_before.is_object() && host_before.contains(id) ? host_before[id] : none;
     const json& after = host_after.is_object() && host_after.contains(id) ? host_after[id] : none;
-    Verdict v;
+    Judgement v;
     if (!inside.contains(id)) {
       v = broken("the inside view has no reading for this gap");
     } else if (inside[id].is_object() && inside[id].contains("observe_error")) {

@@ -19,7 +19,7 @@
 #include "vm/guest/cpio_writer.h"
 #include "vm/guest/kernel_archive.h"
 #include "vm/runner/accel.h"
-#include "vm/runner/verdict.h"
+#include "vm/runner/run_status.h"
 
 namespace nsm::vm {
 
@@ -179,7 +179,7 @@ nlohmann::json kernel_doc(const BootTarget& t) {
 // The guest's own account (guest.json): its durations and what it set up. Stage names are
 // taken only from the known stages, so a guest cannot overwrite a host-measured duration.
 // Throws nlohmann::json::exception on a field of the wrong type.
-nlohmann::json guest_facts(const Verdict& v, Clock::time_point started, double qemu_seconds, nlohmann::json& kernel_doc) {
+nlohmann::json guest_facts(const RunStatus& v, Clock::time_point started, double qemu_seconds, nlohmann::json& kernel_doc) {
   nlohmann::json extra;
   nlohmann::json durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", qemu_seconds}};
   const nlohmann::json& guest = v.guest;
@@ -276,7 +276,7 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
       none.stages.clear();
       const std::string trial_append = fmt::format("{} {}", base_kernel_cmdline(options.machine), guest_kernel_words(none));
       const QemuRun run = boot(trial, target.image, initrd, trial_append, work_dir, work_dir + "/kvm-trial.log", 15);
-      const Verdict v = decide_verdict(run.evidence);
+      const RunStatus v = judge_run(run.evidence);
       why = v.status == "ok" ? fmt::format("ok in {:.1f} s", run.seconds) : fmt::format("failed ({}: {})", v.status, v.reason);
       return v.status == "ok";
     });
@@ -295,13 +295,13 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
   // status.json are still written (infra-error, naming why).
   try {
     const QemuRun run = boot(setup, target.image, initrd, append, work_dir, console_path, options.timeout_seconds);
-    Verdict v = decide_verdict(run.evidence);
+    RunStatus v = judge_run(run.evidence);
     nlohmann::json extra;
     std::vector<std::string> limits = run.evidence.limits;
     try {
       extra = guest_facts(v, started, run.seconds, result.kernel_doc);
     } catch (const std::exception& e) {
-      // guest.json with a field of the wrong type: its facts are lost, the verdict is not.
+      // guest.json with a field of the wrong type: its facts are lost, its status is not.
       extra = {{"durations", {{"total_seconds", seconds_since(started)}, {"qemu_seconds", run.seconds}}}};
       if (v.status == "ok") v.status = "infra-error", v.reason = fmt::format("the guest's report (guest.json) is not usable: {}", e.what());
     }

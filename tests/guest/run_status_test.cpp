@@ -1,6 +1,6 @@
 // Every way a VM run can end, decided from synthetic evidence: the bad inputs of the
 // matrix (garbage image, panic, hang, truncated or corrupt results) each get their status.
-#include "vm/runner/verdict.h"
+#include "vm/runner/run_status.h"
 
 #include <gtest/gtest.h>
 
@@ -28,8 +28,8 @@ RunEvidence finished(int code, const nlohmann::json& guest = {{"stages", nlohman
   return e;
 }
 
-TEST(Verdict, CleanRunIsOkWithItsResults) {
-  const Verdict v = decide_verdict(finished(0));
+TEST(RunStatus, CleanRunIsOkWithItsResults) {
+  const RunStatus v = judge_run(finished(0));
   EXPECT_EQ(v.status, "ok");
   EXPECT_EQ(v.reason, "");
   EXPECT_EQ(v.guest_exit_code, 0);
@@ -37,121 +37,121 @@ TEST(Verdict, CleanRunIsOkWithItsResults) {
   EXPECT_EQ(v.results->count("probe.json"), 1u);
 }
 
-TEST(Verdict, OkRunKeepsItsConsoleSplats) {
+TEST(RunStatus, OkRunKeepsItsConsoleSplats) {
   RunEvidence e = finished(0);
   e.console += "[ 2.0] WARNING: CPU: 0 PID: 7 at net/core/dev.c:1 x\n";
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "ok");
   ASSERT_EQ(v.splats.size(), 1u);
   EXPECT_EQ(v.splats[0].kind, "WARNING");
 }
 
-TEST(Verdict, TruncatedResultsAreAnInfraErrorThatSaysSo) {
+TEST(RunStatus, TruncatedResultsAreAnInfraErrorThatSaysSo) {
   RunEvidence e = finished(0);
   e.results_stream.resize(e.results_stream.size() / 2);
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "infra-error");
   EXPECT_NE(v.reason.find("truncated"), std::string::npos) << v.reason;
   EXPECT_FALSE(v.results);
 }
 
-TEST(Verdict, CorruptResultsAreAnInfraError) {
+TEST(RunStatus, CorruptResultsAreAnInfraError) {
   RunEvidence e = finished(0);
   e.results_stream[e.results_stream.find('\n') + 5] ^= 0x20;
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "infra-error");
   EXPECT_NE(v.reason.find("checksum"), std::string::npos) << v.reason;
 }
 
-TEST(Verdict, ResultsThatAreNotABundleAreAnInfraError) {
+TEST(RunStatus, ResultsThatAreNotABundleAreAnInfraError) {
   RunEvidence e = finished(0);
   e.results_stream = encode_frame("results", "not a bundle");
-  EXPECT_EQ(decide_verdict(e).status, "infra-error");
+  EXPECT_EQ(judge_run(e).status, "infra-error");
 }
 
-TEST(Verdict, AStageWithoutResultsIsNamed) {
+TEST(RunStatus, AStageWithoutResultsIsNamed) {
   const nlohmann::json guest = {{"stages", {{{"name", "conformance"}, {"error", "`nsmatrix test` exited with status 2"}}}}};
-  const Verdict v = decide_verdict(finished(1, guest));
+  const RunStatus v = judge_run(finished(1, guest));
   EXPECT_EQ(v.status, "infra-error");
   EXPECT_EQ(v.guest_exit_code, 1);
   EXPECT_NE(v.reason.find("stage conformance: `nsmatrix test` exited with status 2"), std::string::npos) << v.reason;
 }
 
-TEST(Verdict, PanicWithoutStatusIsPanic) {
+TEST(RunStatus, PanicWithoutStatusIsPanic) {
   RunEvidence e;
   e.qemu_exit_code = 0;  // panic=-1 reboots, -no-reboot exits 0: the code proves nothing
   e.console = "[ 0.9] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n";
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "panic");
   EXPECT_NE(v.reason.find("Unable to mount root fs"), std::string::npos);
 }
 
-TEST(Verdict, PanicAfterInitStartedIsPanic) {
+TEST(RunStatus, PanicAfterInitStartedIsPanic) {
   RunEvidence e;
   e.qemu_exit_code = 0;
   e.console = std::string(kBooted) + "[ 3.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b\n";
-  EXPECT_EQ(decide_verdict(e).status, "panic");
+  EXPECT_EQ(judge_run(e).status, "panic");
 }
 
-TEST(Verdict, HangBeforeInitIsATimeoutThatSaysWhere) {
+TEST(RunStatus, HangBeforeInitIsATimeoutThatSaysWhere) {
   RunEvidence e;
   e.timed_out = true;
   e.timeout_seconds = 30;
   e.console = "[ 0.0] tsc: Unable to calibrate against PIT\n";
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "timeout");
   EXPECT_NE(v.reason.find("did not reach /init within 30 s"), std::string::npos) << v.reason;
   EXPECT_NE(v.reason.find("Unable to calibrate"), std::string::npos);
 }
 
-TEST(Verdict, HangAfterInitIsATimeout) {
+TEST(RunStatus, HangAfterInitIsATimeout) {
   RunEvidence e;
   e.timed_out = true;
   e.timeout_seconds = 30;
   e.console = std::string(kBooted) + "nsmatrix-init: stage conformance\n";
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "timeout");
   EXPECT_NE(v.reason.find("did not finish"), std::string::npos) << v.reason;
 }
 
-TEST(Verdict, QemuRefusingTheImageIsBootFailed) {
+TEST(RunStatus, QemuRefusingTheImageIsBootFailed) {
   RunEvidence e;
   e.qemu_exit_code = 1;
   e.qemu_stderr = "qemu-system-x86_64: linux kernel too old to load a ram disk\n";
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "boot-failed");
   EXPECT_NE(v.reason.find("too old"), std::string::npos);
 }
 
-TEST(Verdict, QemuOptionErrorIsInfraError) {
+TEST(RunStatus, QemuOptionErrorIsInfraError) {
   RunEvidence e;
   e.qemu_exit_code = 1;
   e.qemu_stderr = "qemu-system-x86_64: -chardev file,id=x: Could not open 'x': Permission denied\n";
-  EXPECT_EQ(decide_verdict(e).status, "infra-error");
+  EXPECT_EQ(judge_run(e).status, "infra-error");
 }
 
-TEST(Verdict, ResetBeforeInitIsBootFailed) {
+TEST(RunStatus, ResetBeforeInitIsBootFailed) {
   RunEvidence e;
   e.qemu_exit_code = 0;
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "boot-failed");
   EXPECT_NE(v.reason.find("before the kernel reached /init"), std::string::npos);
 }
 
-TEST(Verdict, InitThatDiedWithoutStatusIsInfraError) {
+TEST(RunStatus, InitThatDiedWithoutStatusIsInfraError) {
   RunEvidence e;
   e.qemu_exit_code = 0;
   e.console = kBooted;
   e.status_stream = status_frame(0).substr(0, 20);
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "infra-error");
   EXPECT_NE(v.reason.find("status channel: truncated"), std::string::npos) << v.reason;
 }
 
-TEST(Verdict, QemuThatCannotStartIsInfraError) {
+TEST(RunStatus, QemuThatCannotStartIsInfraError) {
   RunEvidence e;
   e.start_error = "execvp(qemu-system-x86_64): ENOENT (No such file or directory)";
-  const Verdict v = decide_verdict(e);
+  const RunStatus v = judge_run(e);
   EXPECT_EQ(v.status, "infra-error");
   EXPECT_NE(v.reason.find("ENOENT"), std::string::npos);
 }

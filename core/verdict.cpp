@@ -1,4 +1,4 @@
-#include "probes/verdict.h"
+#include "core/verdict.h"
 
 namespace nsm {
 

@@ -33,7 +33,7 @@ struct RunEvidence {
   std::vector<std::string> limits;  // caps the host applied while reading the above (said in status.json)
 };
 
-struct Verdict {
+struct RunStatus {
   std::string status;  // ok | boot-failed | timeout | panic | infra-error
   std::string reason;  // "" for ok
   std::optional<int> guest_exit_code;
@@ -49,6 +49,6 @@ struct Verdict {
 // text on its way to a terminal or a report.
 std::string printable(std::string_view text, size_t max_bytes);
 
-Verdict decide_verdict(const RunEvidence& evidence);
+RunStatus judge_run(const RunEvidence& evidence);
 
 }  // namespace nsm::vm

@@ -1,4 +1,4 @@
-#include "vm/runner/verdict.h"
+#include "vm/runner/run_status.h"
 
 #include <fmt/format.h>
 
@@ -31,7 +31,7 @@ std::string guest_failure(const nlohmann::json& guest, int exit_code) {
   return reason.empty() ? fmt::format("the guest reported exit status {}", exit_code) : reason;
 }
 
-Verdict decide_verdict_raw(const RunEvidence& e);
+RunStatus judge_run_raw(const RunEvidence& e);
 
 }  // namespace
 
@@ -47,8 +47,8 @@ std::string printable(std::string_view text, size_t max_bytes) {
   return out;
 }
 
-Verdict decide_verdict(const RunEvidence& e) {
-  Verdict v = decide_verdict_raw(e);
+RunStatus judge_run(const RunEvidence& e) {
+  RunStatus v = judge_run_raw(e);
   // The reason quotes the guest (console lines, its errors): it reaches terminals and reports.
   v.reason = printable(v.reason, 2000);
   return v;
@@ -56,8 +56,8 @@ Verdict decide_verdict(const RunEvidence& e) {
 
 namespace {
 
-Verdict decide_verdict_raw(const RunEvidence& e) {
-  Verdict v;
+RunStatus judge_run_raw(const RunEvidence& e) {
+  RunStatus v;
   const ConsoleFacts console = scan_console(e.console);
   v.splats = console.splats;
   v.splat_count = console.splat_count;
