@@ -69,9 +69,9 @@ void register_rootless() {
       "create/rootless", {time_metric("us")},
       [](benchmark::State& state) {
         const auto iterations = state.max_iterations;
-        SpawnOptions runner;
-        runner.timeout = std::chrono::seconds(120);
-        const auto total = time_in_child(runner, [iterations] {
+        SpawnOptions spawn;
+        spawn.timeout = std::chrono::seconds(120);
+        const auto total = time_in_child(spawn, [iterations] {
           const uid_t uid = ::geteuid() == 0 ? kUnprivilegedId : ::geteuid();
           const gid_t gid = ::geteuid() == 0 ? kUnprivilegedId : ::getegid();
           if (::geteuid() == 0) become_unprivileged(uid, gid);

@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "benchmarks/runner/bench_runner.h"
+#include "benchmarks/driver/run_suite.h"
 #include "cli/command.h"
 #include "core/error.h"
 
@@ -43,7 +43,7 @@ int run_bench(const bench::SuiteRunOptions& args) {
 
 }  // namespace
 
-void add_bench_command(CLI::App& app, Runner& selected) {
+void add_bench_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<bench::SuiteRunOptions>();
   args->output = "bench.json";
   CLI::App* cmd = app.add_subcommand("bench",

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "conformance/runner/residue.h"
+#include "conformance/driver/residue.h"
 
 namespace nsm::cli {
 
@@ -31,7 +31,7 @@ int run_clean_command(bool dry_run) {
 
 }  // namespace
 
-void add_clean_command(CLI::App& app, Runner& selected) {
+void add_clean_command(CLI::App& app, Action& selected) {
   auto dry_run = std::make_shared<bool>(false);
   CLI::App* sub = app.add_subcommand("clean", "Remove what a killed run left behind (only what carries the suite's marker)");
   sub->description(

@@ -39,7 +39,7 @@ int run_inside_command(const InsideArgs& args) {
 
 }  // namespace
 
-void add_inside_command(CLI::App& app, Runner& selected) {
+void add_inside_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<InsideArgs>();
   CLI::App* sub = app.add_subcommand("inside", "What this process sees of its own isolation, from inside any container (JSON)");
   sub->description(

@@ -231,7 +231,7 @@ int run_verify(const KernelsOptions& o) {
 
 }  // namespace
 
-void add_kernels_command(CLI::App& app, Runner& selected) {
+void add_kernels_command(CLI::App& app, Action& selected) {
   auto* kernels = app.add_subcommand("kernels", "The kernel manifest and its cache ($NSMATRIX_CACHE, default ~/.cache/nsmatrix)");
   kernels->require_subcommand(1);
   auto options = std::make_shared<KernelsOptions>();

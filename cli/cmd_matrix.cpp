@@ -25,7 +25,7 @@ std::vector<std::string> split_list(const std::string& text) {
 }
 }  // namespace
 
-void add_matrix_command(CLI::App& app, Runner& selected) {
+void add_matrix_command(CLI::App& app, Action& selected) {
   struct Args {
     std::optional<std::string> manifest;
     std::string only;

@@ -42,7 +42,7 @@ int run_probe_command(const ProbeArgs& args) {
 }
 }  // namespace
 
-void add_probe_command(CLI::App& app, Runner& selected) {
+void add_probe_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<ProbeArgs>();
   CLI::App* sub = app.add_subcommand("probe", "Which namespace types and features this kernel supports, and why");
   sub->description(

@@ -29,7 +29,7 @@ int run_report(const ReportOptions& opts) {
 
 }  // namespace
 
-void add_report_command(CLI::App& app, Runner& selected) {
+void add_report_command(CLI::App& app, Action& selected) {
   auto opts = std::make_shared<ReportOptions>();
   auto* cmd = app.add_subcommand("report",
                                  "Write report.html, summary.md, junit.xml and kcidb.json from a results directory "

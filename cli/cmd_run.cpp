@@ -60,7 +60,7 @@ int run_run_command(const RunFlags& flags) {
 
 }  // namespace
 
-void add_run_command(CLI::App& app, Runner& selected) {
+void add_run_command(CLI::App& app, Action& selected) {
   auto flags = std::make_shared<RunFlags>();
   HostRunOptions* options = &flags->options;
   CLI::App* sub = app.add_subcommand("run", "Probe, conformance and benchmarks on the running kernel, then the report");

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "conformance/runner/conformance_json.h"
-#include "conformance/runner/suite_runner.h"
+#include "conformance/driver/conformance_json.h"
+#include "conformance/driver/run_suite.h"
 #include "core/checks.h"
 #include "core/results.h"
 
@@ -64,7 +64,7 @@ int run_test_command(const TestArgs& args) {
 
 }  // namespace
 
-void add_test_command(CLI::App& app, Runner& selected) {
+void add_test_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<TestArgs>();
   CLI::App* sub = app.add_subcommand("test", "Run the conformance suite: every isolation guarantee and known gap");
   sub->description(

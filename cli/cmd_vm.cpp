@@ -13,7 +13,7 @@
 
 namespace nsm::cli {
 
-void add_vm_command(CLI::App& app, Runner& selected) {
+void add_vm_command(CLI::App& app, Action& selected) {
   struct Args {
     std::string kernel;
     std::optional<std::string> modules;

@@ -30,20 +30,20 @@ inline int exit_code_of(const std::exception& e) {
   return dynamic_cast<const InputError*>(&e) != nullptr ? kExitBadInput : kExitBroken;
 }
 
-using Runner = std::function<int()>;
+using Action = std::function<int()>;
 
 // results/YYYYmmdd-HHMMSS: where `run` and `matrix` write unless --out says otherwise.
 std::string default_out_dir();
 
-void add_probe_command(CLI::App& app, Runner& selected);
-void add_run_command(CLI::App& app, Runner& selected);
-void add_test_command(CLI::App& app, Runner& selected);
-void add_clean_command(CLI::App& app, Runner& selected);
-void add_report_command(CLI::App& app, Runner& selected);
-void add_kernels_command(CLI::App& app, Runner& selected);
-void add_vm_command(CLI::App& app, Runner& selected);
-void add_matrix_command(CLI::App& app, Runner& selected);
-void add_bench_command(CLI::App& app, Runner& selected);
-void add_inside_command(CLI::App& app, Runner& selected);
+void add_probe_command(CLI::App& app, Action& selected);
+void add_run_command(CLI::App& app, Action& selected);
+void add_test_command(CLI::App& app, Action& selected);
+void add_clean_command(CLI::App& app, Action& selected);
+void add_report_command(CLI::App& app, Action& selected);
+void add_kernels_command(CLI::App& app, Action& selected);
+void add_vm_command(CLI::App& app, Action& selected);
+void add_matrix_command(CLI::App& app, Action& selected);
+void add_bench_command(CLI::App& app, Action& selected);
+void add_inside_command(CLI::App& app, Action& selected);
 
 }  // namespace nsm::cli

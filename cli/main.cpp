@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       "2 bad input; 3 the tool itself could not work.\n"
       "Run 'nsmatrix SUBCOMMAND --help' for each subcommand's options.");
 
-  nsm::cli::Runner selected;
+  nsm::cli::Action selected;
   nsm::cli::add_run_command(app, selected);
   nsm::cli::add_probe_command(app, selected);
   nsm::cli::add_test_command(app, selected);

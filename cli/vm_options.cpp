@@ -13,7 +13,7 @@
 #include "vm/guest/guest_cmdline.h"
 #include "vm/kernels/kernel_store.h"
 #include "vm/matrix/kernel_source.h"
-#include "vm/runner/qemu_command.h"
+#include "vm/qemu/qemu_command.h"
 
 namespace nsm::cli {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "vm/runner/vm_run.h"
+#include "vm/qemu/vm_run.h"
 
 namespace CLI {
 class App;

@@ -1,9 +1,9 @@
-// The guest's serial console, read by the host for splats (vm/runner/console_scan.h): any
+// The guest's serial console, read by the host for splats (vm/qemu/console_scan.h): any
 // bytes, no exception, and the listed splats stay within their caps.
 #include <cstdint>
 
 #include "fuzz/fuzz_input.h"
-#include "vm/runner/console_scan.h"
+#include "vm/qemu/console_scan.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace nsm::vm;

@@ -13,7 +13,7 @@
 #include "vm/guest/bundle.h"
 #include "vm/guest/frame.h"
 #include "vm/guest/guest_layout.h"
-#include "vm/runner/run_status.h"
+#include "vm/qemu/run_status.h"
 
 namespace {
 

@@ -23,7 +23,7 @@ std::string source_html(const KernelInfo& k) {
 }
 
 std::string durations_html(const StatusInfo& s) {
-  // In the order things happen, then anything else the runner measured.
+  // In the order things happen, then anything else the run measured.
   static constexpr std::string_view kOrder[] = {"boot_seconds", "probe_seconds", "conformance_seconds", "bench_seconds",
                                                 "total_seconds"};
   std::vector<std::pair<std::string, double>> ordered;

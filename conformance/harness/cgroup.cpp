@@ -78,7 +78,7 @@ ScopedCgroup ScopedCgroup::make_below(const std::string& parent_directory, const
                                       std::string hierarchy) {
   static int counter = 0;
   // The pid namespace's inode beside the pid: `nsmatrix clean` judges the owner alive only
-  // where the pid means this process (conformance/runner/residue.h).
+  // where the pid means this process (conformance/driver/residue.h).
   const std::string name = fmt::format("nsm-{}-{}-p{}", ::getpid(), ++counter, ns_inode(0, "pid").value_or(0));
   const std::string directory = parent_directory + "/" + name;
   const std::string path = (parent_path == "/" ? "" : parent_path) + "/" + name;

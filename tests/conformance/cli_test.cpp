@@ -11,7 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-#include "conformance/runner/residue.h"
+#include "conformance/driver/residue.h"
 #include "core/error.h"
 #include "core/netlink.h"
 #include "core/results.h"

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "conformance/runner/conformance_json.h"
+#include "conformance/driver/conformance_json.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "conformance/runner/conformance_json.h"
+#include "conformance/driver/conformance_json.h"
 #include "core/proc.h"
 #include "tests/support/command.h"
 
@@ -101,7 +101,7 @@ TEST_F(HarnessOutcomes, MisusedVerdictsAreBroken) {
 TEST_F(HarnessOutcomes, ExitCodeIsOneWhenAnyCheckFailsOrBreaks) { EXPECT_EQ(run_->exit_code, 1); }
 
 TEST_F(HarnessOutcomes, ConformanceDocumentCarriesTheOutcomes) {
-  // The same run, through the runner's join: the summary counts what the checks recorded.
+  // The same run, through the driver's join: the summary counts what the checks recorded.
   auto listing = run_command({NSM_HARNESS_FIXTURE, "--nsm_list_checks"});
   ASSERT_EQ(listing.exit_code, 0);
   json gtest = {{"testsuites", json::array({{{"name", "Fixture"}, {"testsuite", json::array()}}})}};

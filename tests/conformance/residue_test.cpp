@@ -1,7 +1,7 @@
 // The safety proof: after a conformance run - passed, failed, or killed with SIGKILL at any
 // moment - the host keeps nothing. Runs the real nsmatrix-conformance and compares the host
 // before and after: nsm* links in this network namespace, named network namespaces,
-// mounts, /tmp/nsm-*, nsm-* cgroups, nsm-* keys (conformance/runner/residue.h), the hostname
+// mounts, /tmp/nsm-*, nsm-* cgroups, nsm-* keys (conformance/driver/residue.h), the hostname
 // and domain name, and processes of the suite's binary still alive.
 #include <signal.h>
 #include <unistd.h>
@@ -19,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/harness/poll.h"
-#include "conformance/runner/residue.h"
+#include "conformance/driver/residue.h"
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"
@@ -95,7 +95,7 @@ struct SuiteRun {
 };
 
 // Runs the suite with `args` and `env`. When `kill_when` is given, the suite is sent
-// SIGKILL (the suite process only, as a runner killed by someone would be) as soon as its
+// SIGKILL (the suite process only, as a driver killed by someone would be) as soon as its
 // output shows that line: the moment is the suite's own progress, not a timer.
 SuiteRun run_suite(std::vector<std::string> args, const std::map<std::string, std::string>& env = {},
                    const std::optional<std::string>& kill_when = std::nullopt) {

@@ -17,7 +17,7 @@
 #include "core/results.h"
 #include "vm/guest/frame.h"
 #include "vm/guest/guest_layout.h"
-#include "vm/runner/vm_run.h"
+#include "vm/qemu/vm_run.h"
 #include "tests/support/temp_dir.h"
 
 namespace nsm::vm {
@@ -89,7 +89,7 @@ class HostileGuest : public ::testing::Test {
     options_.out_dir = dir_ / "out";
     options_.cache_dir = dir_ / "cache";
     options_.accel = "tcg";
-    // A base archive stand-in: the runner only concatenates it.
+    // A base archive stand-in: vm/qemu only concatenates it.
     options_.base = BaseArchive{dir_.write("base.cpio", "base"), std::string(64, 'a'), {}, {}, false, 4};
   }
 

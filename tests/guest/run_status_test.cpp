@@ -1,6 +1,6 @@
 // Every way a VM run can end, decided from synthetic evidence: the bad inputs of the
 // matrix (garbage image, panic, hang, truncated or corrupt results) each get their status.
-#include "vm/runner/run_status.h"
+#include "vm/qemu/run_status.h"
 
 #include <gtest/gtest.h>
 

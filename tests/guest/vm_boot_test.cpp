@@ -14,7 +14,7 @@
 #include "core/results.h"
 #include "vm/guest/base_archive.h"
 #include "vm/matrix/kernel_source.h"
-#include "vm/runner/vm_run.h"
+#include "vm/qemu/vm_run.h"
 
 namespace nsm::vm {
 namespace {

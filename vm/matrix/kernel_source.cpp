@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
-#include "vm/runner/accel.h"
+#include "vm/qemu/accel.h"
 
 #include "vm/kernels/kernel_store.h"
 #include "vm/kernels/manifest.h"

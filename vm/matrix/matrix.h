@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vm/runner/boot_target.h"
-#include "vm/runner/vm_run.h"
+#include "vm/qemu/boot_target.h"
+#include "vm/qemu/vm_run.h"
 
 namespace nsm::vm {
 

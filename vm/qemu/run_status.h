@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vm/guest/bundle.h"
-#include "vm/runner/console_scan.h"
+#include "vm/qemu/console_scan.h"
 
 namespace nsm::vm {
 

@@ -1,4 +1,4 @@
-#include "vm/runner/boot_target.h"
+#include "vm/qemu/boot_target.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "vm/runner/run_status.h"
+#include "vm/qemu/run_status.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "conformance/runner/conformance_json.h"
+#include "conformance/driver/conformance_json.h"
 
 #include <cstdlib>
 

@@ -1,4 +1,4 @@
-#include "vm/runner/qemu_command.h"
+#include "vm/qemu/qemu_command.h"
 
 #include <fmt/format.h>
 

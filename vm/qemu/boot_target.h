@@ -1,4 +1,4 @@
-// What the runner boots: a kernel image, its release, the modules the guest loads (in load
+// What vm/qemu boots: a kernel image, its release, the modules the guest loads (in load
 // order) and where it came from. The kernel store (vm/kernels) prepares these from the
 // manifest; a bare bzImage path makes one directly (target_from_image).
 #pragma once

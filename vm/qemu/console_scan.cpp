@@ -1,4 +1,4 @@
-#include "vm/runner/console_scan.h"
+#include "vm/qemu/console_scan.h"
 
 #include "core/proc.h"
 #include "vm/guest/guest_layout.h"

@@ -1,4 +1,4 @@
-#include "vm/runner/vm_run.h"
+#include "vm/qemu/vm_run.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,8 +18,8 @@
 #include "core/unique_fd.h"
 #include "vm/guest/cpio_writer.h"
 #include "vm/guest/kernel_archive.h"
-#include "vm/runner/accel.h"
-#include "vm/runner/run_status.h"
+#include "vm/qemu/accel.h"
+#include "vm/qemu/run_status.h"
 
 namespace nsm::vm {
 

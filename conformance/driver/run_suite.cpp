@@ -1,4 +1,4 @@
-#include "conformance/runner/suite_runner.h"
+#include "conformance/driver/run_suite.h"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "conformance/runner/conformance_json.h"
+#include "conformance/driver/conformance_json.h"
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"

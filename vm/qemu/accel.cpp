@@ -1,4 +1,4 @@
-#include "vm/runner/accel.h"
+#include "vm/qemu/accel.h"
 
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -14,7 +14,7 @@
 #include "core/exec.h"
 #include "core/proc.h"
 #include "core/results.h"
-#include "vm/runner/qemu_command.h"
+#include "vm/qemu/qemu_command.h"
 
 namespace nsm::vm {
 
@@ -48,7 +48,7 @@ AccelChoice choose_accel(const std::string& requested, const std::string& cache_
   ::uname(&u);
   const nlohmann::json key = {{"host_release", u.release}, {"qemu_version", qemu_ver}, {"kvm_rdev", static_cast<unsigned long long>(st.st_rdev)}};
   const std::string path = cache_dir + "/accel.json";
-  // One trial per cache: parallel runners wait for the first one's answer.
+  // One trial per cache: parallel VM runs wait for the first one's answer.
   static std::mutex mutex;
   std::lock_guard lock(mutex);
   try {

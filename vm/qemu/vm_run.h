@@ -13,8 +13,8 @@
 
 #include "vm/guest/base_archive.h"
 #include "vm/guest/guest_cmdline.h"
-#include "vm/runner/boot_target.h"
-#include "vm/runner/qemu_command.h"
+#include "vm/qemu/boot_target.h"
+#include "vm/qemu/qemu_command.h"
 
 namespace nsm::vm {
 

@@ -1,4 +1,4 @@
-#include "conformance/runner/residue.h"
+#include "conformance/driver/residue.h"
 
 #include <linux/keyctl.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-// The host runner's parts that need no VM: bzImage headers, the QEMU command, the
+// The QEMU side's parts that need no VM: bzImage headers, the QEMU command, the
 // accelerator choice and its cache, and the matrix with kernels that never get to boot.
 #include <unistd.h>
 
@@ -11,9 +11,9 @@
 #include "core/error.h"
 #include "core/results.h"
 #include "vm/matrix/matrix.h"
-#include "vm/runner/accel.h"
-#include "vm/runner/boot_target.h"
-#include "vm/runner/qemu_command.h"
+#include "vm/qemu/accel.h"
+#include "vm/qemu/boot_target.h"
+#include "vm/qemu/qemu_command.h"
 #include "tests/support/temp_dir.h"
 
 namespace nsm::vm {

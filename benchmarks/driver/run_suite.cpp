@@ -1,4 +1,4 @@
-#include "benchmarks/runner/bench_runner.h"
+#include "benchmarks/driver/run_suite.h"
 
 #include <stdlib.h>
 #include <unistd.h>
