@@ -10,14 +10,14 @@
 
 #include "core/error.h"
 #include "fuzz/fuzz_input.h"
-#include "vm/guest/bundle.h"
-#include "vm/guest/frame.h"
-#include "vm/guest/guest_layout.h"
+#include "vm/protocol/bundle.h"
+#include "vm/protocol/frame.h"
+#include "vm/protocol/guest_layout.h"
 #include "vm/qemu/run_status.h"
 
 namespace {
 
-// The bundle's packed form (vm/guest/bundle.h): 8 bytes of size, little-endian, then zlib.
+// The bundle's packed form (vm/protocol/bundle.h): 8 bytes of size, little-endian, then zlib.
 std::string pack_raw(std::string_view raw) {
   uLongf bound = ::compressBound(static_cast<uLong>(raw.size()));
   std::string out(8 + bound, '\0');

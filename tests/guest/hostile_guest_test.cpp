@@ -15,8 +15,8 @@
 
 #include "core/proc.h"
 #include "core/results.h"
-#include "vm/guest/frame.h"
-#include "vm/guest/guest_layout.h"
+#include "vm/protocol/frame.h"
+#include "vm/protocol/guest_layout.h"
 #include "vm/qemu/vm_run.h"
 #include "tests/support/temp_dir.h"
 

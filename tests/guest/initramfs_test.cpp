@@ -16,12 +16,12 @@
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"
-#include "vm/guest/base_archive.h"
-#include "vm/guest/cpio_writer.h"
-#include "vm/guest/elf_image.h"
-#include "vm/guest/kernel_archive.h"
+#include "vm/initramfs/base_archive.h"
+#include "vm/initramfs/cpio_writer.h"
+#include "vm/initramfs/elf_image.h"
+#include "vm/initramfs/kernel_archive.h"
 #include "core/sha256.h"
-#include "vm/guest/shared_libraries.h"
+#include "vm/initramfs/shared_libraries.h"
 #include "tests/support/temp_dir.h"
 
 namespace nsm::vm {

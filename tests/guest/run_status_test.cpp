@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "vm/guest/bundle.h"
-#include "vm/guest/frame.h"
+#include "vm/protocol/bundle.h"
+#include "vm/protocol/frame.h"
 
 namespace nsm::vm {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "core/proc.h"
 #include "core/results.h"
-#include "vm/guest/base_archive.h"
+#include "vm/initramfs/base_archive.h"
 #include "vm/matrix/kernel_source.h"
 #include "vm/qemu/vm_run.h"
 

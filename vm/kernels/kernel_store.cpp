@@ -40,7 +40,7 @@ const std::vector<std::pair<std::string, std::string>>& guest_module_symbols() {
   static const std::vector<std::pair<std::string, std::string>> table = {
       {"veth", "CONFIG_VETH"},       {"bridge", "CONFIG_BRIDGE"}, {"stp", "CONFIG_STP"}, {"llc", "CONFIG_LLC"},
       {"macvlan", "CONFIG_MACVLAN"}, {"vxlan", "CONFIG_VXLAN"},   {"netkit", "CONFIG_NETKIT"},
-      // a RAM disk: the guest's block device and swap area (vm/guest/init/swap_area.h)
+      // a RAM disk: the guest's block device and swap area (vm/init/swap_area.h)
       {"brd", "CONFIG_BLK_DEV_RAM"}};
   return table;
 }

@@ -16,8 +16,8 @@
 #include "core/error.h"
 #include "core/results.h"
 #include "core/version.h"
-#include "vm/guest/base_archive.h"
-#include "vm/guest/bundle.h"
+#include "vm/initramfs/base_archive.h"
+#include "vm/protocol/bundle.h"
 
 namespace nsm::vm {
 

@@ -1,7 +1,7 @@
 #include "vm/qemu/console_scan.h"
 
 #include "core/proc.h"
-#include "vm/guest/guest_layout.h"
+#include "vm/protocol/guest_layout.h"
 
 namespace nsm::vm {
 

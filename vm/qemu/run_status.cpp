@@ -5,8 +5,8 @@
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/results.h"
-#include "vm/guest/frame.h"
-#include "vm/guest/guest_layout.h"
+#include "vm/protocol/frame.h"
+#include "vm/protocol/guest_layout.h"
 
 namespace nsm::vm {
 

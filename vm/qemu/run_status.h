@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vm/guest/bundle.h"
+#include "vm/protocol/bundle.h"
 #include "vm/qemu/console_scan.h"
 
 namespace nsm::vm {

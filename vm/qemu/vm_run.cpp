@@ -16,8 +16,8 @@
 #include "core/proc.h"
 #include "core/results.h"
 #include "core/unique_fd.h"
-#include "vm/guest/cpio_writer.h"
-#include "vm/guest/kernel_archive.h"
+#include "vm/initramfs/cpio_writer.h"
+#include "vm/initramfs/kernel_archive.h"
 #include "vm/qemu/accel.h"
 #include "vm/qemu/run_status.h"
 

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vm/guest/base_archive.h"
-#include "vm/guest/guest_cmdline.h"
+#include "vm/initramfs/base_archive.h"
+#include "vm/protocol/guest_cmdline.h"
 #include "vm/qemu/boot_target.h"
 #include "vm/qemu/qemu_command.h"
 

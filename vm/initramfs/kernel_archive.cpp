@@ -1,4 +1,4 @@
-#include "vm/guest/kernel_archive.h"
+#include "vm/initramfs/kernel_archive.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -13,8 +13,8 @@
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/results.h"
-#include "vm/guest/cpio_writer.h"
-#include "vm/guest/guest_layout.h"
+#include "vm/initramfs/cpio_writer.h"
+#include "vm/protocol/guest_layout.h"
 #include "core/sha256.h"
 
 namespace nsm::vm {

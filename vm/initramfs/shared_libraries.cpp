@@ -1,4 +1,4 @@
-#include "vm/guest/shared_libraries.h"
+#include "vm/initramfs/shared_libraries.h"
 
 #include <sstream>
 

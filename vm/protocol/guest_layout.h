@@ -17,7 +17,7 @@ inline constexpr std::string_view kResultsDir = "/tmp/nsmatrix-results";
 inline constexpr std::string_view kResultsPort = "/dev/ttyS1";  // the results frame
 inline constexpr std::string_view kStatusPort = "/dev/ttyS2";   // the status frame (exit code)
 
-// Frame kinds (vm/guest/frame.h).
+// Frame kinds (vm/protocol/frame.h).
 inline constexpr std::string_view kResultsFrame = "results";
 inline constexpr std::string_view kStatusFrame = "status";
 

@@ -1,4 +1,4 @@
-#include "vm/guest/bundle.h"
+#include "vm/protocol/bundle.h"
 
 #include <charconv>
 #include <cstdint>

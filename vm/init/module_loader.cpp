@@ -1,4 +1,4 @@
-#include "vm/guest/init/module_loader.h"
+#include "vm/init/module_loader.h"
 
 #include <fcntl.h>
 #include <sys/syscall.h>

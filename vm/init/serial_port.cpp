@@ -1,4 +1,4 @@
-#include "vm/guest/init/serial_port.h"
+#include "vm/init/serial_port.h"
 
 #include <fcntl.h>
 #include <termios.h>

@@ -1,4 +1,4 @@
-#include "vm/guest/cpio_writer.h"
+#include "vm/initramfs/cpio_writer.h"
 
 #include <archive.h>
 #include <archive_entry.h>

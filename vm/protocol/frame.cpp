@@ -1,4 +1,4 @@
-#include "vm/guest/frame.h"
+#include "vm/protocol/frame.h"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "vm/guest/guest_cmdline.h"
+#include "vm/protocol/guest_cmdline.h"
 
 #include <charconv>
 #include <sstream>

@@ -1,4 +1,4 @@
-#include "vm/guest/base_archive.h"
+#include "vm/initramfs/base_archive.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,11 +15,11 @@
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/results.h"
-#include "vm/guest/cpio_writer.h"
-#include "vm/guest/elf_image.h"
-#include "vm/guest/guest_layout.h"
+#include "vm/initramfs/cpio_writer.h"
+#include "vm/initramfs/elf_image.h"
+#include "vm/protocol/guest_layout.h"
 #include "core/sha256.h"
-#include "vm/guest/shared_libraries.h"
+#include "vm/initramfs/shared_libraries.h"
 
 namespace nsm::vm {
 

@@ -22,14 +22,14 @@
 #include "core/proc.h"
 #include "core/results.h"
 #include "pipeline/stages.h"
-#include "vm/guest/bundle.h"
-#include "vm/guest/frame.h"
-#include "vm/guest/guest_cmdline.h"
-#include "vm/guest/guest_layout.h"
-#include "vm/guest/init/module_loader.h"
-#include "vm/guest/init/mounts.h"
-#include "vm/guest/init/serial_port.h"
-#include "vm/guest/init/swap_area.h"
+#include "vm/protocol/bundle.h"
+#include "vm/protocol/frame.h"
+#include "vm/protocol/guest_cmdline.h"
+#include "vm/protocol/guest_layout.h"
+#include "vm/init/module_loader.h"
+#include "vm/init/mounts.h"
+#include "vm/init/serial_port.h"
+#include "vm/init/swap_area.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "vm/guest/elf_image.h"
+#include "vm/initramfs/elf_image.h"
 
 #include <elf.h>
 

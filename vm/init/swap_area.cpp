@@ -1,4 +1,4 @@
-#include "vm/guest/init/swap_area.h"
+#include "vm/init/swap_area.h"
 
 #include <fcntl.h>
 #include <sys/swap.h>

@@ -1,4 +1,4 @@
-#include "vm/guest/init/mounts.h"
+#include "vm/init/mounts.h"
 
 #include <sys/mount.h>
 #include <sys/stat.h>
