@@ -79,7 +79,7 @@ void add_run_command(CLI::App& app, Action& selected) {
       "  nsmatrix run --out results/host            then open results/host/report.html\n"
       "  nsmatrix run --out results/host --bench full\n"
       "  nsmatrix run --out results/probe --stages probe\n"
-      "  nsmatrix run --out results/quick --bench none --filter 'NetNamespace.*'");
+      "  nsmatrix run --out results/quick --bench none --filter 'net.*'");
   sub->add_option("-o,--out", options->out_dir, "The results directory (default: results/<date>-<time>)")->option_text("DIR");
   sub->add_option("--id", options->id, "The kernel directory's name inside DIR")->capture_default_str();
   sub->add_option("--stages", flags->stages, "What runs, in order: probe,conformance,bench or some of them")
@@ -93,7 +93,7 @@ void add_run_command(CLI::App& app, Action& selected) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_flag("!--no-report", options->report, "Do not write the report");
-  sub->add_option("--filter", options->test_filter, "Only the conformance checks matching this GoogleTest filter")
+  sub->add_option("--filter", options->test_filter, "Only these conformance checks: ids or globs of them (net.*, *.gap.*), or GoogleTest names (as nsmatrix test)")
       ->option_text("PATTERN");
   sub->callback([flags, &selected] { selected = [flags] { return run_run_command(*flags); }; });
 }

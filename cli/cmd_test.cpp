@@ -72,14 +72,20 @@ void add_test_command(CLI::App& app, Action& selected) {
       "eight namespace types and each known gap, on the running kernel, and writes\n"
       "conformance.json (docs/results-format.md). Outcomes: pass, fail, skip (with the\n"
       "reason), broken (the check's own setup failed), gap confirmed, gap closed.\n"
-      "Exit 0 when nothing failed or broke; 1 when a check failed or broke; 3 when the\n"
-      "suite itself could not run to the end (then every check is marked broken).\n\n"
+      "--filter takes check ids as the report shows them, and globs of them ('*' any run,\n"
+      "'?' one character), or GoogleTest names; ':' separates patterns, and the patterns\n"
+      "after a '-' (at the start or after ':') are left out.\n"
+      "Exit 0 when nothing failed or broke; 1 when a check failed or broke; 2 when the\n"
+      "filter selects no check; 3 when the suite itself could not run to the end (then\n"
+      "every check is marked broken).\n\n"
       "Examples:\n"
       "  nsmatrix test                              all checks -> ./conformance.json\n"
       "  nsmatrix test -o results/host/conformance.json\n"
-      "  nsmatrix test --filter 'NetNamespace.*:*Gap.*'");
+      "  nsmatrix test --filter 'uts.*'             the UTS checks, by id\n"
+      "  nsmatrix test --filter '*.gap.*:-net.*'    every known gap but the network's\n"
+      "  nsmatrix test --filter 'NetNamespace.*:*Gap.*'   GoogleTest names work too");
   sub->add_option("-o,--output", args->output, "Where to write conformance.json")->option_text("FILE");
-  sub->add_option("--filter", args->filter, "Only the checks matching this GoogleTest filter")->option_text("PATTERN");
+  sub->add_option("--filter", args->filter, "Only these checks: ids or globs of them (uts.*, *.gap.*), or GoogleTest names")->option_text("PATTERN");
   sub->add_flag("--verbose", args->verbose, "Show every check's progress, not only failures and gaps");
   sub->add_option("--timeout", args->timeout_seconds, "Kill the suite after this long (every check then broken)")
       ->option_text("SECONDS")

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "conformance/driver/check_filter.h"
 #include "conformance/driver/conformance_json.h"
 #include "core/error.h"
 #include "core/exec.h"
@@ -44,7 +45,7 @@ SuiteResult run_conformance(const SuiteOptions& options) {
   ::unlink(options.scratch_path.c_str());
   std::vector<std::string> argv{options.binary, "--gtest_output=json:" + options.scratch_path};
   if (!options.verbose) argv.emplace_back("--gtest_brief=1");
-  if (options.filter) argv.push_back("--gtest_filter=" + *options.filter);
+  if (options.filter) argv.push_back("--gtest_filter=" + gtest_filter_for(*options.filter, listing));
   ProgramOptions program;
   program.output = Output::Inherit;
   program.timeout = options.timeout;

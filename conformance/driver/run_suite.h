@@ -19,7 +19,7 @@ std::string suite_binary_next_to_self();
 
 struct SuiteOptions {
   std::string binary;
-  std::optional<std::string> filter;  // a --gtest_filter pattern
+  std::optional<std::string> filter;  // check ids or GoogleTest names (check_filter.h)
   bool verbose = false;               // every test's progress, not only failures and gaps
   std::chrono::seconds timeout{900};  // for the whole suite; then its process group is killed
   std::string scratch_path;           // where GoogleTest writes its JSON (removed afterwards)
@@ -33,9 +33,10 @@ struct SuiteResult {
 // The suite's --nsm_list_checks, parsed. Throws nsm::ToolError when it cannot be had.
 nlohmann::json list_checks(const std::string& binary);
 
-// Runs the suite. Its output goes to this process's stdout and stderr. Throws nsm::ToolError
-// only when the suite cannot be started or listed; a suite that dies or hangs still gives
-// a document, with every check broken.
+// Runs the suite. Its output goes to this process's stdout and stderr. Throws
+// nsm::InputError when the filter selects no check, nsm::ToolError only when the suite
+// cannot be started or listed; a suite that dies or hangs still gives a document, with
+// every check broken.
 SuiteResult run_conformance(const SuiteOptions& options);
 
 }  // namespace nsm::conformance

@@ -48,6 +48,31 @@ TEST(TestCommand, WritesConformanceJsonForTheSelectedChecks) {
   EXPECT_FALSE(fs::exists(out + ".gtest.tmp")) << "the scratch file must be removed";
 }
 
+// The ids and globs of them the report shows select the checks too, mixed with names.
+TEST(TestCommand, FilterTakesCheckIdsAsTheReportShowsThem) {
+  const std::string out = scratch("ids.json");
+  const auto r = run_command({nsmatrix_binary(), "test", "--filter", "uts.*:*.gap.boot-id-*:-uts.limits.*", "-o", out});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json doc = nsm::read_json_file(out, "conformance");
+  fs::remove(out);
+  ASSERT_FALSE(doc["checks"].empty());
+  bool boot_id = false;
+  for (const auto& c : doc["checks"]) {
+    const std::string id = c["id"];
+    EXPECT_TRUE(id.rfind("uts.", 0) == 0 || id == "proc.gap.boot-id-shared") << id;
+    EXPECT_NE(id.rfind("uts.limits.", 0), 0u) << id << " was excluded";
+    boot_id = boot_id || id == "proc.gap.boot-id-shared";
+  }
+  EXPECT_TRUE(boot_id);
+}
+
+TEST(TestCommand, FilterThatSelectsNoCheckIsBadInput) {
+  const auto r = run_command({nsmatrix_binary(), "test", "--filter", "no.such.check", "-o", scratch("none.json")});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("selects no check"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(scratch("none.json")));
+}
+
 TEST(TestCommand, BadTimeoutIsBadInput) {
   const auto r = run_command({nsmatrix_binary(), "test", "--timeout", "0"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
