@@ -2,6 +2,7 @@
 //              [--no-report] [--filter PATTERN]
 #include <signal.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -10,6 +11,8 @@
 
 #include "cli/command.h"
 #include "cli/host_run.h"
+#include "conformance/driver/check_filter.h"
+#include "conformance/driver/run_suite.h"
 #include "core/error.h"
 #include "core/results.h"
 #include "pipeline/stages.h"
@@ -43,6 +46,10 @@ int run_run_command(const RunFlags& flags) {
     if (stage != "bench" || flags.bench != "none") options.stages.push_back(stage);
   }
   if (options.stages.empty()) throw InputError("--stages: no stage to run");
+  // A filter that selects no check is bad input (exit 2) before any stage runs, not a
+  // conformance stage that refused it.
+  if (options.test_filter && std::find(options.stages.begin(), options.stages.end(), "conformance") != options.stages.end())
+    conformance::gtest_filter_for(*options.test_filter, conformance::list_checks(conformance::suite_binary_next_to_self()));
   options.bench_quick = flags.bench == "quick";
   options.stage_timeout = std::chrono::seconds(flags.stage_timeout);
   const HostRunResult result = run_on_host(options, stdout);

@@ -92,6 +92,14 @@ TEST_F(RunCli, BadArgumentsExitWith2AndWriteNothing) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+TEST_F(RunCli, AFilterThatSelectsNoCheckExitsWith2BeforeAnyStage) {
+  const fs::path out = dir_ / "results";
+  auto r = run_command({nsmatrix_binary(), "run", "--out", out, "--bench", "none", "--filter", "nosuch.*"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("nosuch.*"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // A hung benchmark suite: `nsmatrix run` kills the bench stage at its deadline, records it
 // as broken, and goes on with the next stage and the report. nsmatrix finds nsmatrix-bench
 // next to itself, so a copy of it sits beside a stand-in that never ends.
