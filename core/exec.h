@@ -10,10 +10,10 @@
 // program then dies with us — or is forwarded to the program while we wait for its end.
 //
 // No other code starts a program. Processes are created elsewhere only by the spawner of
-// namespaced children (core/spawn.h), the janitor (conformance/harness/janitor.h), forks
-// inside checks and probes that are their subject (a pid to observe, a privilege drop,
-// exec itself across a time namespace), and nsm-lie, a tracer whose command must be
-// stopped and traced before it execs (tests/mutation/nsm_lie.cpp).
+// namespaced children (core/spawn.h), the janitor (conformance/harness/janitor.h), forks in
+// checks and probes that are their subject (a pid, a privilege drop, exec across a time
+// namespace) and nsm-lie's tracer: tests/process_launches.allowed lists each file and why,
+// and the ctest process_launches fails on a launch anywhere else.
 #pragma once
 
 #include <sys/types.h>
