@@ -11,10 +11,12 @@ bool known_machine(const std::string& machine) { return machine == "microvm" || 
 std::string base_kernel_cmdline(const std::string& machine) {
   // loglevel=5 keeps boot chatter (KERN_INFO) off the slow emulated UART but lets
   // warnings, oopses, BUGs and panics through. edd=off skips a BIOS probe.
+  // no_timer_check: under TCG on a loaded host the kernel's check that the IO-APIC timer
+  // ticks can time out and panic ("IO-APIC + timer doesn't work"); emulated timers work.
   // No "acpi=off" for microvm: the machine has no ACPI tables to find, and the option
   // also stops the kernel from using the legacy timer setup (it hangs calibrating the TSC).
   (void)machine;
-  return "console=ttyS0 loglevel=5 panic=-1 reboot=t edd=off";
+  return "console=ttyS0 loglevel=5 panic=-1 reboot=t edd=off no_timer_check";
 }
 
 std::vector<std::string> qemu_argv(const QemuSetup& setup, const QemuFiles& files, const std::string& append) {
