@@ -13,6 +13,7 @@
 #include "benchmarks/driver/run_suite.h"
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/results.h"
 
 namespace nsm::cli {
 
@@ -45,7 +46,7 @@ int run_bench(const bench::SuiteRunOptions& args) {
 
 void add_bench_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<bench::SuiteRunOptions>();
-  args->output = "bench.json";
+  args->output = std::string(result_files::kBench);
   CLI::App* cmd = app.add_subcommand("bench",
                                      "Measure what isolation costs: namespace creation, setns, teardown, network setup and "
                                      "the data path (runs nsmatrix-bench); writes bench.json");

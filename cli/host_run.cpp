@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/kernel_version.h"
 #include "core/results.h"
+#include "core/run_documents.h"
 #include "pipeline/stages.h"
 #include "reports/report.h"
 
@@ -23,33 +24,29 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-nlohmann::json kernel_document(const std::string& id) {
+KernelDocument running_kernel(const std::string& id) {
   struct utsname u {};
   if (::uname(&u) != 0) throw_sys("uname");
-  const auto version = KernelVersion::parse(u.release);
-  return {{"schema_version", kSchemaVersion},
-          {"kind", "kernel"},
-          {"id", id},
-          {"release", u.release},
-          {"version", version ? nlohmann::json(version->numbers()) : nlohmann::json(nullptr)},
-          {"source", {{"type", "running"}}},
-          {"accel", "native"},
-          {"qemu_version", nullptr},
-          {"machine", nullptr},
-          {"boot_seconds", nullptr},
-          {"config_source", nullptr}};
+  KernelDocument k;
+  k.id = id;
+  k.release = u.release;
+  if (const auto version = KernelVersion::parse(u.release)) k.version = version->numbers();
+  k.source = {{"type", "running"}};
+  k.accel = "native";
+  return k;
 }
 
-// Where the probe found the kernel's config, from the probe.json it wrote (null without one).
-nlohmann::json config_source(const std::string& probe_json) {
-  if (!std::filesystem::exists(probe_json)) return nullptr;
+// Where the probe found the kernel's config, from the probe.json it wrote (none without one).
+std::optional<std::string> config_source(const std::string& probe_json) {
+  if (!std::filesystem::exists(probe_json)) return std::nullopt;
   try {
     const nlohmann::json doc = read_json_file(probe_json, "probe");
-    if (doc.contains("config") && doc["config"].is_object() && doc["config"].contains("source")) return doc["config"]["source"];
+    if (doc.contains("config") && doc["config"].is_object() && doc["config"].contains("source") && doc["config"]["source"].is_string())
+      return doc["config"]["source"].get<std::string>();
   } catch (const std::exception&) {
     // a probe.json the report will show as unusable: kernel.json just does not name the source
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 // This nsmatrix, whose subcommands are the stages.
@@ -76,7 +73,7 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   clear_kernel_dir(dir);
   const std::string started_at = utc_timestamp();
   const auto started = Clock::now();
-  write_json_file(options.out_dir + "/run.json", run_document(options.out_dir, started_at, nullptr, {options.id}));
+  write_json_file(options.out_dir + "/" + std::string(result_files::kRun), run_document(options.out_dir, started_at, nullptr, {options.id}));
 
   pipeline::PipelineOptions stages;
   stages.stages = options.stages;
@@ -97,22 +94,18 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   };
   const pipeline::PipelineResult result = pipeline::run_pipeline(stages);
 
-  nlohmann::json kernel = kernel_document(options.id);
-  kernel["config_source"] = config_source(dir + "/" + std::string(result_files::kProbe));
-  write_json_file(dir + "/" + std::string(result_files::kKernel), kernel);
-  nlohmann::json durations = nlohmann::json::object();
+  KernelDocument kernel = running_kernel(options.id);
+  kernel.config_source = config_source(dir + "/" + std::string(result_files::kProbe));
+  write_kernel_document(dir, kernel);
+  StatusDocument status;
+  status.status = result.complete() ? "ok" : "infra-error";
+  status.reason = result.reason();
   for (const auto& stage : result.stages)
-    if (stage.end != "not started") durations[stage.name + "_seconds"] = stage.seconds;
-  durations["total_seconds"] = seconds_since(started);
-  write_json_file(dir + "/" + std::string(result_files::kStatus), {{"schema_version", kSchemaVersion},
-                                                                  {"kind", "status"},
-                                                                  {"status", result.complete() ? "ok" : "infra-error"},
-                                                                  {"reason", result.reason()},
-                                                                  {"durations", durations},
-                                                                  {"splats", nlohmann::json::array()},
-                                                                  {"stages", result.stages_json()},
-                                                                  {"guest_exit_code", nullptr}});
-  write_json_file(options.out_dir + "/run.json", run_document(options.out_dir, started_at, utc_timestamp(), {options.id}));
+    if (stage.end != "not started") status.durations[stage.name + "_seconds"] = stage.seconds;
+  status.durations["total_seconds"] = seconds_since(started);
+  status.stages = result.stages_json();
+  write_status_document(dir, status);
+  write_json_file(options.out_dir + "/" + std::string(result_files::kRun), run_document(options.out_dir, started_at, utc_timestamp(), {options.id}));
 
   HostRunResult run;
   run.interrupted = result.interrupted;

@@ -1,7 +1,7 @@
 // The results directory (DESIGN.md, "The results directory"): file names, the schema
 // version, and JSON reading/writing that never guesses.
 //
-//   results/<run-id>/run.json
+//   results/<run-id>/run.json, report.html, summary.md, junit.xml, kcidb.json
 //   results/<run-id>/<kernel-id>/{kernel,probe,conformance,bench,status}.json, console.log
 #pragma once
 
@@ -26,6 +26,14 @@ inline constexpr std::string_view kConformance = "conformance.json";
 inline constexpr std::string_view kBench = "bench.json";
 inline constexpr std::string_view kStatus = "status.json";
 inline constexpr std::string_view kConsole = "console.log";
+// In a VM run's results bundle only: the guest's own account of its run (nsmatrix-init).
+inline constexpr std::string_view kGuest = "guest.json";
+// The report `nsmatrix report` (and run, matrix) writes beside the kernel directories, in
+// the order it writes them (the HTML last: it is what people open).
+inline constexpr std::string_view kSummary = "summary.md";
+inline constexpr std::string_view kJunit = "junit.xml";
+inline constexpr std::string_view kKcidb = "kcidb.json";
+inline constexpr std::string_view kReportHtml = "report.html";
 
 // The results file a stage writes ("probe" -> probe.json); empty for an unknown stage.
 constexpr std::string_view of_stage(std::string_view stage) {

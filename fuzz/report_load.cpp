@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/results.h"
 #include "fuzz/fuzz_input.h"
 #include "reports/html_report.h"
 #include "reports/junit_xml.h"
@@ -36,7 +37,8 @@ const std::filesystem::path& work_dir() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace nsm::reports;
-  static const char* const kFiles[] = {"kernel.json", "status.json", "probe.json", "conformance.json", "bench.json", "console.log"};
+  static constexpr std::string_view kFiles[] = {nsm::result_files::kKernel, nsm::result_files::kStatus,      nsm::result_files::kProbe,
+                                                nsm::result_files::kConformance, nsm::result_files::kBench, nsm::result_files::kConsole};
   const auto parts = nsm::fuzz::split_parts(nsm::fuzz::as_text(data, size), std::size(kFiles));
   const auto dir = work_dir() / "k1";
   for (size_t i = 0; i < std::size(kFiles); ++i) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/results.h"
 #include "reports/html_parts.h"
 #include "reports/symbols.h"
 
@@ -106,7 +107,7 @@ void check_table(std::string& out, const Context& ctx, const std::vector<const C
       out += check_header(*row, !fold);
       for (const auto& k : ctx.run.kernels) {
         if (const CheckResult* c = check_cell(k, *row)) out += outcome_cell(*c);
-        else out += no_data_cell(k.conformance ? "this kernel's run has no such check" : no_data_reason(k, "conformance.json"));
+        else out += no_data_cell(k.conformance ? "this kernel's run has no such check" : no_data_reason(k, result_files::kConformance));
       }
       out += "</tr>\n";
     }
@@ -137,7 +138,7 @@ std::string count_rows(const Context& ctx, bool gaps, std::initializer_list<Outc
   std::string out = "<tr class=\"share\"><th scope=\"row\" class=\"rowh\">per kernel</th>";
   for (const auto& k : ctx.run.kernels)
     out += k.conformance ? fmt::format("<td>{}</td>", outcome_stack(count_kind(*k.conformance, gaps)))
-                         : no_data_cell(no_data_reason(k, "conformance.json"));
+                         : no_data_cell(no_data_reason(k, result_files::kConformance));
   out += "</tr>\n";
   for (Outcome o : outcomes) {
     out += fmt::format("<tr><th scope=\"row\" class=\"rowh\"><span class=\"chip o-{}\"><span aria-hidden=\"true\">{}</span> {}</span></th>",

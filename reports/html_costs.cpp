@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/results.h"
 #include "reports/html_parts.h"
 #include "reports/svg_chart.h"
 #include "reports/symbols.h"
@@ -61,7 +62,7 @@ std::string metric_cell_html(const Context& ctx, const KernelResults& k, const M
                            outcome_words(c->outcome));
       return no_data_cell("this kernel's run has no such figure");
     }
-    return no_data_cell(no_data_reason(k, "bench.json"));
+    return no_data_cell(no_data_reason(k, result_files::kBench));
   }
   const UnitScale scale = row_scale(ctx, row);
   std::string tip = fmt::format("{} {} on {}, {}", format_number(m->value / scale.divisor), scale.unit, k.id, accel_words(k));

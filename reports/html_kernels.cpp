@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/results.h"
 #include "reports/html_parts.h"
 #include "reports/load.h"
 #include "reports/symbols.h"
@@ -75,7 +76,7 @@ void kernel_card(std::string& out, const KernelResults& k) {
     }
     if (info.boot_seconds) item(out, "boot", h(format_seconds(*info.boot_seconds)));
   } else {
-    item(out, "kernel.json", "<span class=\"muted\">none</span>");
+    item(out, result_files::kKernel, "<span class=\"muted\">none</span>");
   }
   if (k.status) {
     item(out, "times", durations_html(*k.status));

@@ -55,7 +55,7 @@ std::optional<T> load_file(const std::string& dir, std::string_view name, std::s
 
 // The last kConsoleTailLines lines, made safe to show (valid UTF-8, no terminal escapes).
 void load_console(const std::string& dir, KernelResults& k) {
-  const std::string path = join(dir, "console.log");
+  const std::string path = join(dir, std::string(result_files::kConsole));
   if (!exists(path)) return;
   auto text = read_file(path);
   if (!text) {

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/results.h"
+
 namespace nsm::reports {
 
 namespace {
@@ -57,13 +59,13 @@ std::vector<SupportRow> support_rows(const RunResults& run) {
 SupportCell support_cell(const KernelResults& k, const SupportRow& row) {
   SupportCell cell;
   if (!k.probe) {
-    cell.why_none = no_data_reason(k, "probe.json");
+    cell.why_none = no_data_reason(k, result_files::kProbe);
     return cell;
   }
   if (row.type) {
     cell.ns = k.probe->find(*row.type);
     if (cell.ns) cell.verdict = cell.ns->verdict;
-    else cell.why_none = fmt::format("not in probe.json");
+    else cell.why_none = fmt::format("not in {}", result_files::kProbe);
   } else {
     cell.feature = k.probe->find_feature(row.feature_id);
     if (cell.feature) cell.verdict = cell.feature->verdict;
@@ -147,8 +149,8 @@ const KernelResults* baseline_for(const RunResults& run, const KernelResults& ke
 Changes changes_between(const RunResults& run, const KernelResults& from, const KernelResults& to) {
   Changes out;
   for (const KernelResults* k : {&from, &to}) {
-    if (!k->probe) out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, "probe.json")));
-    else if (!k->conformance) out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, "conformance.json")));
+    if (!k->probe) out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, result_files::kProbe)));
+    else if (!k->conformance) out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, result_files::kConformance)));
   }
   for (const auto& row : support_rows(run)) {
     const auto a = support_cell(from, row), b = support_cell(to, row);

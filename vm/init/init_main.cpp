@@ -142,7 +142,7 @@ int main() {
 
   try {
     nsm::vm::Bundle files = collect(std::string(kResultsDir));
-    files["guest.json"] = report.dump(1) + "\n";
+    files[std::string(nsm::result_files::kGuest)] = report.dump(1) + "\n";
     const std::string frame = nsm::vm::encode_frame(nsm::vm::layout::kResultsFrame, nsm::vm::pack_bundle(files));
     nsm::vm::init::send_on_port(std::string(nsm::vm::layout::kResultsPort), frame);
     say(fmt::format("results sent: {} files, {} bytes", files.size(), frame.size()));

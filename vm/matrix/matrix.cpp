@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/results.h"
+#include "core/run_documents.h"
 #include "core/version.h"
 #include "vm/initramfs/base_archive.h"
 #include "vm/protocol/bundle.h"
@@ -46,28 +47,27 @@ KernelOutcome read_outcome(const std::string& kernel_dir, const std::string& id)
   KernelOutcome k;
   k.id = id;
   try {
-    const auto status = read_json_file(kernel_dir + "/status.json", "status");
-    k.status = status.value("status", "infra-error");
-    k.reason = status.value("reason", "");
-    const auto& d = status.value("durations", nlohmann::json::object());
-    k.boot_seconds = d.value("boot_seconds", 0.0);
-    k.total_seconds = d.value("total_seconds", 0.0);
-    k.splats = status.value("splats", nlohmann::json::array()).size();
+    const StatusDocument status = read_status_document(kernel_dir);
+    k.status = status.status;
+    k.reason = status.reason;
+    if (const auto it = status.durations.find("boot_seconds"); it != status.durations.end()) k.boot_seconds = it->second;
+    if (const auto it = status.durations.find("total_seconds"); it != status.durations.end()) k.total_seconds = it->second;
     // A flood lists the first splats only; the count has them all.
-    if (status.contains("splat_count") && status["splat_count"].is_number_unsigned()) k.splats = status["splat_count"].get<size_t>();
+    k.splats = status.splat_count.value_or(status.splats.size());
   } catch (const std::exception& e) {
     k.status = "infra-error";
     k.reason = e.what();
   }
   try {
-    const auto kernel = read_json_file(kernel_dir + "/kernel.json", "kernel");
-    if (kernel.contains("release") && kernel["release"].is_string()) k.release = kernel["release"];
-    if (kernel.contains("accel") && kernel["accel"].is_string()) k.accel = kernel["accel"];
+    const KernelDocument kernel = read_kernel_document(kernel_dir);
+    k.release = kernel.release.value_or("");
+    k.accel = kernel.accel.value_or("");
   } catch (const std::exception&) {
   }
-  if (::access((kernel_dir + "/conformance.json").c_str(), F_OK) == 0) {
+  const std::string conformance_json = kernel_dir + "/" + std::string(result_files::kConformance);
+  if (::access(conformance_json.c_str(), F_OK) == 0) {
     try {
-      const auto conformance = read_json_file(kernel_dir + "/conformance.json", "conformance");
+      const auto conformance = read_json_file(conformance_json, "conformance");
       k.summary = conformance.at("summary");
       k.failed_checks = k.summary.value("fail", 0);
     } catch (const std::exception& e) {
@@ -122,7 +122,7 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   auto write_run = [&](const std::string& ended) {
     nlohmann::json run = run_document(options.out_dir, started_at, ended.empty() ? nlohmann::json() : nlohmann::json(ended), ids);
     run["matrix"] = {{"jobs", options.jobs}, {"accel", vm.accel}, {"machine", vm.machine}, {"timeout_seconds", vm.timeout_seconds}};
-    write_json_file(options.out_dir + "/run.json", run);
+    write_json_file(options.out_dir + "/" + std::string(result_files::kRun), run);
   };
   write_run("");
 
@@ -174,7 +174,7 @@ MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out) {
   std::vector<std::string> ids;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec))
-    if (entry.is_directory() && std::filesystem::exists(entry.path() / "status.json")) ids.push_back(entry.path().filename());
+    if (entry.is_directory() && std::filesystem::exists(entry.path() / result_files::kStatus)) ids.push_back(entry.path().filename());
   if (ec) throw InputError(fmt::format("{}: {}", out_dir, SysError("opendir", ec.value()).what()));
   if (ids.empty()) throw InputError(fmt::format("{}: no kernel directories (none holds a status.json)", out_dir));
   std::sort(ids.begin(), ids.end());
@@ -186,7 +186,7 @@ MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out) {
   }
   nlohmann::json run = run_document(out_dir, nullptr, utc_timestamp(), ids);
   run["matrix"] = {{"collected", true}};
-  write_json_file(out_dir + "/run.json", run);
+  write_json_file(out_dir + "/" + std::string(result_files::kRun), run);
   print_summary(result, "(collected; seconds summed over kernels)", out_dir, out);
   return result;
 }

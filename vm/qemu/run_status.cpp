@@ -92,7 +92,7 @@ RunStatus judge_run_raw(const RunEvidence& e) {
     }
     try {
       v.results = unpack_bundle(results.payload, {}, &v.dropped);
-      if (auto g = v.results->find("guest.json"); g != v.results->end()) v.guest = parse_json_bounded(g->second);
+      if (auto g = v.results->find(std::string(result_files::kGuest)); g != v.results->end()) v.guest = parse_json_bounded(g->second);
     } catch (const std::exception& ex) {
       v.status = "infra-error";
       v.reason = fmt::format("the results frame arrived but cannot be unpacked: {}", ex.what());

@@ -158,57 +158,54 @@ QemuRun boot(const QemuSetup& setup, const std::string& image, const std::string
   return run;
 }
 
-nlohmann::json splats_json(const std::vector<Splat>& splats) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& s : splats) out.push_back({{"kind", s.kind}, {"line", s.line}});
-  return out;
+KernelDocument kernel_document(const BootTarget& t) {
+  KernelDocument k;
+  k.id = t.id;
+  if (!t.release.empty()) k.release = t.release;
+  if (!t.version.empty()) k.version = t.version;
+  k.source = t.source;
+  k.image = t.image;
+  if (!t.config.empty()) k.config_source = fmt::format("/boot/config-{}", t.release);
+  k.modules.emplace();
+  for (const auto& m : t.modules) k.modules->push_back(module_stem(m));
+  return k;
 }
 
-nlohmann::json kernel_doc(const BootTarget& t) {
-  return {{"schema_version", kSchemaVersion},
-          {"kind", "kernel"},
-          {"id", t.id},
-          {"release", t.release.empty() ? nlohmann::json() : nlohmann::json(t.release)},
-          {"version", t.version.empty() ? nlohmann::json() : nlohmann::json(t.version)},
-          {"source", t.source},
-          {"image", t.image},
-          {"config_source", t.config.empty() ? nlohmann::json() : nlohmann::json(fmt::format("/boot/config-{}", t.release))},
-          {"modules", nlohmann::json::array()}};
-}
-
-// The guest's own account (guest.json): its durations and what it set up. Stage names are
-// taken only from the known stages, so a guest cannot overwrite a host-measured duration.
-// Throws nlohmann::json::exception on a field of the wrong type.
-nlohmann::json guest_facts(const RunStatus& v, Clock::time_point started, double qemu_seconds, nlohmann::json& kernel_doc) {
-  nlohmann::json extra;
-  nlohmann::json durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", qemu_seconds}};
+// The guest's own account (guest.json): its durations and what it set up, into `status`
+// (and its boot time into `kernel`). Stage names are taken only from the known stages, so a
+// guest cannot overwrite a host-measured duration. Throws nlohmann::json::exception on a
+// field of the wrong type, and then changes nothing.
+void take_guest_facts(const RunStatus& v, Clock::time_point started, double qemu_seconds, StatusDocument& status,
+                      KernelDocument& kernel) {
+  StatusDocument s = status;
+  std::optional<double> boot_seconds;
+  s.durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", qemu_seconds}};
   const nlohmann::json& guest = v.guest;
   // Durations are numbers or absent: a guest's string or object is dropped, not carried.
-  auto put_number = [](nlohmann::json& into, const std::string& key, const nlohmann::json& j) {
-    if (j.is_number()) into[key] = j;
-  };
-  if (guest.is_object() && guest.contains("boot_seconds")) {
-    put_number(durations, "boot_seconds", guest["boot_seconds"]);
-    put_number(kernel_doc, "boot_seconds", guest["boot_seconds"]);
-  }
+  auto number = [](const nlohmann::json& j) { return j.is_number() ? std::optional<double>(j.get<double>()) : std::nullopt; };
+  if (guest.is_object() && guest.contains("boot_seconds"))
+    if ((boot_seconds = number(guest["boot_seconds"]))) s.durations["boot_seconds"] = *boot_seconds;
   if (guest.is_object() && guest.contains("stages") && guest["stages"].is_array())
-    for (const auto& s : guest["stages"]) {
-      const std::string name = s.is_object() && s.contains("name") && s["name"].is_string() ? s["name"].get<std::string>() : "";
-      if (result_files::of_stage(name).empty() || !s.contains("seconds")) continue;
-      put_number(durations, name + "_seconds", s["seconds"]);
+    for (const auto& st : guest["stages"]) {
+      const std::string name = st.is_object() && st.contains("name") && st["name"].is_string() ? st["name"].get<std::string>() : "";
+      if (result_files::of_stage(name).empty() || !st.contains("seconds")) continue;
+      if (const auto seconds = number(st["seconds"])) s.durations[name + "_seconds"] = *seconds;
     }
-  if (guest.is_object() && guest.contains("total_seconds")) put_number(durations, "guest_seconds", guest["total_seconds"]);
-  extra["durations"] = durations;
+  if (guest.is_object() && guest.contains("total_seconds"))
+    if (const auto seconds = number(guest["total_seconds"])) s.durations["guest_seconds"] = *seconds;
   if (guest.is_object()) {
-    for (const char* key : {"stages", "modules", "loopback", "root", "swap"})
-      if (guest.contains(key)) extra[key] = guest[key];
+    for (auto [key, into] : {std::pair{"stages", &StatusDocument::stages}, std::pair{"modules", &StatusDocument::modules},
+                             std::pair{"loopback", &StatusDocument::loopback}, std::pair{"root", &StatusDocument::root},
+                             std::pair{"swap", &StatusDocument::swap}})
+      if (guest.contains(key)) s.*into = guest[key];
     // Mounts are listed only when one failed: the usual case is ten lines of "ok".
-    extra["mount_failures"] = nlohmann::json::array();
+    s.mount_failures = nlohmann::json::array();
     if (guest.contains("mounts") && guest["mounts"].is_array())
       for (const auto& m : guest["mounts"])
-        if (!m.is_object() || !m.value("ok", false)) extra["mount_failures"].push_back(m);
+        if (!m.is_object() || !m.value("ok", false)) s.mount_failures->push_back(m);
   }
-  return extra;
+  status = std::move(s);
+  if (boot_seconds) kernel.boot_seconds = boot_seconds;
 }
 
 }  // namespace
@@ -217,11 +214,13 @@ VmResult write_unbooted(const std::string& out_dir, const std::string& id, const
                         const std::string& reason) {
   make_directories(out_dir);
   VmResult result{status, reason, {}, {}};
-  result.kernel_doc = {{"schema_version", kSchemaVersion}, {"kind", "kernel"}, {"id", id}, {"release", nullptr}, {"version", nullptr}, {"source", source}};
-  result.status_doc = {{"schema_version", kSchemaVersion}, {"kind", "status"}, {"status", status}, {"reason", reason},
-                       {"durations", {{"total_seconds", 0.0}}}, {"splats", nlohmann::json::array()}, {"guest_exit_code", nullptr}};
-  write_json_file(out_dir + "/kernel.json", result.kernel_doc);
-  write_json_file(out_dir + "/status.json", result.status_doc);
+  result.kernel_doc.id = id;
+  result.kernel_doc.source = source;
+  result.status_doc.status = status;
+  result.status_doc.reason = reason;
+  result.status_doc.durations = {{"total_seconds", 0.0}};
+  write_kernel_document(out_dir, result.kernel_doc);
+  write_status_document(out_dir, result.status_doc);
   return result;
 }
 
@@ -231,20 +230,18 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
   const std::string work_dir = options.out_dir + "/.qemu";
   make_directories(work_dir);
   VmResult result;
-  result.kernel_doc = kernel_doc(target);
-  for (const auto& m : target.modules) result.kernel_doc["modules"].push_back(module_stem(m));
+  result.kernel_doc = kernel_document(target);
 
-  auto finish = [&](const std::string& status, const std::string& reason, nlohmann::json extra) {
+  auto finish = [&](const std::string& status, const std::string& reason, StatusDocument doc) {
     ::unlink((work_dir + "/initrd.cpio").c_str());  // made for this run only (combined_initrd)
     result.status = status;
     result.reason = reason;
-    result.status_doc = {{"schema_version", kSchemaVersion}, {"kind", "status"}, {"status", status}, {"reason", reason}};
-    for (auto& [k, v] : extra.items()) result.status_doc[k] = v;
-    if (!result.status_doc.contains("durations")) result.status_doc["durations"] = {{"total_seconds", seconds_since(started)}};
-    if (!result.status_doc.contains("splats")) result.status_doc["splats"] = nlohmann::json::array();
-    if (!result.status_doc.contains("guest_exit_code")) result.status_doc["guest_exit_code"] = nullptr;
-    write_json_file(options.out_dir + "/kernel.json", result.kernel_doc);
-    write_json_file(options.out_dir + "/status.json", result.status_doc);
+    doc.status = status;
+    doc.reason = reason;
+    if (doc.durations.empty()) doc.durations["total_seconds"] = seconds_since(started);
+    result.status_doc = std::move(doc);
+    write_kernel_document(options.out_dir, result.kernel_doc);
+    write_status_document(options.out_dir, result.status_doc);
     return result;
   };
 
@@ -259,15 +256,15 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
     if (!options.base) progress(fmt::format("base initramfs {} ({:.1f} MB, {})", base.path, base.bytes / 1e6, base.reused ? "cached" : "built"));
     const KernelArchive kernel = build_kernel_archive({target.release, target.config, target.modules}, options.cache_dir);
     initrd = combined_initrd(base, kernel, work_dir);
-    result.kernel_doc["guest_binaries"] = nlohmann::json::array();
+    result.kernel_doc.guest_binaries.emplace();
     for (const auto& b : base.binaries)
-      result.kernel_doc["guest_binaries"].push_back(
-          {{"name", b.name}, {"build_id", b.build_id.empty() ? nlohmann::json() : nlohmann::json(b.build_id)}, {"host_path", b.host_path}});
+      result.kernel_doc.guest_binaries->push_back(
+          {b.name, b.build_id.empty() ? std::nullopt : std::optional<std::string>(b.build_id), b.host_path});
     append = fmt::format("{} {}", base_kernel_cmdline(options.machine), guest_kernel_words(options.guest));
     if (!options.extra_cmdline.empty()) append += " " + options.extra_cmdline;
 
     const std::string version = qemu_version();
-    result.kernel_doc["qemu_version"] = version;
+    result.kernel_doc.qemu_version = version;
     const AccelChoice accel = choose_accel(options.accel, options.cache_dir, version, [&](std::string& why) {
       progress("trying KVM with a short trial boot");
       QemuSetup trial = setup;
@@ -281,42 +278,42 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
       return v.status == "ok";
     });
     setup.accel = accel.accel;
-    result.kernel_doc["accel"] = accel.accel;
-    result.kernel_doc["accel_reason"] = accel.why;
-    result.kernel_doc["machine"] = options.machine;
-    result.kernel_doc["cmdline"] = append;
+    result.kernel_doc.accel = accel.accel;
+    result.kernel_doc.accel_reason = accel.why;
+    result.kernel_doc.machine = options.machine;
+    result.kernel_doc.cmdline = append;
   } catch (const std::exception& e) {
     return finish("infra-error", e.what(), {});
   }
 
   progress(fmt::format("booting {} ({}, {}, timeout {:.0f} s)", target.release, setup.accel, setup.machine, options.timeout_seconds));
-  const std::string console_path = options.out_dir + "/console.log";
+  const std::string console_path = options.out_dir + "/" + std::string(result_files::kConsole);
   // From here on the input is the guest's: whatever it makes go wrong, kernel.json and
   // status.json are still written (infra-error, naming why).
   try {
     const QemuRun run = boot(setup, target.image, initrd, append, work_dir, console_path, options.timeout_seconds);
     RunStatus v = judge_run(run.evidence);
-    nlohmann::json extra;
+    StatusDocument doc;
     std::vector<std::string> limits = run.evidence.limits;
     try {
-      extra = guest_facts(v, started, run.seconds, result.kernel_doc);
+      take_guest_facts(v, started, run.seconds, doc, result.kernel_doc);
     } catch (const std::exception& e) {
       // guest.json with a field of the wrong type: its facts are lost, its status is not.
-      extra = {{"durations", {{"total_seconds", seconds_since(started)}, {"qemu_seconds", run.seconds}}}};
+      doc.durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", run.seconds}};
       if (v.status == "ok") v.status = "infra-error", v.reason = fmt::format("the guest's report (guest.json) is not usable: {}", e.what());
     }
-    extra["splats"] = splats_json(v.splats);
-    extra["splat_count"] = v.splat_count;
+    for (const auto& splat : v.splats) doc.splats.push_back({splat.kind, splat.line});
+    doc.splat_count = v.splat_count;
     if (v.splat_count > v.splats.size())
       limits.push_back(fmt::format("splats: {} on the console, the first {} listed", v.splat_count, v.splats.size()));
-    extra["guest_exit_code"] = v.guest_exit_code ? nlohmann::json(*v.guest_exit_code) : nlohmann::json();
+    if (v.guest_exit_code) doc.guest_exit_code = *v.guest_exit_code;
 
     // The results that came back: only the files a guest may send, each written on its own
     // (one that cannot be written does not stop the rest, nor the host's own files after).
     if (v.results) {
       std::vector<std::string> refused = v.dropped;
       for (const auto& [name, content] : *v.results) {
-        if (name == "guest.json") continue;
+        if (name == result_files::kGuest) continue;
         if (!accepted_guest_file(name)) {
           refused.push_back(fmt::format("{:?}: not a file a guest may send", name));
           continue;
@@ -337,7 +334,7 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
                                                          refused.size() == 1 ? "" : "s", printable(refused.front(), 300));
       }
     }
-    extra["limits"] = limits;
+    doc.limits = limits;
     // The side channels' bytes are kept only when they did not decode: for a post-mortem.
     if (v.results) {
       ::unlink((work_dir + "/results.bin").c_str());
@@ -345,7 +342,7 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
     }
     v.reason = printable(v.reason, 2000);
     progress(fmt::format("{}{}", v.status, v.reason.empty() ? "" : ": " + v.reason));
-    return finish(v.status, v.reason, extra);
+    return finish(v.status, v.reason, std::move(doc));
   } catch (const std::exception& e) {
     return finish("infra-error", printable(fmt::format("the host could not take in the guest's output: {}", e.what()), 2000), {});
   }

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/run_documents.h"
 #include "vm/initramfs/base_archive.h"
 #include "vm/protocol/guest_cmdline.h"
 #include "vm/qemu/boot_target.h"
@@ -34,8 +35,8 @@ struct VmOptions {
 struct VmResult {
   std::string status;  // ok | boot-failed | timeout | panic | infra-error
   std::string reason;
-  nlohmann::json status_doc;  // what status.json holds
-  nlohmann::json kernel_doc;  // what kernel.json holds
+  StatusDocument status_doc;  // what status.json holds
+  KernelDocument kernel_doc;  // what kernel.json holds
 };
 
 using VmProgress = std::function<void(std::string_view line)>;
