@@ -1,13 +1,20 @@
 #include "vm/kernels/run_command.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <fstream>
+#include <string>
 
 #include "core/error.h"
+#include "core/spawn.h"
 #include "tests/support/kernel_fixtures.h"
+#include "tests/support/temp_dir.h"
 
 namespace nsm::vm {
 namespace {
@@ -62,6 +69,38 @@ TEST(RunCommand, ProgramIsKilledWhenTheCallerGivesUp) {
   // Reaped by the time run_command returned: the pid no longer exists.
   EXPECT_EQ(::kill(pid, 0), -1);
   EXPECT_EQ(errno, ESRCH);
+}
+
+// SIGTERM to us (as to `nsmatrix kernels build`) ends the program's whole group, not only
+// the program: a sub-make or compiler is not our child, so PDEATHSIG never reaches it.
+TEST(RunCommand, SigtermEndsTheProgramsWholeGroupThenUs) {
+  nsm::test::TempDir dir;
+  const std::string pid_file = dir / "grandchild.pid";
+  // A child of the spawner, not a death test: the sleep would hold a death test's pipe open.
+  SpawnOptions options;
+  options.timeout = std::chrono::seconds(60);
+  const ChildStatus status = Child::spawn(options, [&](Channel&) {
+                               run_command({"sh", "-c", "sleep 600 & echo $! > " + pid_file + "; echo started; wait"}, {},
+                                           [](std::string_view l) {
+                                             if (l == "started") ::kill(::getpid(), SIGTERM);
+                                           });
+                               return 0;  // not reached: run_command raises the signal once the program has ended
+                             }).wait();
+  EXPECT_TRUE(status.end == ChildStatus::End::Signaled && status.signal == SIGTERM) << status.describe();
+  pid_t grandchild = 0;
+  std::ifstream(pid_file) >> grandchild;
+  ASSERT_GT(grandchild, 0);
+  // The grandchild got SIGTERM with its group; it may take a moment to be scheduled and die.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0));
+  if (pidfd < 0) {
+    EXPECT_EQ(errno, ESRCH);
+    return;
+  }
+  struct pollfd p {pidfd, POLLIN, 0};
+  const int ready = ::poll(&p, 1, 30'000);
+  if (ready != 1) ::kill(grandchild, SIGKILL);
+  ::close(pidfd);
+  EXPECT_EQ(ready, 1) << "the program's own child (sleep) outlived the interrupted command";
 }
 
 }  // namespace

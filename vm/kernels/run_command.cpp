@@ -1,6 +1,8 @@
 #include "vm/kernels/run_command.h"
 
+#include <csignal>
 #include <chrono>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -33,7 +35,18 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
   program.cwd = options.cwd;
   // Only bounds a hung program: kernel builds take long.
   program.timeout = std::chrono::hours(12);
+  // Ctrl-C or SIGTERM reaches the whole group (make, its sub-makes and compilers): ending
+  // only us would leave them running, since PDEATHSIG reaches the direct child alone.
+  program.forward_interrupts = true;
   const ProgramResult r = run_program(argv, program);
+  if (r.interrupted != 0) {
+    // The program has ended; now the command ends as the signal asked. Not an exception:
+    // the callers go on to the next kernel after an error. A staging directory left in
+    // the cache is removed by the next run of the same id.
+    std::fflush(nullptr);
+    std::signal(r.interrupted, SIG_DFL);
+    std::raise(r.interrupted);
+  }
   if (!r.started()) {
     const bool missing = r.status.error->starts_with(fmt::format("execvp({}): ENOENT", argv.empty() ? "" : argv[0]));
     throw ToolError(missing ? fmt::format("{}: program not found in PATH (scripts/install-deps.sh installs it)", argv[0])

@@ -28,7 +28,8 @@ struct CommandResult {
 
 // Starts argv[0] (looked up in PATH) in its own process group with stdin on /dev/null and
 // stdout+stderr on one pipe; calls on_line for each line. If on_line throws, the process
-// group is killed and reaped before the exception leaves. Throws nsm::ToolError when the
+// group is killed and reaped before the exception leaves. A SIGINT or SIGTERM sent to us
+// meanwhile goes to the group; once the program has ended, we die of the same signal. Throws nsm::ToolError when the
 // program cannot be started (not in PATH, no such cwd), TimeoutError past 12 hours,
 // SysError when the kernel refuses the child.
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options,
