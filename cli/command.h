@@ -45,5 +45,6 @@ void add_vm_command(CLI::App& app, Action& selected);
 void add_matrix_command(CLI::App& app, Action& selected);
 void add_bench_command(CLI::App& app, Action& selected);
 void add_inside_command(CLI::App& app, Action& selected);
+void add_runtimes_command(CLI::App& app, Action& selected);
 
 }  // namespace nsm::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   nsm::cli::add_matrix_command(app, selected);
   nsm::cli::add_bench_command(app, selected);
   nsm::cli::add_inside_command(app, selected);
+  nsm::cli::add_runtimes_command(app, selected);
 
   try {
     app.parse(argc, argv);

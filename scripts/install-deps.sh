@@ -3,14 +3,19 @@
 # present are not touched, and apt-get update runs only when something is missing.
 #   scripts/install-deps.sh            # build, tests, VM matrix, report browser test
 #   scripts/install-deps.sh fuzz       # the same, and clang with libFuzzer (scripts/fuzz.sh)
+#   scripts/install-deps.sh --runtimes # the same, and the container runtimes `nsmatrix runtimes` drives
 set -euo pipefail
 
-case "${1:-}" in
-  "") fuzz=0 ;;
-  fuzz) fuzz=1 ;;
-  -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "usage: scripts/install-deps.sh [fuzz]" >&2; exit 2 ;;
-esac
+fuzz=0
+runtimes=0
+for arg in "$@"; do
+  case "$arg" in
+    fuzz) fuzz=1 ;;
+    --runtimes) runtimes=1 ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "usage: scripts/install-deps.sh [fuzz] [--runtimes]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   # build
@@ -37,6 +42,11 @@ packages=(
 if [ "$fuzz" -eq 1 ]; then
   # scripts/fuzz.sh: clang, and its runtime with libFuzzer and the sanitizers
   packages+=(clang-14 libclang-rt-14-dev)
+fi
+if [ "$runtimes" -eq 1 ]; then
+  # nsmatrix runtimes (runtimes/README.md): each runtime from Debian, started with its own
+  # defaults; podman's bridge network needs the CNI plugins (only recommended by podman)
+  packages+=(docker.io podman containernetworking-plugins runc crun bubblewrap systemd-container lxc)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #include "conformance/driver/residue.h"
 
 #include <linux/keyctl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -82,7 +84,15 @@ void find_cgroups(const std::string& root, std::vector<ResidueItem>& out) {
     }
     int pid = 0;
     unsigned long pidns = 0;
-    if (cgroup_owner(it->path().filename().string(), pid, pidns)) out.push_back({"cgroup", it->path().string(), pid, true, pidns});
+    const std::string path = it->path().string();
+    if (cgroup_owner(it->path().filename().string(), pid, pidns)) {
+      out.push_back({"cgroup", path, pid, true, pidns});
+    } else if (const auto top = path.substr(root.size()).substr(0, path.find('/', root.size() + 1) - root.size());
+               find_runtime_run_marker(top, pid, pidns)) {
+      // Below a top-level cgroup named with a runtimes run's marker (the cgroup parent it
+      // gives docker, podman, runc, crun; LXC's lxc.payload.<container name>): the run's.
+      out.push_back({"cgroup", path, pid, true, pidns});
+    }
   }
 }
 
@@ -102,6 +112,64 @@ void find_keys(std::vector<ResidueItem>& out) {
     unsigned long pidns = 0;
     if (key_owner(description, pid, pidns)) out.push_back({"key", fmt::format("{} {}", serial, description), pid, true, pidns});
   }
+}
+
+// A path below a runtimes run's work directory (/var/lib/nsm-rt-<pid>-p<ns>/...): its owner.
+bool runtime_work_path(const std::string& path, int& pid, unsigned long& pidns) {
+  const std::string parent = std::string(kRuntimeWorkParent) + "/nsm-rt-";
+  return path.starts_with(parent) && find_runtime_run_marker(path.substr(kRuntimeWorkParent.size() + 1), pid, pidns);
+}
+
+// Processes whose command line holds a runtimes run's marker: the held inside view (its
+// token), the daemons started for the run and their shims (they name its work directory).
+void find_runtime_processes(std::vector<ResidueItem>& out) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == ::getpid()) continue;
+    auto cmdline = read_file(e.path().string() + "/cmdline");
+    if (!cmdline || cmdline->empty()) continue;
+    std::replace(cmdline->begin(), cmdline->end(), '\0', ' ');
+    int pid = 0;
+    unsigned long pidns = 0;
+    if (find_runtime_run_marker(*cmdline, pid, pidns))
+      out.push_back({"process", fmt::format("{} {}", name, trim(cmdline->substr(0, 160))), pid, true, pidns});
+  }
+}
+
+void find_runtime_dirs(std::vector<ResidueItem>& out) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(std::string(kRuntimeWorkParent), ec)) {
+    int pid = 0;
+    unsigned long pidns = 0;
+    const std::string path = e.path().string();
+    if (e.is_directory(ec) && !e.is_symlink(ec) && runtime_work_path(path, pid, pidns) &&
+        e.path().filename().string() == fmt::format("nsm-rt-{}-p{}", pid, pidns))
+      out.push_back({"dir", path, pid, true, pidns});
+  }
+}
+
+// SIGKILL, then wait (bounded) until the process is gone, so that what it held is free.
+void kill_process(const std::string& item_name) {
+  const pid_t pid = std::stoi(item_name);
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (::kill(pid, SIGKILL) != 0) {
+    if (pidfd >= 0) ::close(pidfd);
+    if (errno == ESRCH) return;
+    throw_sys(fmt::format("kill({}, SIGKILL)", pid));
+  }
+  if (pidfd < 0) return;
+  struct pollfd p{pidfd, POLLIN, 0};
+  const int r = ::poll(&p, 1, 5000);  // an exit is immediate; a stuck one (D state) is reported
+  ::close(pidfd);
+  if (r == 0) throw ToolError(fmt::format("process {} did not end within 5 s of SIGKILL", pid));
+}
+
+void remove_work_dir(const std::string& path) {
+  // Never delete through a mount: whatever is still mounted below is not a file of ours.
+  for (const auto& m : read_mountinfo())
+    if (m.mount_point.starts_with(path + "/")) throw ToolError(fmt::format("{} is still mounted below it", m.mount_point));
+  fs::remove_all(path);  // removes symlinks, never follows them
 }
 
 void remove_one(const ResidueItem& item) {
@@ -132,12 +200,26 @@ void remove_one(const ResidueItem& item) {
     // reference left and the garbage collector takes it.
     if (errno != EKEYEXPIRED || ::syscall(SYS_keyctl, KEYCTL_UNLINK, serial, KEY_SPEC_USER_KEYRING) != 0)
       throw_sys(fmt::format("keyctl(KEYCTL_INVALIDATE, {})", item.name));
+  } else if (item.kind == "process") {
+    kill_process(item.name);
+  } else if (item.kind == "dir") {
+    remove_work_dir(item.name);
   } else if (item.kind == "hostname") {
     throw ToolError("the hostname looks like one a check sets inside its namespace; the original is unknown, set it by hand");
   }
 }
 
 }  // namespace
+
+std::string runtime_run_marker() { return fmt::format("nsm-rt-{}-p{}", ::getpid(), own_pidns()); }
+
+bool find_runtime_run_marker(std::string_view text, int& pid, unsigned long& pidns) {
+  for (auto at = text.find("nsm-rt-"); at != std::string_view::npos; at = text.find("nsm-rt-", at + 1)) {
+    const std::string tail(text.substr(at, 48));
+    if (std::sscanf(tail.c_str(), "nsm-rt-%d-p%lu", &pid, &pidns) == 2 && pid > 0 && pidns > 0) return true;
+  }
+  return false;
+}
 
 std::vector<ResidueItem> find_residue() {
   std::vector<ResidueItem> out;
@@ -154,9 +236,13 @@ std::vector<ResidueItem> find_residue() {
   for (const auto& e : fs::directory_iterator("/run/netns", ec))
     if (ours(e.path().filename().string())) out.push_back({"netns", e.path().string()});  // never marked: the suite names none
   for (const auto& m : read_mountinfo()) {
-    const bool marked = m.source.starts_with("nsm-");
-    if (marked || has_our_component(m.mount_point)) out.push_back({"mount", m.mount_point, 0, marked});
+    ResidueItem item{"mount", m.mount_point, 0, m.source.starts_with("nsm-")};
+    // Below a runtimes run's work directory everything is the run's (overlays, netns binds).
+    if (runtime_work_path(m.mount_point, item.owner_pid, item.owner_pidns)) item.marked = true;
+    if (item.marked || has_our_component(m.mount_point)) out.push_back(item);
   }
+  find_runtime_processes(out);
+  find_runtime_dirs(out);
   for (const auto& root : cgroup_mounts()) find_cgroups(root, out);
   find_keys(out);
   char host[256] = {};
@@ -166,13 +252,14 @@ std::vector<ResidueItem> find_residue() {
   return out;
 }
 
-CleanReport clean_residue() {
+namespace {
+
+CleanReport clean_where(const std::function<bool(const ResidueItem&)>& removable) {
   CleanReport report;
   auto pass = [&](const std::vector<std::string>& kinds) {
     std::vector<ResidueItem> items;
     for (const auto& item : find_residue())
-      if (item.marked && std::find(kinds.begin(), kinds.end(), item.kind) != kinds.end() && !alive(item.owner_pid, item.owner_pidns))
-        items.push_back(item);
+      if (item.marked && std::find(kinds.begin(), kinds.end(), item.kind) != kinds.end() && removable(item)) items.push_back(item);
     // Deepest paths first: a mount below another, a cgroup below another.
     std::sort(items.begin(), items.end(), [](const ResidueItem& a, const ResidueItem& b) { return a.name.size() > b.name.size(); });
     for (const auto& item : items) {
@@ -184,9 +271,20 @@ CleanReport clean_residue() {
       }
     }
   };
+  pass({"process"});  // first: a process holds mounts, cgroups, links
   pass({"mount"});
-  pass({"link", "cgroup", "key", "hostname"});
+  pass({"dir", "link", "cgroup", "key", "hostname"});
   return report;
+}
+
+}  // namespace
+
+CleanReport clean_residue() {
+  return clean_where([](const ResidueItem& item) { return !alive(item.owner_pid, item.owner_pidns); });
+}
+
+CleanReport clean_residue_of(int pid, unsigned long pidns) {
+  return clean_where([&](const ResidueItem& item) { return item.owner_pid == pid && item.owner_pidns == pidns; });
 }
 
 unsigned long own_pidns() {

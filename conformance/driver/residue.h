@@ -12,6 +12,13 @@
 //   cgroup   nsm-<pid>-<n>-p<pidns inode>, in any mounted hierarchy
 //   key      "nsm-...-p<pidns inode>-<pid>" (/proc/keys)
 //   hostname a hostname that starts with "nsm-" (reported, not changed: the original is unknown)
+// and what `nsmatrix runtimes` makes, all named with its run marker "nsm-rt-<pid>-p<pidns>"
+// (runtime_run_marker()): its work directory /var/lib/nsm-rt-... (rootfs, bundles, the
+// daemons' data and state: containers, images, networks, volumes), the mounts below it, the
+// cgroups it gives its containers, and every process whose command line holds the marker
+// (the held inside view, its daemons dockerd/containerd/conmon and their shims):
+//   process  killed (SIGKILL) first, so that nothing holds the rest
+//   dir      the work directory, after the mounts below it are detached
 // The suite creates no temporary files, so /tmp is not touched. A cgroup, key or link whose
 // owner is alive, or lives in another pid namespace (its pid says nothing here), belongs to
 // a run in progress, and clean leaves it alone.
@@ -42,13 +49,25 @@ struct CleanReport {
   std::vector<std::pair<ResidueItem, std::string>> failed;  // with why
 };
 
-// Removes what find_residue() finds marked (but what a live run owns), mounts first.
+// Removes what find_residue() finds marked (but what a live run owns): processes, then
+// mounts, then the rest.
 CleanReport clean_residue();
+// The same for what one owner made, alive or not: a runtimes run's own last step, so that it
+// ends leaving nothing whatever its runtimes left.
+CleanReport clean_residue_of(int pid, unsigned long pidns);
 
 // Whether `alias` is the marker of a link the suite made (nsm_link_marker, core/netlink.h);
 // its pid and pid namespace when it is.
 bool parse_link_marker(std::string_view alias, int& pid, unsigned long& pidns);
 // The calling process's pid namespace inode (0 when /proc says nothing).
 unsigned long own_pidns();
+
+// "nsm-rt-<pid>-p<pidns>" for the calling process: the word every object of a
+// `nsmatrix runtimes` run carries (names, paths, the held container's token).
+std::string runtime_run_marker();
+// The first run marker in `text` (a path, a command line); its owner when there is one.
+bool find_runtime_run_marker(std::string_view text, int& pid, unsigned long& pidns);
+// Where a runtimes run keeps its work: /var/lib/<marker> (a disk, not /tmp: images are big).
+inline constexpr std::string_view kRuntimeWorkParent = "/var/lib";
 
 }  // namespace nsm::conformance

@@ -170,6 +170,16 @@ TEST(InsideGaps, SysctlsAndHostReads) {
   EXPECT_EQ(outcome_of(judge_gaps(readings({{boot, {{"error", "EACCES"}}}}), b, b), boot), "gap-closed");
 }
 
+// A kernel without module support: /proc/modules is absent on the host too, no verdict.
+TEST(InsideGaps, ListingAbsentOnTheHostIsASkip) {
+  const std::string id = "kernel.gap.proc-modules-host-wide";
+  const json none = readings({{id, {{"error", "ENOENT"}}}});
+  EXPECT_EQ(outcome_of(judge_gaps(none, none, none), id), "skip");
+  // Absent inside only (a runtime hid it) while the host has one: not a skip.
+  const json host = readings({{id, {{"count", 3}, {"sha256", "abc"}}}});
+  EXPECT_NE(outcome_of(judge_gaps(none, host, host), id), "skip");
+}
+
 TEST(InsideGaps, EveryGapHasOneVerdictAndAReadingErrorIsBroken) {
   json inside = observe_gaps();
   inside["proc.gap.stat-host-wide"] = {{"observe_error", "boom"}};
