@@ -1,6 +1,7 @@
 // nsmatrix run --out DIR [--id ID] [--stages LIST] [--bench quick|full|none] [--stage-timeout SECONDS]
-//              [--no-report] [--filter PATTERN]
+//              [--no-report] [--filter PATTERN] [--runtimes]
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
@@ -38,6 +39,7 @@ struct RunFlags {
 
 int run_run_command(const RunFlags& flags) {
   HostRunOptions options = flags.options;
+  if (options.runtimes && ::geteuid() != 0) throw InputError("--runtimes starts daemons and containers as root: run it as root");
   if (options.out_dir.empty()) options.out_dir = default_out_dir();
   options.stages.clear();
   std::istringstream list(flags.stages);
@@ -80,13 +82,18 @@ void add_run_command(CLI::App& app, Action& selected) {
       "A stage still running after --stage-timeout is killed and recorded as broken, and\n"
       "the run goes on. Ctrl-C reaches the running stage, starts no other, and ends the run\n"
       "once status.json is written.\n"
+      "With --runtimes (as root), then `nsmatrix runtimes` into DIR/runtimes.json: every\n"
+      "container runtime installed here runs the inside view, and the report gets the\n"
+      "runtime axis (runtimes/README.md).\n"
       "Exit 0 when every check passed, skipped or showed its gap; 1 when a check failed or\n"
-      "broke; 3 when a stage gave no usable results (killed, refused, or could not run).\n\n"
+      "broke (or a runtime's container broke); 3 when a stage gave no usable results\n"
+      "(killed, refused, or could not run).\n\n"
       "Examples:\n"
       "  nsmatrix run --out results/host            then open results/host/report.html\n"
       "  nsmatrix run --out results/host --bench full\n"
       "  nsmatrix run --out results/probe --stages probe\n"
-      "  nsmatrix run --out results/quick --bench none --filter 'net.*'");
+      "  nsmatrix run --out results/quick --bench none --filter 'net.*'\n"
+      "  nsmatrix run --out results/host --runtimes  (and docker, podman, ... as a second axis)");
   sub->add_option("-o,--out", options->out_dir, "The results directory (default: results/<date>-<time>)")->option_text("DIR");
   sub->add_option("--id", options->id, "The kernel directory's name inside DIR")->capture_default_str();
   sub->add_option("--stages", flags->stages, "What runs, in order: probe,conformance,bench or some of them")
@@ -100,6 +107,7 @@ void add_run_command(CLI::App& app, Action& selected) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_flag("!--no-report", options->report, "Do not write the report");
+  sub->add_flag("--runtimes", options->runtimes, "Also run every installed container runtime (nsmatrix runtimes) into DIR");
   sub->add_option("--filter", options->test_filter, "Only these conformance checks: ids or globs of them (net.*, *.gap.*), or GoogleTest names (as nsmatrix test)")
       ->option_text("PATTERN");
   sub->callback([flags, &selected] { selected = [flags] { return run_run_command(*flags); }; });

@@ -58,7 +58,8 @@ void add_runtimes_command(CLI::App& app, Action& selected) {
       "input; 3 the rootfs could not be built.\n\n"
       "Examples:\n"
       "  nsmatrix runtimes --out results/rt                      every runtime, every profile\n"
-      "  nsmatrix runtimes --runtime docker,bwrap --profile default");
+      "  nsmatrix runtimes --runtime docker,bwrap --profile default\n"
+      "  nsmatrix report results/rt                  summary.md: the table, who closes which gap");
   sub->add_option("--runtime", options->runtimes, "Only these runtimes (comma-separated)")->delimiter(',')->option_text("NAME[,NAME..]");
   sub->add_option("--profile", options->profiles, "Only these profiles (default, privileged, unshare-all)")
       ->delimiter(',')

@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -11,10 +12,12 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/kernel_version.h"
+#include "core/proc.h"
 #include "core/results.h"
 #include "core/run_documents.h"
 #include "pipeline/stages.h"
 #include "reports/report.h"
+#include "runtimes/driver.h"
 
 namespace nsm::cli {
 
@@ -65,6 +68,28 @@ void clear_kernel_dir(const std::string& dir) {
   }
 }
 
+// Every container runtime installed here, into the run's directory (runtimes.json, logs/): a
+// run-level stage after the kernel's, whose failure is the runtimes' (status.json says nothing
+// of it). Returns the exit code it contributes.
+int runtimes_stage(const std::string& out_dir, std::FILE* out) {
+  fmt::print(out, "[runtimes] ...\n");
+  std::fflush(out);
+  const auto started = Clock::now();
+  runtimes::DriverOptions options;
+  options.out_dir = out_dir;
+  options.bin_dir = own_bin_dir();
+  try {
+    const auto result = runtimes::run_runtimes(options, out);
+    fmt::print(out, "[runtimes] {} ran, {} skipped, {} broken{} ({:.1f} s)\n", result.ran, result.skipped, result.broken,
+               result.host_problems ? fmt::format(", {} host problem(s): see runtimes.json's teardown", result.host_problems) : "",
+               seconds_since(started));
+    return result.broken > 0 || result.host_problems > 0 ? kExitFailures : kExitOk;
+  } catch (const ToolError& e) {
+    fmt::print(out, "[runtimes] could not run: {} ({:.1f} s)\n", e.what(), seconds_since(started));
+    return kExitBroken;
+  }
+}
+
 }  // namespace
 
 HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
@@ -109,8 +134,9 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
 
   HostRunResult run;
   run.interrupted = result.interrupted;
-  if (options.report && !result.interrupted) run.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
   run.exit_code = !result.complete() ? kExitBroken : result.failures() ? kExitFailures : kExitOk;
+  if (options.runtimes && !result.interrupted) run.exit_code = std::max(run.exit_code, runtimes_stage(options.out_dir, out));
+  if (options.report && !result.interrupted) run.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
   return run;
 }
 

@@ -19,6 +19,7 @@ struct HostRunOptions {
   std::chrono::seconds stage_timeout{1800};  // then the stage is killed, and the run goes on
   bool report = true;
   std::optional<std::string> test_filter;  // the conformance stage's --filter
+  bool runtimes = false;  // then `nsmatrix runtimes` into DIR/runtimes.json: the report's runtime axis
 };
 
 struct HostRunResult {

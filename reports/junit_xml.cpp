@@ -138,6 +138,60 @@ Suite kernel_suite(const KernelResults& k) {
   return s;
 }
 
+// The runtime axis: per runtime and profile, the container (run, skipped, broken) and each
+// gap it judged, as test cases of one suite.
+Suite runtimes_suite(const RuntimesReport& rt) {
+  Suite s;
+  s.name = "runtimes";
+  if (!rt.kernel.empty()) s.properties.emplace_back("release", rt.kernel);
+  for (const auto& c : rt.cases) {
+    const std::string classname = fmt::format("runtimes.{}.{}", c.runtime, c.profile);
+    Case run;
+    run.classname = classname;
+    run.name = "container";
+    if (!c.version.empty()) run.properties.emplace_back("version", c.version);
+    if (c.outcome == Outcome::Skip) {
+      run.end = Case::End::Skipped;
+      run.message = c.why;
+    } else if (c.outcome == Outcome::Broken) {
+      run.end = Case::End::Error;
+      run.type = "broken";
+      run.message = c.why;
+    } else {
+      std::string own, hosts;
+      for (const auto& [type, is_new] : c.namespaces) {
+        std::string& list = is_new == true ? own : hosts;
+        list += (list.empty() ? "" : " ") + std::string(ns_name(type));
+      }
+      run.properties.emplace_back("namespaces.new", own);
+      run.properties.emplace_back("namespaces.host", hosts);
+      run.properties.emplace_back("capabilities", key_capabilities(c.capabilities));
+      run.properties.emplace_back("seccomp", seccomp_text(c));
+      run.properties.emplace_back("userns", userns_text(c));
+    }
+    s.cases.push_back(std::move(run));
+    for (const auto& g : c.gaps) {
+      Case tc;
+      tc.classname = classname;
+      tc.name = g.id;
+      tc.properties.emplace_back("title", g.title);
+      tc.properties.emplace_back("outcome", std::string(outcome_name(g.outcome)));
+      if (g.outcome == Outcome::Skip) {
+        tc.end = Case::End::Skipped;
+        tc.message = g.evidence;
+      } else if (g.outcome == Outcome::Broken) {
+        tc.end = Case::End::Error;
+        tc.type = "broken";
+        tc.message = g.evidence;
+      } else {
+        tc.properties.emplace_back("reason", g.evidence);
+      }
+      s.cases.push_back(std::move(tc));
+    }
+  }
+  return s;
+}
+
 void write_properties(std::string& out, const std::vector<std::pair<std::string, std::string>>& props, std::string_view indent) {
   if (props.empty()) return;
   out += fmt::format("{}<properties>\n", indent);
@@ -171,6 +225,7 @@ void write_case(std::string& out, const Case& c) {
 std::string junit_xml(const RunResults& run) {
   std::vector<Suite> suites;
   for (const auto& k : run.kernels) suites.push_back(kernel_suite(k));
+  if (run.runtimes) suites.push_back(runtimes_suite(*run.runtimes));
   int tests = 0, failures = 0, errors = 0, skipped = 0;
   double seconds = 0;
   for (const auto& s : suites) {

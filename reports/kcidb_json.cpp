@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "reports/text.h"
+#include "reports/views.h"
 
 namespace nsm::reports {
 
@@ -148,6 +149,41 @@ void add_kernel(const RunResults& run, const KernelResults& k, json& doc) {
   if (k.bench) add_checks(ctx, *k.bench);
 }
 
+// The runtime axis: one build per run ("runtimes"), a test per container and per gap.
+void add_runtimes(const RunResults& run, const RuntimesReport& rt, json& doc) {
+  const std::string id = fmt::format("{}:{}/runtimes", kKcidbOrigin, run.run_id());
+  json checkout = {{"id", id}, {"origin", kKcidbOrigin}, {"comment", "container runtimes on the running kernel"}, {"valid", true}};
+  if (!rt.started.empty()) checkout["start_time"] = rt.started;
+  doc["checkouts"].push_back(std::move(checkout));
+  json build = {{"id", id}, {"checkout_id", id}, {"origin", kKcidbOrigin}, {"config_name", "runtimes"}, {"status", "PASS"}};
+  if (!rt.kernel.empty()) build["comment"] = rt.kernel;
+  doc["builds"].push_back(std::move(build));
+  auto add = [&](const std::string& suffix, const std::string& path, std::string_view status, const std::string& comment, json misc) {
+    json t = {{"id", fmt::format("{}/{}", id, suffix)}, {"build_id", id}, {"origin", kKcidbOrigin}, {"path", path}, {"status", status},
+              {"misc", std::move(misc)}};
+    if (!comment.empty()) t["comment"] = comment;
+    if (!rt.started.empty()) t["start_time"] = rt.started;
+    doc["tests"].push_back(std::move(t));
+  };
+  for (const auto& c : rt.cases) {
+    const std::string base = fmt::format("runtimes.{}.{}", identifier(c.runtime), identifier(c.profile));
+    json misc = {{"runtime", c.runtime}, {"profile", c.profile}, {"version", c.version}};
+    if (c.outcome == Outcome::Pass) {
+      json namespaces = json::object();
+      for (const auto& [type, is_new] : c.namespaces)
+        if (is_new) namespaces[std::string(ns_name(type))] = *is_new;  // never null: the schema forbids it
+      misc["namespaces_new"] = std::move(namespaces);
+      misc["capabilities"] = key_capabilities(c.capabilities);
+      misc["seccomp"] = seccomp_text(c);
+      misc["userns"] = userns_text(c);
+    }
+    add(c.runtime + "/" + c.profile, "nsmatrix." + base, kcidb_status(c.outcome), c.why, std::move(misc));
+    for (const auto& g : c.gaps)
+      add(fmt::format("{}/{}/{}", c.runtime, c.profile, g.id), test_path(base + "." + g.id), kcidb_status(g.outcome), g.title,
+          {{"outcome", outcome_name(g.outcome)}, {"reason", g.evidence}});
+  }
+}
+
 }  // namespace
 
 json kcidb_json(const RunResults& run) {
@@ -156,6 +192,7 @@ json kcidb_json(const RunResults& run) {
               {"builds", json::array()},
               {"tests", json::array()}};
   for (const auto& k : run.kernels) add_kernel(run, k, doc);
+  if (run.runtimes) add_runtimes(run, *run.runtimes, doc);
   return doc;
 }
 

@@ -96,11 +96,66 @@ std::vector<std::string> attention(const RunResults& run) {
   return lines;
 }
 
+// The runtime axis: what each runtime's defaults isolate, then who closes which gap.
+std::string runtimes_section(const RuntimesReport& rt) {
+  std::string out = fmt::format("\n### Container runtimes{}\n\n", rt.kernel.empty() ? "" : " on " + md_escape(rt.kernel));
+  out += "| runtime | ";
+  for (const auto& info : ns_types()) out += std::string(info.name) + " | ";
+  out += "capabilities | seccomp | user ns | gaps \u25C6/\u2605 |\n|---|";
+  for (size_t i = 0; i < ns_types().size(); ++i) out += ":-:|";
+  out += "---|---|---|--:|\n";
+  for (const auto& c : rt.cases) {
+    out += fmt::format("| {} | ", md_code(c.name()));
+    if (c.outcome != Outcome::Pass) {
+      out += fmt::format("{} {}: {} |", outcome_symbol(c.outcome), outcome_name(c.outcome), md_escape(failure_gist(c.why, 200)));
+      for (size_t i = 0; i < ns_types().size() + 3; ++i) out += " |";
+      out += "\n";
+      continue;
+    }
+    for (const auto& [type, is_new] : c.namespaces) out += fmt::format("{} | ", runtime_ns_symbol(is_new));
+    const auto [confirmed, closed] = gap_counts(c);
+    out += fmt::format("{} | {} | {} | {}/{} |\n", md_escape(key_capabilities(c.capabilities)), md_escape(seccomp_text(c)),
+                       userns_text(c), confirmed, closed);
+  }
+  out += "\n\u2713 a namespace of its own · \u2717 the host's · capabilities: how many, and the key ones held\n";
+
+  // Who closes which gap: one row per gap, one column per runtime that ran.
+  std::vector<const RuntimeCase*> ran;
+  for (const auto& c : rt.cases)
+    if (c.outcome == Outcome::Pass) ran.push_back(&c);
+  const auto gaps = rt.gap_ids();
+  if (ran.empty() || gaps.empty()) return out;
+  out += "\n**Who closes which gap** (\u25C6 open in that runtime, \u2605 closed by it)\n\n| gap |";
+  for (const auto* c : ran) out += fmt::format(" {} |", md_escape(c->name()));
+  out += "\n|---|";
+  for (size_t i = 0; i < ran.size(); ++i) out += ":-:|";
+  out += "\n";
+  for (const auto& [id, title] : gaps) {
+    out += fmt::format("| {} |", md_code(id));
+    for (const auto* c : ran) {
+      const RuntimeGap* g = c->find_gap(id);
+      out += fmt::format(" {} |", g ? outcome_symbol(g->outcome) : kNoDataSymbol);
+    }
+    out += "\n";
+  }
+  for (const auto& t : rt.teardown) out += fmt::format("\nTeardown: {}", md_escape(t));
+  if (!rt.teardown.empty()) out += "\n";
+  return out;
+}
+
 }  // namespace
 
 std::string markdown_summary(const RunResults& run) {
   std::string out;
   const size_t n = run.kernels.size();
+  if (n == 0 && run.runtimes) {
+    out += fmt::format("## nsmatrix: container runtimes · run {}\n", md_escape(run.run_id()));
+    out += runtimes_section(*run.runtimes);
+    out += fmt::format("\n{} pass · {} skip · {} broken · {} gap confirmed (a known leak is there) · {} gap closed\n",
+                       outcome_symbol(Outcome::Pass), outcome_symbol(Outcome::Skip), outcome_symbol(Outcome::Broken),
+                       outcome_symbol(Outcome::GapConfirmed), outcome_symbol(Outcome::GapClosed));
+    return out;
+  }
   out += fmt::format("## nsmatrix: {} kernel{} · run {}\n\n", n, n == 1 ? "" : "s", md_escape(run.run_id()));
   out += "| kernel | release | accel | status | namespaces | pass | fail | skip | broken | gaps open | gaps closed |\n";
   out += "|---|---|---|---|---|--:|--:|--:|--:|--:|--:|\n";
@@ -126,6 +181,7 @@ std::string markdown_summary(const RunResults& run) {
   out += fmt::format("\n{} pass · {} fail · {} skip · {} broken · {} gap confirmed (a known leak is there) · {} gap closed (news)  \n",
                      outcome_symbol(Outcome::Pass), outcome_symbol(Outcome::Fail), outcome_symbol(Outcome::Skip),
                      outcome_symbol(Outcome::Broken), outcome_symbol(Outcome::GapConfirmed), outcome_symbol(Outcome::GapClosed));
+  if (run.runtimes) out += runtimes_section(*run.runtimes);
   out += "Details, evidence and costs: `report.html` (one file, opens offline).\n";
   return out;
 }

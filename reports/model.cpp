@@ -1,5 +1,7 @@
 #include "reports/model.h"
 
+#include <algorithm>
+
 #include <array>
 
 namespace nsm::reports {
@@ -98,6 +100,20 @@ std::string KernelResults::release() const {
   if (kernel && !kernel->release.empty()) return kernel->release;
   if (probe) return probe->release;
   return "";
+}
+
+const RuntimeGap* RuntimeCase::find_gap(std::string_view id) const {
+  for (const auto& g : gaps)
+    if (g.id == id) return &g;
+  return nullptr;
+}
+
+std::vector<std::pair<std::string, std::string>> RuntimesReport::gap_ids() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& c : cases)
+    for (const auto& g : c.gaps)
+      if (std::none_of(out.begin(), out.end(), [&](const auto& seen) { return seen.first == g.id; })) out.emplace_back(g.id, g.title);
+  return out;
 }
 
 std::string RunResults::run_id() const {

@@ -213,9 +213,44 @@ struct RunInfo {
   std::optional<MatrixInfo> matrix;
 };
 
+// runtimes.json (`nsmatrix runtimes`, runtimes/README.md): what each container runtime
+// isolated, seen from inside and from the host.
+inline constexpr std::string_view kRuntimesFile = "runtimes.json";
+
+struct RuntimeGap {
+  std::string id, title;
+  Outcome outcome;
+  std::string evidence;
+};
+
+struct RuntimeCase {
+  std::string runtime, profile, version;
+  Outcome outcome;  // ran: Pass; skip: Skip; broken: Broken
+  std::string why;  // a skip's or a breakage's
+  // For each of the eight types: new (true), the host's (false), unknown (nullopt).
+  std::vector<std::pair<NsType, std::optional<bool>>> namespaces;
+  std::vector<std::string> capabilities;  // effective, "CAP_*"
+  std::string seccomp;                    // "disabled", "strict", "filter"
+  std::vector<std::string> seccomp_refused;  // the probed calls stopped before the kernel
+  std::optional<bool> uid_identity;       // uid 0 inside is the host's uid 0 (identity map)
+  std::vector<std::string> bridges;       // the host bridges its veth peers are on
+  std::vector<RuntimeGap> gaps;
+  std::string name() const { return runtime + "/" + profile; }
+  const RuntimeGap* find_gap(std::string_view id) const;
+};
+
+struct RuntimesReport {
+  std::string started, kernel;
+  std::vector<RuntimeCase> cases;
+  std::vector<std::string> teardown;
+  // Every gap id any case judged, in first-seen order.
+  std::vector<std::pair<std::string, std::string>> gap_ids() const;  // id, title
+};
+
 struct RunResults {
   std::string dir;
   std::optional<RunInfo> run;
+  std::optional<RuntimesReport> runtimes;  // DIR/runtimes.json, when there is one
   std::vector<std::string> problems;  // run-level: run.json unusable, a listed kernel missing
   std::vector<std::string> notes;     // run-level text repaired to be shown
   std::vector<KernelResults> kernels;

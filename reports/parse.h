@@ -17,5 +17,6 @@ StatusInfo parse_status(const nlohmann::json& doc, const std::string& file);
 ProbeReport parse_probe(const nlohmann::json& doc, const std::string& file);
 CheckFile parse_conformance(const nlohmann::json& doc, const std::string& file);
 CheckFile parse_bench(const nlohmann::json& doc, const std::string& file);
+RuntimesReport parse_runtimes(const nlohmann::json& doc, const std::string& file);
 
 }  // namespace nsm::reports

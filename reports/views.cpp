@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/results.h"
+#include "reports/symbols.h"
 
 namespace nsm::reports {
 
@@ -181,6 +182,48 @@ std::optional<NamespaceTally> namespace_tally(const KernelResults& k) {
     else t.not_supported.push_back(fmt::format("{} ({})", info.name, verdict_name(ns->verdict)));
   }
   return t;
+}
+
+std::string_view runtime_ns_symbol(const std::optional<bool>& is_new) {
+  if (!is_new) return kNoDataSymbol;
+  return *is_new ? "\u2713" : "\u2717";
+}
+
+std::string key_capabilities(const std::vector<std::string>& effective) {
+  // What an escape or a host change needs (mount, modules, raw devices, other processes).
+  static const char* const kKey[] = {"CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_NET_ADMIN",
+                                     "CAP_SYSLOG",    "CAP_DAC_READ_SEARCH", "CAP_SYS_TIME", "CAP_BPF", "CAP_NET_RAW", "CAP_MKNOD"};
+  if (effective.empty()) return "none";
+  std::string out = std::to_string(effective.size());
+  std::string listed;
+  for (const char* key : kKey)
+    if (std::find(effective.begin(), effective.end(), key) != effective.end()) listed += fmt::format(" {}", std::string_view(key).substr(4));
+  return listed.empty() ? out : out + ":" + listed;
+}
+
+std::string seccomp_text(const RuntimeCase& c) {
+  if (c.seccomp.empty()) return std::string(kNoDataSymbol);
+  if (c.seccomp_refused.empty()) return c.seccomp;
+  return fmt::format("{}, refuses {}", c.seccomp, c.seccomp_refused.size());
+}
+
+std::string userns_text(const RuntimeCase& c) {
+  std::optional<bool> own;
+  for (const auto& [type, is_new] : c.namespaces)
+    if (type == NsType::User) own = is_new;
+  if (!own) return std::string(kNoDataSymbol);
+  if (*own && c.uid_identity == false) return "\u2713 own (uid 0 is not the host's)";
+  if (*own) return "\u2713 own";
+  return "\u2717 host's";
+}
+
+std::pair<int, int> gap_counts(const RuntimeCase& c) {
+  int confirmed = 0, closed = 0;
+  for (const auto& g : c.gaps) {
+    confirmed += g.outcome == Outcome::GapConfirmed;
+    closed += g.outcome == Outcome::GapClosed;
+  }
+  return {confirmed, closed};
 }
 
 }  // namespace nsm::reports

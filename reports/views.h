@@ -89,4 +89,17 @@ struct NamespaceTally {
 };
 std::optional<NamespaceTally> namespace_tally(const KernelResults& kernel);
 
+// The runtime axis (runtimes.json): one row per runtime and profile.
+// "✓" a namespace of its own, "✗" the host's, "–" unknown.
+std::string_view runtime_ns_symbol(const std::optional<bool>& is_new);
+// The capabilities that matter most for escaping, of those the container holds:
+// "14: NET_RAW MKNOD" (count, then the listed ones it has); "none".
+std::string key_capabilities(const std::vector<std::string>& effective);
+// "filter, refuses 12/12 probed calls", "disabled".
+std::string seccomp_text(const RuntimeCase& c);
+// "✓ own (uid 0 is not the host's)", "✗ host's root", "–".
+std::string userns_text(const RuntimeCase& c);
+// Confirmed and closed gaps of a case.
+std::pair<int, int> gap_counts(const RuntimeCase& c);
+
 }  // namespace nsm::reports
