@@ -45,7 +45,10 @@ std::string run_or_throw(const std::vector<std::string>& argv, std::chrono::mill
                          std::vector<std::string> environment = {}) {
   ProgramOptions options;
   options.timeout = timeout;
-  options.environment = std::move(environment);
+  for (const auto& entry : environment) {
+    const size_t eq = entry.find('=');
+    options.environment[entry.substr(0, eq)] = eq == std::string::npos ? "" : entry.substr(eq + 1);
+  }
   const auto r = run_program(argv, options);
   if (!r.ok()) throw ToolError(fmt::format("{}: {}: {}", describe_command(argv), r.status.describe(), tail_of(r.err)));
   return r.out;

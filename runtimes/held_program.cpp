@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -30,8 +31,14 @@ HeldProgram HeldProgram::start(const std::vector<std::string>& argv, HeldOptions
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Ours, with an inherited entry of a name we set replaced (never shadowed: getenv finds the first).
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    if (std::none_of(options.environment.begin(), options.environment.end(), [&](const std::string& set) { return set.starts_with(name); }))
+      env_strings.emplace_back(entry);
+  }
   env_strings.insert(env_strings.end(), options.environment.begin(), options.environment.end());
   std::vector<char*> env;
   for (auto& e : env_strings) env.push_back(e.data());
