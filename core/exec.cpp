@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <deque>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -93,13 +95,13 @@ std::string describe_command(const std::vector<std::string>& argv) {
   return out;
 }
 
-Program::Program(Child child, ProgramOptions options, std::vector<UniqueFd> pipes)
-    : child_(std::move(child)), options_(std::move(options)), pipes_(std::move(pipes)) {}
+Program::Program(Child child, ProgramOptions options, std::vector<UniqueFd> pipes, UniqueFd stdin_write)
+    : child_(std::move(child)), options_(std::move(options)), pipes_(std::move(pipes)), stdin_(std::move(stdin_write)) {}
 
 Program Program::start(const std::vector<std::string>& argv, ProgramOptions options) {
   if (argv.empty()) throw ToolError("Program::start: no program given");
-  if (options.output == Output::File && options.output_path.empty())
-    throw ToolError(fmt::format("{}: Output::File without an output_path", argv[0]));
+  if ((options.output == Output::File || options.output == Output::Read) && options.output_path.empty())
+    throw ToolError(fmt::format("{}: Output::File or Output::Read without an output_path", argv[0]));
   // Everything the child needs is built before the clone: after it, only exec-safe work.
   std::vector<std::string> arg_strings = argv;
   std::vector<char*> args;
@@ -112,7 +114,7 @@ Program Program::start(const std::vector<std::string>& argv, ProgramOptions opti
 
   std::vector<UniqueFd> ours;      // read ends we keep
   std::vector<UniqueFd> theirs;    // write ends the child gets, closed here after the start
-  const int pipe_count = options.output == Output::Capture ? 2 : options.output == Output::Lines ? 1 : 0;
+  const int pipe_count = options.output == Output::Capture ? 2 : options.output == Output::Lines || options.output == Output::Read ? 1 : 0;
   for (int i = 0; i < pipe_count; ++i) {
     auto [read_end, write_end] = make_pipe();
     ours.push_back(std::move(read_end));
@@ -120,10 +122,13 @@ Program Program::start(const std::vector<std::string>& argv, ProgramOptions opti
   }
   const int out_fd = pipe_count > 0 ? theirs[0].get() : -1;
   const int err_fd = pipe_count == 2 ? theirs[1].get() : out_fd;
+  UniqueFd stdin_read, stdin_write;
+  if (options.stdin_pipe) std::tie(stdin_read, stdin_write) = make_pipe();
 
   SpawnOptions spawn;
   spawn.timeout = options.timeout;
   spawn.own_group = options.own_group;
+  spawn.clone_flags = options.clone_flags;
   Child child = Child::spawn(spawn, [&](Channel&) -> int {
     // A disposition we set (SIG_IGN survives exec) or a blocked signal is not the program's.
     for (int sig = 1; sig < NSIG; ++sig)
@@ -138,13 +143,18 @@ Program Program::start(const std::vector<std::string>& argv, ProgramOptions opti
       if (copy < 0) throw_sys(fmt::format("fcntl(F_DUPFD_CLOEXEC) for fd {}", target));
       high.emplace_back(target, copy);
     }
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd < 0) throw_sys("open(/dev/null)");
-    place(null_fd, STDIN_FILENO, "stdin");
-    if (options.output == Output::File) {
+    if (stdin_read.valid()) {
+      place(stdin_read.get(), STDIN_FILENO, "stdin");
+    } else {
+      const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null_fd < 0) throw_sys("open(/dev/null)");
+      place(null_fd, STDIN_FILENO, "stdin");
+    }
+    if (options.output == Output::File || options.output == Output::Read) {
       const int fd = ::open(options.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (fd < 0) throw_sys(fmt::format("open({})", options.output_path));
-      place(fd, STDOUT_FILENO, "stdout");
+      if (options.output == Output::File) place(fd, STDOUT_FILENO, "stdout");
+      else place(out_fd, STDOUT_FILENO, "stdout");
       place(fd, STDERR_FILENO, "stderr");
     } else if (options.output != Output::Inherit) {
       place(out_fd, STDOUT_FILENO, "stdout");
@@ -152,16 +162,48 @@ Program Program::start(const std::vector<std::string>& argv, ProgramOptions opti
     }
     for (const auto& [target, copy] : high) place(copy, target, "an extra descriptor");
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) throw_sys(fmt::format("chdir({})", options.cwd));
+    // Last: the files above are opened as we could (a hook may drop privileges).
+    if (options.before_exec) options.before_exec();
     ::execvpe(args[0], args.data(), env.data());
     throw_sys(fmt::format("execvp({})", argv[0]));
   });
-  return Program(std::move(child), std::move(options), std::move(ours));
+  return Program(std::move(child), std::move(options), std::move(ours), std::move(stdin_write));
+}
+
+std::optional<std::string> Program::read_line(std::chrono::milliseconds timeout) {
+  if (options_.output != Output::Read) throw ToolError("Program::read_line without Output::Read");
+  const auto deadline = std::chrono::steady_clock::now() + std::min(timeout, child_.time_left());
+  for (;;) {
+    if (const auto nl = unread_.find('\n'); nl != std::string::npos) {
+      std::string line = unread_.substr(0, nl);
+      unread_.erase(0, nl + 1);
+      return line;
+    }
+    if (pipes_.empty() || !pipes_[0].valid()) return std::nullopt;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    struct pollfd p {pipes_[0].get(), POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) return std::nullopt;
+    if (r < 0) throw_sys("poll(stdout)");
+    if (r == 0) return std::nullopt;
+    char buf[65536];
+    const ssize_t n = ::read(pipes_[0].get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) return std::nullopt;
+    if (n <= 0) {
+      pipes_[0].reset();
+      continue;  // a last line without a newline is left to finish()
+    }
+    if (unread_.size() < kCaptureLimit) unread_.append(buf, static_cast<size_t>(n));
+  }
 }
 
 ProgramResult Program::finish() {
+  stdin_.reset();
   std::optional<ForwardInterrupts> forward;
   if (options_.forward_interrupts) forward.emplace(child_.pid(), options_.own_group);
   ProgramResult result;
+  result.out = std::move(unread_);
 
   std::deque<std::string> tail;
   std::string pending;  // Output::Lines: the line not yet ended
@@ -174,7 +216,7 @@ ProgramResult Program::finish() {
     if (tail.size() > options_.keep_lines) tail.pop_front();
   };
   auto take = [&](size_t index, const char* data, size_t n) {
-    if (options_.output == Output::Capture) {
+    if (options_.output == Output::Capture || options_.output == Output::Read) {
       std::string& into = index == 0 ? result.out : result.err;
       if (into.size() < kCaptureLimit) into.append(data, std::min(n, kCaptureLimit - into.size()));
       return;

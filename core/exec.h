@@ -4,7 +4,9 @@
 // has a deadline past which it is killed — its whole process group when it has one — and
 // reported as timed out, so a hung program never hangs the caller and is always reaped.
 //
-// Its output is captured, handed over line by line, sent to one file, or left on ours. Its
+// Its output is captured, handed over line by line, sent to one file, or left on ours; or,
+// for a program we talk to while it runs (a container holding its view open), its stdout is
+// read line by line as it comes, and its stdin is a pipe whose end we close. Its
 // environment is ours with entries set (an entry of the same name is replaced, never
 // shadowed) or one given whole. Ctrl-C (SIGINT, SIGTERM) either ends us as usual — the
 // program then dies with us — or is forwarded to the program while we wait for its end.
@@ -21,6 +23,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +39,8 @@ enum class Output {
   Lines,    // both on one pipe, in order, to on_line one line at a time; the last kept
   File,     // both into output_path, created or truncated once, in order
   Inherit,  // ours
+  Read,     // stdout on a pipe we read while it runs (Program::read_line), the rest into
+            // ProgramResult::out by finish(); stderr into output_path
 };
 
 struct ProgramOptions {
@@ -59,6 +64,15 @@ struct ProgramOptions {
   bool forward_interrupts = false;
   // More descriptors for the program: {its number, our descriptor}.
   std::vector<std::pair<int, int>> fds;
+  // Its stdin is a pipe we hold instead of /dev/null: it reads EOF once we call
+  // Program::close_stdin() (finish() closes it first).
+  bool stdin_pipe = false;
+  // New namespaces for the program (CLONE_NEW*), proven new before it runs (core/spawn.h),
+  // and what runs in it just before exec, once its descriptors are in place (a mount only
+  // the program sees, a change of user). Throwing fails the start: the program ends with
+  // ChildStatus::error set.
+  int clone_flags = 0;
+  std::function<void()> before_exec;
 };
 
 struct ProgramResult {
@@ -80,19 +94,29 @@ class Program {
   static Program start(const std::vector<std::string>& argv, ProgramOptions options);
 
   pid_t pid() const { return child_.pid(); }
+  // Readable once the program has ended (poll it with other descriptors); -1 without pidfds.
+  int pidfd() const { return child_.pidfd(); }
   // Sends `sig` to the program (its group).
   void signal(int sig) { child_.signal(sig); }
   // Brings the deadline forward to at most `from_now` from now.
   void deadline_in(std::chrono::milliseconds from_now) { child_.shorten_deadline(from_now); }
-  // Takes its output as the options say and waits for its end, at most until the deadline;
-  // past it the program is killed.
+  // Output::Read: the next line of its stdout, without the newline. nullopt at the end of
+  // stdout, when `timeout` (or the deadline) passes first, or when a signal handler of ours
+  // interrupted the wait (EINTR): the caller then looks at what its handler recorded.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+  // stdin_pipe: EOF on the program's stdin.
+  void close_stdin() { stdin_.reset(); }
+  // Closes its stdin (stdin_pipe), takes its output as the options say and waits for its
+  // end, at most until the deadline; past it the program is killed.
   ProgramResult finish();
 
  private:
-  Program(Child child, ProgramOptions options, std::vector<UniqueFd> pipes);
+  Program(Child child, ProgramOptions options, std::vector<UniqueFd> pipes, UniqueFd stdin_write);
   Child child_;
   ProgramOptions options_;
-  std::vector<UniqueFd> pipes_;  // our read ends: Capture {stdout, stderr}, Lines {both}
+  std::vector<UniqueFd> pipes_;  // our read ends: Capture {stdout, stderr}, Lines {both}, Read {stdout}
+  UniqueFd stdin_;               // stdin_pipe: our write end
+  std::string unread_;           // Output::Read: read from stdout past the last line returned
 };
 
 // Program::start(argv, options).finish().

@@ -2,7 +2,9 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/unique_fd.h"
+#include "tests/support/privilege.h"
 #include "tests/support/temp_dir.h"
 
 namespace nsm {
@@ -150,6 +153,78 @@ TEST(RunProgram, GivesTheProgramMoreDescriptors) {
   char buf[16] = {};
   EXPECT_EQ(::read(read_end.get(), buf, sizeof buf), 6);
   EXPECT_STREQ(buf, "hello\n");
+}
+
+TEST(Program, ReadsLinesWhileItRunsAndItsStdinIsOurs) {
+  test::TempDir dir;
+  ProgramOptions options;
+  options.output = Output::Read;
+  options.output_path = dir / "err";
+  options.stdin_pipe = true;
+  options.timeout = 60s;
+  Program program = Program::start({"sh", "-c", "readlink /proc/$$/fd/0; echo to-err >&2; read x; echo eof; printf unended"}, options);
+  const auto first = program.read_line(30s);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->rfind("pipe:", 0), 0u) << *first << ": its stdin is not our pipe";
+  EXPECT_EQ(program.read_line(1ms), std::nullopt) << "it waits on its stdin, and a short wait returns nothing";
+  program.close_stdin();
+  EXPECT_EQ(program.read_line(30s), "eof");
+  const ProgramResult r = program.finish();
+  EXPECT_TRUE(r.ok()) << r.status.describe();
+  EXPECT_EQ(r.out, "unended") << "what was not read as a line";
+  EXPECT_EQ(read_file(dir / "err").value_or(""), "to-err\n");
+}
+
+volatile sig_atomic_t g_alarms = 0;
+void count_alarm(int) { g_alarms = g_alarms + 1; }
+
+TEST(Program, ASignalHandlerOfOursEndsTheWaitForALine) {
+  test::TempDir dir;
+  ProgramOptions options;
+  options.output = Output::Read;
+  options.output_path = dir / "err";
+  options.stdin_pipe = true;
+  Program program = Program::start({"sh", "-c", "read x; true"}, options);
+  struct sigaction action {}, old {};
+  action.sa_handler = count_alarm;  // no SA_RESTART, as a handler that asks us to stop
+  ::sigaction(SIGALRM, &action, &old);
+  g_alarms = 0;
+  // Every 20 ms, so that one arrives during the wait however late the wait begins.
+  const struct itimerval every{{0, 20'000}, {0, 20'000}}, off{};
+  ::setitimer(ITIMER_REAL, &every, nullptr);
+  const auto started = std::chrono::steady_clock::now();
+  const auto line = program.read_line(60s);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  ::sigaction(SIGALRM, &old, nullptr);
+  EXPECT_EQ(line, std::nullopt);
+  EXPECT_GT(g_alarms, 0);
+  EXPECT_LT(waited, 30s) << "the wait went on past the signal";
+  EXPECT_TRUE(program.finish().ok()) << "finish() closes its stdin";
+}
+
+TEST(Program, RunsInNamespacesOfItsOwnPreparedBeforeExec) {
+  if (!test::is_root()) GTEST_SKIP() << "needs root (CAP_SYS_ADMIN for a UTS namespace)";
+  ProgramOptions options;
+  options.clone_flags = CLONE_NEWUTS;
+  options.before_exec = [] {
+    if (::sethostname("nsm-exec-test", 13) != 0) throw_sys("sethostname");
+  };
+  const ProgramResult r = run_program({"uname", "-n"}, options);
+  ASSERT_TRUE(r.ok()) << r.status.describe();
+  EXPECT_EQ(r.out, "nsm-exec-test\n");
+  char ours[256] = {};
+  ASSERT_EQ(::gethostname(ours, sizeof ours - 1), 0);
+  EXPECT_STRNE(ours, "nsm-exec-test") << "the name was set in our UTS namespace";
+}
+
+TEST(Program, ABeforeExecThatThrowsIsTheStartsFailure) {
+  ProgramOptions options;
+  options.before_exec = [] { throw ToolError("not this time"); };
+  const ProgramResult r = run_program({"true"}, options);
+  EXPECT_FALSE(r.ok());
+  ASSERT_TRUE(r.status.error.has_value());
+  EXPECT_NE(r.status.error->find("not this time"), std::string::npos) << *r.status.error;
 }
 
 }  // namespace
