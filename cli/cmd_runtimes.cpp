@@ -1,4 +1,7 @@
 // nsmatrix runtimes [--runtime NAME,..] [--profile NAME,..] [--out DIR]
+#include <signal.h>
+
+#include <cstdio>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +21,12 @@ int run_runtimes_command(runtimes::DriverOptions options) {
   const auto result = runtimes::run_runtimes(options, stdout);
   fmt::print("\n{} ran, {} skipped, {} broken\nresults in {}\n", result.ran, result.skipped, result.broken, result.path);
   for (const auto& line : result.doc["teardown"]) fmt::print("teardown: {}\n", line.get<std::string>());
+  if (result.interrupted) {
+    // Ended as the signal ends a command, once the run has cleaned up and said so.
+    std::fflush(nullptr);
+    ::signal(result.interrupted, SIG_DFL);
+    ::raise(result.interrupted);
+  }
   return result.broken == 0 && result.host_problems == 0 ? kExitOk : kExitFailures;
 }
 
@@ -52,6 +61,8 @@ void add_runtimes_command(CLI::App& app, Action& selected) {
       "`nsmatrix clean`, and is removed when the run ends, Ctrl-C included; after a\n"
       "SIGKILL, `nsmatrix clean` removes it. Containers of anyone else are never touched.\n"
       "Needs root. Runtime packages: scripts/install-deps.sh --runtimes.\n"
+      "SIGINT, SIGTERM or SIGHUP stops the run: it cleans up, writes runtimes.json, then\n"
+      "ends by that signal.\n"
       "Exit 0 when every container ran or was skipped with its reason; 1 when one broke\n"
       "(the view did not come, or inside and outside disagree) or the host was left changed\n"
       "(something not removed, net.ipv4.ip_forward turned on: set back, and said); 2 bad\n"

@@ -70,8 +70,8 @@ void clear_kernel_dir(const std::string& dir) {
 
 // Every container runtime installed here, into the run's directory (runtimes.json, logs/): a
 // run-level stage after the kernel's, whose failure is the runtimes' (status.json says nothing
-// of it). Returns the exit code it contributes.
-int runtimes_stage(const std::string& out_dir, std::FILE* out) {
+// of it). Returns the exit code it contributes; `interrupted` the signal that stopped it.
+int runtimes_stage(const std::string& out_dir, std::FILE* out, int& interrupted) {
   fmt::print(out, "[runtimes] ...\n");
   std::fflush(out);
   const auto started = Clock::now();
@@ -83,6 +83,7 @@ int runtimes_stage(const std::string& out_dir, std::FILE* out) {
     fmt::print(out, "[runtimes] {} ran, {} skipped, {} broken{} ({:.1f} s)\n", result.ran, result.skipped, result.broken,
                result.host_problems ? fmt::format(", {} host problem(s): see runtimes.json's teardown", result.host_problems) : "",
                seconds_since(started));
+    interrupted = result.interrupted;
     return result.broken > 0 || result.host_problems > 0 ? kExitFailures : kExitOk;
   } catch (const ToolError& e) {
     fmt::print(out, "[runtimes] could not run: {} ({:.1f} s)\n", e.what(), seconds_since(started));
@@ -135,8 +136,8 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   HostRunResult run;
   run.interrupted = result.interrupted;
   run.exit_code = !result.complete() ? kExitBroken : result.failures() ? kExitFailures : kExitOk;
-  if (options.runtimes && !result.interrupted) run.exit_code = std::max(run.exit_code, runtimes_stage(options.out_dir, out));
-  if (options.report && !result.interrupted) run.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
+  if (options.runtimes && !result.interrupted) run.exit_code = std::max(run.exit_code, runtimes_stage(options.out_dir, out, run.interrupted));
+  if (options.report && !run.interrupted) run.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
   return run;
 }
 

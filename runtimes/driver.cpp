@@ -18,7 +18,6 @@
 #include "core/proc.h"
 #include "core/results.h"
 #include "runtimes/engines.h"
-#include "runtimes/held_program.h"
 #include "runtimes/inside_gaps.h"
 #include "runtimes/outside.h"
 
@@ -37,14 +36,13 @@ void on_stop_signal(int sig) { g_stop_signal = sig; }
 class StopSignals {
  public:
   StopSignals() {
+    g_stop_signal = 0;
     struct sigaction sa {};
     sa.sa_handler = on_stop_signal;  // no SA_RESTART: a wait returns with EINTR
     for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
-    set_stop_flag(&g_stop_signal);
   }
   ~StopSignals() {
     for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
-    set_stop_flag(nullptr);
   }
 
  private:
@@ -121,15 +119,22 @@ json run_case(Case& c, RunContext& ctx, std::FILE* progress) {
   rec["notes"] = launch.notes;
   const std::string log = fmt::format("{}/{}-{}.log", ctx.log_dir, c.engine.name(), c.profile);
   rec["log"] = fs::path(log).filename().string();
+  // The inside view prints one line, then holds until its stdin ends.
+  launch.options.output = Output::Read;
   launch.options.output_path = log;
-  launch.options.lifetime = 300s;
+  launch.options.stdin_pipe = true;
+  launch.options.timeout = 300s;
 
   const json host_before = observe_gaps();
-  HeldProgram held = HeldProgram::start(launch.argv, launch.options);
+  Program held = Program::start(launch.argv, launch.options);
+  // Its end within `grace`: EOF on its stdin ends the view, then the runtime's command.
+  auto end_held = [&held](std::chrono::milliseconds grace) {
+    held.deadline_in(grace);
+    return held.finish().status;
+  };
   const auto line = held.read_line(180s);
   if (!line) {
-    held.close_stdin();
-    const ChildStatus status = held.wait_for(30s);
+    const ChildStatus status = end_held(30s);
     rec["exit"] = status.describe();
     if (stop_requested()) return finish("broken", fmt::format("interrupted by signal {}", static_cast<int>(g_stop_signal)));
     const std::string said = tail_lines(log);
@@ -152,20 +157,20 @@ json run_case(Case& c, RunContext& ctx, std::FILE* progress) {
     rec["network"] = rec["namespaces"]["net"].value("new", false) ? network_from_outside(view["network"], host_links()) : json(nullptr);
     rec["gaps"] = judge_gaps(view["gap_readings"], host_before, observe_gaps());
   } catch (const std::exception& e) {
-    held.close_stdin();
-    rec["exit"] = held.wait_for(30s).describe();
+    rec["exit"] = end_held(30s).describe();
     rec["view"] = view;
     return finish("broken", fmt::format("{} (view: {:.200})", e.what(), *line));
   }
   rec["view"] = view;
-  held.close_stdin();
-  const ChildStatus status = held.wait_for(60s);
+  const ChildStatus status = end_held(60s);
   rec["exit"] = status.describe();
   if (!status.ok()) rec["notes"].push_back(fmt::format("the runtime's command {} after the view ended: {}", status.describe(), tail_lines(log, 2)));
   return finish("ran", "");
 }
 
 }  // namespace
+
+bool stop_requested() { return g_stop_signal != 0; }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> runtime_profiles() {
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
@@ -292,7 +297,8 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
     teardown.push_back(fmt::format("net.ipv4.ip_forward changed from {} to {} during the run; set back", *forward_before, *forward_after));
     ++result.host_problems;
   }
-  if (stop_requested()) teardown.push_back(fmt::format("interrupted by signal {}", static_cast<int>(g_stop_signal)));
+  result.interrupted = g_stop_signal;
+  if (result.interrupted) teardown.push_back(fmt::format("interrupted by signal {}", result.interrupted));
   doc["teardown"] = teardown;
   doc["ended"] = utc_timestamp();
   for (const auto& r : doc["runtimes"]) {

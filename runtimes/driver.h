@@ -32,6 +32,7 @@ struct DriverResult {
   int broken = 0;           // cases whose setup or comparison failed
   int ran = 0, skipped = 0;
   int host_problems = 0;    // what the run could not remove, or a host setting it had to set back
+  int interrupted = 0;      // the signal (SIGINT, SIGTERM, SIGHUP) that stopped the run early, 0: none
 };
 
 // Progress on `progress`, one line per case. Throws nsm::InputError for an unknown runtime

@@ -2,7 +2,10 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
@@ -42,13 +45,10 @@ std::string log_tail(const std::string& path) { return tail_of(read_file(path).v
 
 // A one-shot command of the runtime (import an image, write a spec); throws ToolError.
 std::string run_or_throw(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = 120s,
-                         std::vector<std::string> environment = {}) {
+                         std::map<std::string, std::string> environment = {}) {
   ProgramOptions options;
   options.timeout = timeout;
-  for (const auto& entry : environment) {
-    const size_t eq = entry.find('=');
-    options.environment[entry.substr(0, eq)] = eq == std::string::npos ? "" : entry.substr(eq + 1);
-  }
+  options.environment = std::move(environment);
   const auto r = run_program(argv, options);
   if (!r.ok()) throw ToolError(fmt::format("{}: {}: {}", describe_command(argv), r.status.describe(), tail_of(r.err)));
   return r.out;
@@ -73,10 +73,11 @@ void delete_bridge(const std::string& name, std::vector<std::string>& problems) 
 }
 
 // Stops a daemon started for the run: SIGTERM, then the group is killed after `grace`.
-void stop_daemon(std::optional<HeldProgram>& daemon, const char* what, std::vector<std::string>& problems) {
+void stop_daemon(std::optional<Program>& daemon, const char* what, std::vector<std::string>& problems) {
   if (!daemon) return;
   daemon->signal(SIGTERM);
-  const ChildStatus status = daemon->wait_for(30s);
+  daemon->deadline_in(30s);
+  const ChildStatus status = daemon->finish().status;
   if (!(status.end == ChildStatus::End::Exited && status.exit_code == 0) &&
       !(status.end == ChildStatus::End::Signaled && status.signal == SIGTERM))
     problems.push_back(fmt::format("{} {}", what, status.describe()));
@@ -96,9 +97,9 @@ class NotifySocket {
     const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + std::min(name_.size(), sizeof addr.sun_path - 2));
     if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0) throw_sys("bind(notify socket)");
   }
-  std::string env() const { return "NOTIFY_SOCKET=@" + name_; }
+  std::string value() const { return "@" + name_; }  // NOTIFY_SOCKET's
   // Waits for READY=1 until `timeout`, or until `daemon` ends (its pidfd turns readable).
-  bool wait_ready(HeldProgram& daemon, std::chrono::milliseconds timeout) {
+  bool wait_ready(const Program& daemon, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
@@ -139,15 +140,15 @@ class Docker : public Engine {
     bridge_ = make_bridge(ctx, "dk");
     socket_ = dir_ + "/docker.sock";
     NotifySocket notify(ctx.marker + "-dockerd");
-    HeldOptions options;
-    options.lifetime = 60min;
+    ProgramOptions options;
+    options.timeout = 60min;
+    options.output = Output::File;
     options.output_path = ctx.log_dir + "/dockerd.log";
-    options.stdout_to_file = true;
-    options.environment = {notify.env()};
+    options.environment = {{"NOTIFY_SOCKET", notify.value()}};
     // A daemon of the run's own: its socket, data and state under the work directory, the
     // run's bridge, and nothing on the host's firewall or forwarding (dockerd otherwise
     // sets net.ipv4.ip_forward=1).
-    daemon_ = HeldProgram::start({"dockerd", "--host", "unix://" + socket_, "--config-file", dir_ + "/daemon.json", "--data-root",
+    daemon_ = Program::start({"dockerd", "--host", "unix://" + socket_, "--config-file", dir_ + "/daemon.json", "--data-root",
                                   dir_ + "/data", "--exec-root", dir_ + "/exec", "--pidfile", dir_ + "/dockerd.pid", "--bridge", bridge_,
                                   "--iptables=false", "--ip-forward=false", "--ip-masq=false", "--cgroup-parent",
                                   "/" + ctx.marker + "-docker"},
@@ -186,17 +187,31 @@ class Docker : public Engine {
     args.insert(args.begin(), {"docker", "-H", "unix://" + socket_});
     return args;
   }
-  std::vector<std::string> env() const { return {"DOCKER_CONFIG=" + dir_ + "/client"}; }
+  std::map<std::string, std::string> env() const { return {{"DOCKER_CONFIG", dir_ + "/client"}}; }
   std::string dir_, socket_, bridge_, image_;
-  std::optional<HeldProgram> daemon_;
+  std::optional<Program> daemon_;
 };
+
+// Rootless podman runs as nobody: a user every system has, so that no user and no
+// /etc/subuid range is made for the run.
+constexpr uid_t kNobody = 65534;
+
+// In the child, before exec: nobody without supplementary groups or capabilities. A change
+// of credentials clears the parent-death signal: it is set again, so the program still dies
+// with the driver.
+void become_nobody() {
+  if (::setgroups(0, nullptr) != 0) throw_sys("setgroups(0)");
+  if (::setresgid(kNobody, kNobody, kNobody) != 0) throw_sys("setresgid(65534)");
+  if (::setresuid(kNobody, kNobody, kNobody) != 0) throw_sys("setresuid(65534)");
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) throw_sys("prctl(PR_SET_PDEATHSIG)");
+}
 
 // ---------------------------------------------------------------------------------------
 class Podman : public Engine {
  public:
   std::string name() const override { return "podman"; }
   std::string program() const override { return "podman"; }
-  std::vector<std::string> profiles() const override { return {"default"}; }
+  std::vector<std::string> profiles() const override { return {"default", "rootless"}; }
 
   void prepare(RunContext& ctx) override {
     dir_ = ctx.work_dir + "/podman";
@@ -215,7 +230,8 @@ class Podman : public Engine {
     run_or_throw(command({"import", ctx.rootfs.tarball, image_}), 300s);
   }
 
-  Launch launch(const RunContext& ctx, const std::string&, const std::string& token) override {
+  Launch launch(const RunContext& ctx, const std::string& profile, const std::string& token) override {
+    if (profile == "rootless") return launch_rootless(ctx, token);
     // Raising RLIMIT_NOFILE/NPROC above the hard limit needs CAP_SYS_RESOURCE, which a root
     // without it lacks: podman's defaults would fail; the limits it sets are the host's.
     std::vector<std::string> args{"run", "--rm", "-i", "--name", token, "--cgroup-parent", "/" + ctx.marker + "-podman",
@@ -236,6 +252,51 @@ class Podman : public Engine {
   }
 
  private:
+  // podman as nobody, with a HOME, XDG_RUNTIME_DIR and storage of the run's own (owned by
+  // nobody, under the work directory). Without a /etc/subuid range podman maps nobody alone:
+  // root inside is nobody outside. Its default network, slirp4netns, makes nothing on the host.
+  Launch launch_rootless(const RunContext& ctx, const std::string& token) {
+    // Short names: podman refuses a runroot longer than 50 characters.
+    const std::string dir = ctx.work_dir + "/rl";
+    for (const char* sub : {"", "/home", "/run", "/root", "/rr", "/tmp"}) {
+      make_directories(dir + sub);
+      if (::chown((dir + sub).c_str(), kNobody, kNobody) != 0) throw_sys(fmt::format("chown({}{})", dir, sub));
+    }
+    if (::chmod((dir + "/run").c_str(), 0700) != 0) throw_sys(fmt::format("chmod({}/run)", dir));
+    const std::vector<std::string> podman{"podman", "--root", dir + "/root", "--runroot", dir + "/rr", "--tmpdir", dir + "/tmp",
+                                          "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none",
+                                          "--runtime", "runc"};
+    ProgramOptions as_nobody;
+    as_nobody.environment = {{"HOME", dir + "/home"}, {"XDG_RUNTIME_DIR", dir + "/run"}};
+    as_nobody.before_exec = become_nobody;
+    as_nobody.timeout = 300s;
+    const std::string image = "localhost/" + ctx.marker + ":rootless";
+    std::vector<std::string> import = podman;
+    import.insert(import.end(), {"import", ctx.rootfs.tarball, image});
+    if (const auto r = run_program(import, as_nobody); !r.ok())
+      throw CannotRun(fmt::format("{} as nobody: {}: {}", describe_command(import), r.status.describe(), tail_of(r.err)));
+    Launch l;
+    l.argv = podman;
+    l.argv.insert(l.argv.end(), {"run", "--rm", "-i", "--name", token});
+    l.notes = {"as nobody (uid 65534), HOME and XDG_RUNTIME_DIR of the run's own; no /etc/subuid range: podman maps nobody alone "
+               "(root inside is nobody outside)",
+               "OCI runtime runc, storage vfs (as the default profile)"};
+    // slirp4netns, its default network, opens /dev/net/tun as the user: where that is root's
+    // alone (0600, no udev rule making it 0666), the container gets a network of its own
+    // with loopback only; the host's device is not changed.
+    struct stat tun {};
+    if (::stat("/dev/net/tun", &tun) != 0 || (tun.st_mode & 0006) != 0006) {
+      l.argv.insert(l.argv.end(), {"--network", "none"});
+      l.notes.push_back("--network none: /dev/net/tun is not open to other users here, so slirp4netns (the default) cannot run as nobody");
+    } else {
+      l.notes.push_back("network slirp4netns (rootless podman's default)");
+    }
+    l.argv.push_back(image);
+    for (auto& a : inside_command(token)) l.argv.push_back(a);
+    l.options = as_nobody;
+    return l;
+  }
+
   std::vector<std::string> command(std::vector<std::string> args) const {
     args.insert(args.begin(), {"podman", "--root", dir_ + "/root", "--runroot", dir_ + "/run", "--tmpdir", dir_ + "/tmp",
                                "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none",
@@ -286,8 +347,8 @@ class OciRuntime : public Engine {
     struct statfs root {}, unified {};
     if (::statfs("/sys/fs/cgroup", &root) != 0 || root.f_type != TMPFS_MAGIC) return;
     if (::statfs("/sys/fs/cgroup/unified", &unified) != 0 || unified.f_type != CGROUP2_SUPER_MAGIC) return;
-    l.options.clone_flags = CLONE_NEWNS;  // proven new by the spawner before prepare() runs
-    l.options.prepare = [] {
+    l.options.clone_flags = CLONE_NEWNS;  // proven new by the spawner before before_exec runs
+    l.options.before_exec = [] {
       if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) throw_sys("mount(/, MS_REC|MS_SLAVE)");
       if (::mount("nsm-crun-cover", "/sys/fs/cgroup/unified", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k") != 0)
         throw_sys("mount(tmpfs over /sys/fs/cgroup/unified)");

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtimes/held_program.h"
+#include "core/exec.h"
 #include "runtimes/rootfs.h"
 
 namespace nsm::runtimes {
@@ -33,10 +33,15 @@ struct CannotRun : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// One container to start: the command and how (namespaces for the runtime's own process).
+// Whether a signal (SIGINT, SIGTERM, SIGHUP) asked the run to stop (runtimes/driver.cpp):
+// a wait it interrupted then gives up, and the run cleans up and ends.
+bool stop_requested();
+
+// One container to start: the command and how (its environment, namespaces for the
+// runtime's own process); the driver sets how its output is read.
 struct Launch {
   std::vector<std::string> argv;
-  HeldOptions options;
+  ProgramOptions options;
   std::vector<std::string> notes;  // how this start differs from a plain one, and why
 };
 

@@ -45,8 +45,9 @@ if [ "$fuzz" -eq 1 ]; then
 fi
 if [ "$runtimes" -eq 1 ]; then
   # nsmatrix runtimes (runtimes/README.md): each runtime from Debian, started with its own
-  # defaults; podman's bridge network needs the CNI plugins (only recommended by podman)
-  packages+=(docker.io podman containernetworking-plugins runc crun bubblewrap systemd-container lxc)
+  # defaults; podman's bridge network needs the CNI plugins, rootless podman's network
+  # slirp4netns (both only recommended by podman)
+  packages+=(docker.io podman containernetworking-plugins slirp4netns runc crun bubblewrap systemd-container lxc)
 fi
 
 missing=()

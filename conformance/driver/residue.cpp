@@ -121,7 +121,9 @@ bool runtime_work_path(const std::string& path, int& pid, unsigned long& pidns) 
 }
 
 // Processes whose command line holds a runtimes run's marker: the held inside view (its
-// token), the daemons started for the run and their shims (they name its work directory).
+// token), the daemons started for the run and their shims (they name its work directory);
+// or whose environment does: rootless podman's pause process (`catatonit -P`, which keeps
+// its user namespace for the next podman) has the run's XDG_RUNTIME_DIR.
 void find_runtime_processes(std::vector<ResidueItem>& out) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/proc", ec)) {
@@ -132,7 +134,8 @@ void find_runtime_processes(std::vector<ResidueItem>& out) {
     std::replace(cmdline->begin(), cmdline->end(), '\0', ' ');
     int pid = 0;
     unsigned long pidns = 0;
-    if (find_runtime_run_marker(*cmdline, pid, pidns))
+    auto environment = [&] { return read_file(e.path().string() + "/environ").value_or(""); };
+    if (find_runtime_run_marker(*cmdline, pid, pidns) || find_runtime_run_marker(environment(), pid, pidns))
       out.push_back({"process", fmt::format("{} {}", name, trim(cmdline->substr(0, 160))), pid, true, pidns});
   }
 }

@@ -3,10 +3,10 @@
 // runtimes installed, as root — a real run and a run killed with SIGKILL mid-container,
 // after which `nsmatrix clean` must leave nothing of it on the host.
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +17,8 @@
 #include "conformance/harness/poll.h"
 #include "conformance/driver/residue.h"
 #include "core/error.h"
+#include "core/exec.h"
 #include "core/proc.h"
-#include "core/unique_fd.h"
 #include "runtimes/driver.h"
 #include "runtimes/outside.h"
 #include "runtimes/rootfs.h"
@@ -158,50 +158,91 @@ TEST_F(RuntimesRun, BwrapRunsTheViewAndLeavesNothing) {
   EXPECT_EQ(residue_of(pid).size(), 0u) << describe(residue_of(pid));
 }
 
-// SIGKILL while docker's container is up (its daemon, shim, image, bridge, overlay mounts
-// and cgroups all exist), then `nsmatrix clean`: nothing of the run remains.
+// Rootless podman: the view runs as nobody, root inside mapped to nobody alone; no user and
+// no /etc/subuid range is made for it, and nothing of nobody's is left running.
+TEST_F(RuntimesRun, RootlessPodmanRunsTheViewAsNobodyAndLeavesNothing) {
+  if (!on_path("podman")) GTEST_SKIP() << "podman is not installed (scripts/install-deps.sh --runtimes)";
+  const auto users_before = read_file("/etc/passwd"), subuid_before = read_file("/etc/subuid"), subgid_before = read_file("/etc/subgid");
+  const auto r = run_command({nsmatrix_binary(), "runtimes", "--runtime", "podman", "--profile", "rootless", "--out", out_});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json doc = json::parse(read_file(out_ + "/runtimes.json").value());
+  ASSERT_EQ(doc["runtimes"].size(), 1u);
+  const json& rec = doc["runtimes"][0];
+  ASSERT_EQ(rec["outcome"], "ran") << rec.dump();
+  EXPECT_EQ(rec["namespaces"]["user"]["new"], true);
+  EXPECT_EQ(rec["view"]["ids"]["uid_map"]["ranges"], json::parse("[[0, 65534, 1]]")) << rec["view"]["ids"].dump();
+  EXPECT_EQ(read_file("/etc/passwd"), users_before);
+  EXPECT_EQ(read_file("/etc/subuid"), subuid_before);
+  EXPECT_EQ(read_file("/etc/subgid"), subgid_before);
+  int pid = 0;
+  unsigned long pidns = 0;
+  ASSERT_TRUE(conformance::find_runtime_run_marker(doc["marker"].get<std::string>(), pid, pidns));
+  EXPECT_EQ(residue_of(pid).size(), 0u) << describe(residue_of(pid));
+}
+
+// Starts `nsmatrix runtimes` for docker's default container and sends `sig` to the driver
+// alone the moment the container is up (its daemon, shim, image, bridge, overlay mounts and
+// cgroups all exist): the moment is the driver's own progress line, not a timer.
+struct Interrupted {
+  ChildStatus status;
+  std::string output;
+  pid_t pid = 0;
+  bool sent = false;
+  bool marked_while_up = false;  // the run's objects were found by its marker while it ran
+};
+
+Interrupted run_docker_until_up_then(const std::string& out_dir, int sig) {
+  Interrupted r;
+  ProgramOptions options;
+  options.output = Output::Lines;
+  options.timeout = std::chrono::minutes(5);
+  std::optional<Program> driver;
+  options.on_line = [&](std::string_view line) {
+    r.output.append(line).push_back('\n');
+    if (r.sent || line.find("docker/default: up") == std::string_view::npos) return;
+    r.marked_while_up = !residue_of(driver->pid()).empty();
+    ::kill(driver->pid(), sig);  // the driver alone: what it started lives in groups of its own
+    r.sent = true;
+  };
+  driver = Program::start({nsmatrix_binary(), "runtimes", "--runtime", "docker", "--profile", "default", "--out", out_dir}, options);
+  r.pid = driver->pid();
+  r.status = driver->finish().status;
+  return r;
+}
+
+// A run that fails (here: stopped by SIGTERM with its container up) cleans up itself.
+TEST_F(RuntimesRun, InterruptedRunCleansUpItself) {
+  if (!on_path("dockerd")) GTEST_SKIP() << "docker.io is not installed (scripts/install-deps.sh --runtimes)";
+  const Interrupted r = run_docker_until_up_then(out_, SIGTERM);
+  ASSERT_TRUE(r.sent) << "the container never came up: " << r.output;
+  EXPECT_TRUE(r.marked_while_up) << "the run's objects are not found by its marker while it runs";
+  // It ends by the signal, as a command stopped by it, after writing what it did.
+  EXPECT_EQ(r.status.end, ChildStatus::End::Signaled) << r.status.describe() << r.output;
+  EXPECT_EQ(r.status.signal, SIGTERM) << r.output;
+  const json doc = json::parse(read_file(out_ + "/runtimes.json").value());
+  EXPECT_NE(doc["teardown"].dump().find("interrupted by signal 15"), std::string::npos) << doc["teardown"].dump();
+  const auto left = residue_of(r.pid);
+  EXPECT_TRUE(left.empty()) << describe(left);
+  EXPECT_FALSE(fs::exists(fmt::format("{}/nsm-rt-{}-p{}", conformance::kRuntimeWorkParent, r.pid, conformance::own_pidns())));
+}
+
+// SIGKILL with the container up, then `nsmatrix clean`: nothing of the run remains.
 TEST_F(RuntimesRun, SigkilledMidRunThenCleanLeavesNothing) {
   if (!on_path("dockerd")) GTEST_SKIP() << "docker.io is not installed (scripts/install-deps.sh --runtimes)";
-  auto [read_end, write_end] = make_pipe();
-  std::fflush(nullptr);
-  const std::string binary = nsmatrix_binary();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw_sys("fork");
-  if (pid == 0) {
-    ::dup2(write_end.get(), STDOUT_FILENO);
-    ::dup2(write_end.get(), STDERR_FILENO);
-    ::execl(binary.c_str(), binary.c_str(), "runtimes", "--runtime", "docker", "--profile", "default", "--out", out_.c_str(), nullptr);
-    ::_exit(127);
-  }
-  write_end.reset();
-  std::string output;
-  bool killed = false;
-  char buf[4096];
-  ssize_t n;
-  // The moment is the driver's own progress (its container is up), not a timer.
-  while ((n = ::read(read_end.get(), buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    output.append(buf, static_cast<size_t>(n));
-    if (!killed && output.find("docker/default: up") != std::string::npos) {
-      ASSERT_FALSE(residue_of(pid).empty()) << "the run's objects are not found by its marker while it runs";
-      ::kill(pid, SIGKILL);
-      killed = true;
-    }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(killed) << "the container never came up: " << output;
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << output;
+  const Interrupted r = run_docker_until_up_then(out_, SIGKILL);
+  ASSERT_TRUE(r.sent) << "the container never came up: " << r.output;
+  EXPECT_TRUE(r.marked_while_up) << "the run's objects are not found by its marker while it runs";
+  ASSERT_EQ(r.status.end, ChildStatus::End::Signaled) << r.status.describe() << r.output;
+  ASSERT_EQ(r.status.signal, SIGKILL);
+  EXPECT_FALSE(residue_of(r.pid).empty()) << "a killed run left nothing: the test shows nothing of clean";
 
-  const auto clean = run_command({binary, "clean"});
+  const auto clean = run_command({nsmatrix_binary(), "clean"});
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
   std::vector<conformance::ResidueItem> left;
   // The kernel frees some of it (a namespace's veth, an emptied cgroup) after the processes end.
-  conformance::eventually([&] { return (left = residue_of(pid)).empty(); }, std::chrono::seconds(15));
+  conformance::eventually([&] { return (left = residue_of(r.pid)).empty(); }, std::chrono::seconds(15));
   EXPECT_TRUE(left.empty()) << describe(left) << "\nclean said:\n" << clean.out << clean.err;
-  // Nothing of the run's daemon either: no process names its work directory.
-  EXPECT_FALSE(fs::exists(fmt::format("{}/nsm-rt-{}-p{}", conformance::kRuntimeWorkParent, pid, conformance::own_pidns())));
+  EXPECT_FALSE(fs::exists(fmt::format("{}/nsm-rt-{}-p{}", conformance::kRuntimeWorkParent, r.pid, conformance::own_pidns())));
 }
 
 }  // namespace
