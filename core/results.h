@@ -28,6 +28,8 @@ inline constexpr std::string_view kStatus = "status.json";
 inline constexpr std::string_view kConsole = "console.log";
 // In a VM run's results bundle only: the guest's own account of its run (nsmatrix-init).
 inline constexpr std::string_view kGuest = "guest.json";
+// Beside the kernel directories: `nsmatrix runtimes` (runtimes/README.md), the runtime axis.
+inline constexpr std::string_view kRuntimes = "runtimes.json";
 // The report `nsmatrix report` (and run, matrix) writes beside the kernel directories, in
 // the order it writes them (the HTML last: it is what people open).
 inline constexpr std::string_view kSummary = "summary.md";

@@ -143,7 +143,7 @@ RunResults load_results(const std::string& dir) {
   run.dir = dir;
   // `nsmatrix runtimes` writes it alone; `nsmatrix run --runtimes` beside the kernels.
   std::vector<std::string> runtime_notes;
-  run.runtimes = load_file(dir, kRuntimesFile, "runtimes", parse_runtimes, run.problems, runtime_notes);
+  run.runtimes = load_file(dir, result_files::kRuntimes, "runtimes", parse_runtimes, run.problems, runtime_notes);
   run.notes.insert(run.notes.end(), runtime_notes.begin(), runtime_notes.end());
   const std::string run_file = join(dir, result_files::kRun);
   if (exists(run_file)) {
@@ -172,7 +172,7 @@ RunResults load_results(const std::string& dir) {
       run.problems.push_back(fmt::format("{}: not listed in run.json; shown after the listed kernels", join(dir, id)));
       ids.push_back(id);
     }
-  } else if (found.empty() && (run.runtimes || exists(join(dir, kRuntimesFile)))) {
+  } else if (found.empty() && (run.runtimes || exists(join(dir, result_files::kRuntimes)))) {
     return run;  // a runtimes run: no kernel of its own
   } else {
     if (found.empty())

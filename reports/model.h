@@ -215,7 +215,6 @@ struct RunInfo {
 
 // runtimes.json (`nsmatrix runtimes`, runtimes/README.md): what each container runtime
 // isolated, seen from inside and from the host.
-inline constexpr std::string_view kRuntimesFile = "runtimes.json";
 
 struct RuntimeGap {
   std::string id, title;

@@ -305,7 +305,7 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
     const std::string o = r.value("outcome", "");
     (o == "ran" ? result.ran : o == "skip" ? result.skipped : result.broken) += 1;
   }
-  result.path = options.out_dir + "/runtimes.json";
+  result.path = options.out_dir + "/" + std::string(result_files::kRuntimes);
   write_json_file(result.path, doc);
   return result;
 }
