@@ -18,6 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "conformance/driver/residue.h"
+#include "conformance/harness/mounts.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/exec.h"
@@ -245,13 +247,35 @@ class Podman : public Engine {
     return l;
   }
 
-  std::vector<std::string> finish(RunContext&) override {
+  std::vector<std::string> finish(RunContext& ctx) override {
     std::vector<std::string> problems;
     delete_bridge(bridge_, problems);
+    // With the cgroupfs manager podman puts conmon in <parent>/conmon and never removes it;
+    // it is empty once conmon has gone, so it is ours to remove, not news.
+    for (const auto& m : conformance::read_mountinfo())
+      if (m.fstype == "cgroup" || m.fstype == "cgroup2") ::rmdir(fmt::format("{}/{}-podman/conmon", m.mount_point, ctx.marker).c_str());
+    end_rootless_pause(ctx, problems);
     return problems;
   }
 
  private:
+  // Rootless podman leaves a pause process holding its user namespace for the next podman
+  // of the same user; this run has no next one. Its pid file is trusted only when the
+  // process's environment names the run's own XDG_RUNTIME_DIR.
+  static void end_rootless_pause(const RunContext& ctx, std::vector<std::string>& problems) {
+    const std::string run_dir = ctx.work_dir + "/rl/run";
+    const auto pid_text = read_file(ctx.work_dir + "/rl/tmp/pause.pid");  // in podman's --tmpdir
+    if (!pid_text) return;
+    const pid_t pid = static_cast<pid_t>(std::strtol(pid_text->c_str(), nullptr, 10));
+    const auto environment = read_file(fmt::format("/proc/{}/environ", pid));
+    if (pid <= 1 || !environment || environment->find("XDG_RUNTIME_DIR=" + run_dir + '\0') == std::string::npos) return;
+    try {
+      conformance::kill_and_wait(pid);
+    } catch (const std::exception& e) {
+      problems.push_back(fmt::format("rootless pause process {}: {}", pid, e.what()));
+    }
+  }
+
   // podman as nobody, with a HOME, XDG_RUNTIME_DIR and storage of the run's own (owned by
   // nobody, under the work directory). Without a /etc/subuid range podman maps nobody alone:
   // root inside is nobody outside. Its default network, slirp4netns, makes nothing on the host.

@@ -152,21 +152,7 @@ void find_runtime_dirs(std::vector<ResidueItem>& out) {
   }
 }
 
-// SIGKILL, then wait (bounded) until the process is gone, so that what it held is free.
-void kill_process(const std::string& item_name) {
-  const pid_t pid = std::stoi(item_name);
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (::kill(pid, SIGKILL) != 0) {
-    if (pidfd >= 0) ::close(pidfd);
-    if (errno == ESRCH) return;
-    throw_sys(fmt::format("kill({}, SIGKILL)", pid));
-  }
-  if (pidfd < 0) return;
-  struct pollfd p{pidfd, POLLIN, 0};
-  const int r = ::poll(&p, 1, 5000);  // an exit is immediate; a stuck one (D state) is reported
-  ::close(pidfd);
-  if (r == 0) throw ToolError(fmt::format("process {} did not end within 5 s of SIGKILL", pid));
-}
+void kill_process(const std::string& item_name) { kill_and_wait(std::stoi(item_name)); }
 
 void remove_work_dir(const std::string& path) {
   // Never delete through a mount: whatever is still mounted below is not a file of ours.
@@ -213,6 +199,20 @@ void remove_one(const ResidueItem& item) {
 }
 
 }  // namespace
+
+void kill_and_wait(pid_t pid) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (::kill(pid, SIGKILL) != 0) {
+    if (pidfd >= 0) ::close(pidfd);
+    if (errno == ESRCH) return;
+    throw_sys(fmt::format("kill({}, SIGKILL)", pid));
+  }
+  if (pidfd < 0) return;
+  struct pollfd p{pidfd, POLLIN, 0};
+  const int r = ::poll(&p, 1, 5000);  // an exit is immediate; a stuck one (D state) is reported
+  ::close(pidfd);
+  if (r == 0) throw ToolError(fmt::format("process {} did not end within 5 s of SIGKILL", pid));
+}
 
 std::string runtime_run_marker() { return fmt::format("nsm-rt-{}-p{}", ::getpid(), own_pidns()); }
 

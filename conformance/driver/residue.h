@@ -24,6 +24,8 @@
 // a run in progress, and clean leaves it alone.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,6 +57,10 @@ CleanReport clean_residue();
 // The same for what one owner made, alive or not: a runtimes run's own last step, so that it
 // ends leaving nothing whatever its runtimes left.
 CleanReport clean_residue_of(int pid, unsigned long pidns);
+
+// SIGKILL, then wait (pidfd, at most 5 s) until the process is gone, so that what it held is
+// free. A process already gone is fine; one that does not end is a ToolError.
+void kill_and_wait(pid_t pid);
 
 // Whether `alias` is the marker of a link the suite made (nsm_link_marker, core/netlink.h);
 // its pid and pid namespace when it is.
