@@ -19,7 +19,8 @@ int run_runtimes_command(runtimes::DriverOptions options) {
   if (options.out_dir.empty()) options.out_dir = default_out_dir();
   options.bin_dir = own_bin_dir();
   const auto result = runtimes::run_runtimes(options, stdout);
-  fmt::print("\n{} ran, {} skipped, {} broken\nresults in {}\n", result.ran, result.skipped, result.broken, result.path);
+  fmt::print("\n{} ran, {} skipped, {} broken{}\nresults in {}\n", result.ran, result.skipped, result.broken,
+             result.broken_gaps ? fmt::format("; {} gap verdicts broken", result.broken_gaps) : "", result.path);
   for (const auto& line : result.doc["teardown"]) fmt::print("teardown: {}\n", line.get<std::string>());
   if (result.interrupted) {
     // Ended as the signal ends a command, once the run has cleaned up and said so.
@@ -27,7 +28,7 @@ int run_runtimes_command(runtimes::DriverOptions options) {
     ::signal(result.interrupted, SIG_DFL);
     ::raise(result.interrupted);
   }
-  return result.broken == 0 && result.host_problems == 0 ? kExitOk : kExitFailures;
+  return result.broken == 0 && result.broken_gaps == 0 && result.host_problems == 0 ? kExitOk : kExitFailures;
 }
 
 }  // namespace
@@ -35,10 +36,13 @@ int run_runtimes_command(runtimes::DriverOptions options) {
 void add_runtimes_command(CLI::App& app, Action& selected) {
   auto options = std::make_shared<runtimes::DriverOptions>();
   CLI::App* sub = app.add_subcommand("runtimes", "What real container runtimes isolate here: each runs the inside view, compared from outside");
-  std::string names;
+  std::string names, all_profiles;
   for (const auto& [runtime, profiles] : runtimes::runtime_profiles()) {
     std::string list;
-    for (const auto& p : profiles) list += (list.empty() ? "" : ", ") + p;
+    for (const auto& p : profiles) {
+      list += (list.empty() ? "" : ", ") + p;
+      if (all_profiles.find(p) == std::string::npos) all_profiles += (all_profiles.empty() ? "" : ", ") + p;
+    }
     names += fmt::format("  {:<15} {}\n", runtime, list);
   }
   sub->description(
@@ -64,15 +68,15 @@ void add_runtimes_command(CLI::App& app, Action& selected) {
       "SIGINT, SIGTERM or SIGHUP stops the run: it cleans up, writes runtimes.json, then\n"
       "ends by that signal.\n"
       "Exit 0 when every container ran or was skipped with its reason; 1 when one broke\n"
-      "(the view did not come, or inside and outside disagree) or the host was left changed\n"
-      "(something not removed, net.ipv4.ip_forward turned on: set back, and said); 2 bad\n"
-      "input; 3 the rootfs could not be built.\n\n"
+      "(the view did not come, inside and outside disagree, or a gap had no verdict) or the\n"
+      "host was left changed (something not removed, net.ipv4.ip_forward turned on: set\n"
+      "back, and said); 2 bad input; 3 the rootfs could not be built.\n\n"
       "Examples:\n"
       "  nsmatrix runtimes --out results/rt                      every runtime, every profile\n"
       "  nsmatrix runtimes --runtime docker,bwrap --profile default\n"
       "  nsmatrix report results/rt                  summary.md: the table, who closes which gap");
   sub->add_option("--runtime", options->runtimes, "Only these runtimes (comma-separated)")->delimiter(',')->option_text("NAME[,NAME..]");
-  sub->add_option("--profile", options->profiles, "Only these profiles (default, privileged, unshare-all)")
+  sub->add_option("--profile", options->profiles, fmt::format("Only these profiles ({})", all_profiles))
       ->delimiter(',')
       ->option_text("NAME[,NAME..]");
   sub->add_option("-o,--out", options->out_dir, "Where runtimes.json and logs/ go (default: results/<date>-<time>)")->option_text("DIR");

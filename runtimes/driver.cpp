@@ -83,13 +83,18 @@ std::string new_types(const json& namespaces) {
   return out.empty() ? "none" : out;
 }
 
+int broken_gaps(const json& gaps) {
+  return static_cast<int>(std::count_if(gaps.begin(), gaps.end(), [](const json& g) { return g.value("outcome", "") == "broken"; }));
+}
+
 std::string gap_summary(const json& gaps) {
-  int confirmed = 0, closed = 0, other = 0;
+  int confirmed = 0, closed = 0, skipped = 0;
   for (const auto& g : gaps) {
     const std::string o = g.value("outcome", "");
-    (o == "gap-confirmed" ? confirmed : o == "gap-closed" ? closed : other) += 1;
+    (o == "gap-confirmed" ? confirmed : o == "gap-closed" ? closed : skipped) += o != "broken";
   }
-  return fmt::format("{} confirmed, {} closed, {} other", confirmed, closed, other);
+  const int broken = broken_gaps(gaps);
+  return fmt::format("{} confirmed, {} closed, {} skipped{}", confirmed, closed, skipped, broken ? fmt::format(", {} BROKEN", broken) : "");
 }
 
 struct Case {
@@ -314,6 +319,7 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
   for (const auto& r : doc["runtimes"]) {
     const std::string o = r.value("outcome", "");
     (o == "ran" ? result.ran : o == "skip" ? result.skipped : result.broken) += 1;
+    if (r.contains("gaps")) result.broken_gaps += broken_gaps(r["gaps"]);
   }
   result.path = options.out_dir + "/" + std::string(result_files::kRuntimes);
   write_json_file(result.path, doc);

@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <linux/keyctl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/klog.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -275,6 +277,13 @@ Judgement judge_listing(const json& inside, const json& before, const json& afte
   return against_host_reads(inside, before, after, what);
 }
 
+Judgement judge_sys_module(const json& inside, const json& before, const json& after) {
+  if (inside.is_object() && inside.value("error", "") == "ENOENT" && inside.value("sys_is_sysfs", true) == false)
+    return closed("/sys/module: ENOENT inside, and /sys is no sysfs there (statfs): the container was given no sysfs, so nothing "
+                  "in it lists the host's modules");
+  return judge_listing(inside, before, after, "/sys/module");
+}
+
 Judgement judge_sysctls(const json& inside, const json& before, const json& after) {
   if (!have_host(before, after)) return skip(kNeedsHost);
   bool same = true, any_writable = false, all_refused = true;
@@ -361,10 +370,13 @@ const std::vector<GapRow>& rows() {
          try {
            return digest_of(conformance::list_directory("/sys/module"));
          } catch (const SysError& e) {
-           return json{{"error", errno_name(e.err())}};
+           // Whether /sys is a sysfs at all: a container given none (bwrap without --sys)
+           // has no /sys/module to show, which is no fault of ours.
+           struct statfs sys {};
+           return json{{"error", errno_name(e.err())}, {"sys_is_sysfs", ::statfs("/sys", &sys) == 0 && sys.f_type == SYSFS_MAGIC}};
          }
        },
-       [](const json& i, const json& b, const json& a) { return judge_listing(i, b, a, "/sys/module"); }},
+       judge_sys_module},
       {{"kernel.gap.kernel-sysctls-host-wide", "non-namespaced sysctls under /proc/sys/kernel are the host's, and writable"},
        [] { return observe_sysctls(kKernelSysctls); }, judge_sysctls},
       {{"kernel.gap.vm-sysctls-host-wide", "sysctls under /proc/sys/vm are the host's, and writable"},

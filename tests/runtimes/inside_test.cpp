@@ -180,6 +180,16 @@ TEST(InsideGaps, ListingAbsentOnTheHostIsASkip) {
   EXPECT_NE(outcome_of(judge_gaps(none, host, host), id), "skip");
 }
 
+// /sys/module missing inside: closed only where /sys is no sysfs (the container got none);
+// missing from a real sysfs is no verdict.
+TEST(InsideGaps, SysModuleAbsentBecauseNoSysfs) {
+  const std::string id = "kernel.gap.sys-module-host-wide";
+  const json host = readings({{id, {{"count", 82}, {"sha256", "abc"}}}});
+  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"error", "ENOENT"}, {"sys_is_sysfs", false}}}}), host, host), id), "gap-closed");
+  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"error", "ENOENT"}, {"sys_is_sysfs", true}}}}), host, host), id), "broken");
+  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"count", 82}, {"sha256", "abc"}}}}), host, host), id), "gap-confirmed");
+}
+
 TEST(InsideGaps, EveryGapHasOneVerdictAndAReadingErrorIsBroken) {
   json inside = observe_gaps();
   inside["proc.gap.stat-host-wide"] = {{"observe_error", "boom"}};
