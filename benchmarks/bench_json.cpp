@@ -123,8 +123,10 @@ json build_bench_json(const json& catalogue, const json& gbench, std::string_vie
     if (!run.is_object()) throw ToolError("Google Benchmark's output: a benchmark entry is not an object");
     if (run.value("run_type", "iteration") != "iteration") continue;  // aggregates: recomputed
     const std::string name = base_benchmark_name(string_field(run, "run_name", "a benchmark entry"));
-    if (run.value("error_occurred", false)) runs[name].failed.push_back(&run);
-    else runs[name].measured.push_back(&run);
+    if (run.value("error_occurred", false))
+      runs[name].failed.push_back(&run);
+    else
+      runs[name].measured.push_back(&run);
   }
 
   json checks = json::array();
@@ -166,8 +168,12 @@ json build_bench_json(const json& catalogue, const json& gbench, std::string_vie
                       {"reason", reason},
                       {"metrics", std::move(metrics)}});
   }
-  return {{"schema_version", kSchemaVersion}, {"kind", "bench"},   {"tool_version", std::string(kToolVersion)},
-          {"mode", mode},                     {"checks", checks}, {"gbench", gbench}};
+  return {{"schema_version", kSchemaVersion},
+          {"kind", "bench"},
+          {"tool_version", std::string(kToolVersion)},
+          {"mode", mode},
+          {"checks", checks},
+          {"gbench", gbench}};
 }
 
 }  // namespace

@@ -74,7 +74,9 @@ void register_container_network_benchmarks(const SuiteOptions& options) {
         {{fmt::format("total_{}_containers", containers), "time", "ms", true},
          {fmt::format("per_container_{}_containers", containers), "per_container_us", "us", true}},
         [containers](benchmark::State& state) { bench_container_network(state, containers); })
-        ->UseManualTime()->Iterations(count)->Unit(benchmark::kMillisecond);
+        ->UseManualTime()
+        ->Iterations(count)
+        ->Unit(benchmark::kMillisecond);
   }
 }
 

@@ -101,10 +101,11 @@ void register_create_benchmarks(const SuiteOptions&) {
                                as_root({ns.type})),
                    fmt::format("create/{}", ns.name), ns.clone_flag);
   }
-  register_spawn(bench_check("bench.create.docker", std::nullopt,
-                             "create a child in Docker's set: new mnt, uts, ipc, pid, net and cgroup namespaces",
-                             as_root({NsType::Mnt, NsType::Uts, NsType::Ipc, NsType::Pid, NsType::Net, NsType::Cgroup})),
-                 "create/docker", kDockerFlags);
+  register_spawn(
+      bench_check("bench.create.docker", std::nullopt,
+                  "create a child in Docker's set: new mnt, uts, ipc, pid, net and cgroup namespaces",
+                  as_root({NsType::Mnt, NsType::Uts, NsType::Ipc, NsType::Pid, NsType::Net, NsType::Cgroup})),
+      "create/docker", kDockerFlags);
   register_rootless();
 }
 

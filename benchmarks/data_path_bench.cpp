@@ -33,7 +33,8 @@ constexpr int64_t kWarmupChunks = 8;
 void bench_stream(benchmark::State& state, DataPath path, size_t message) {
   std::vector<std::unique_ptr<StreamFlow>> flows;
   for (const DataFlow& f : data_path_flows(path))
-    flows.push_back(std::make_unique<StreamFlow>(connect_tcp(*f.client, *f.server, false), message, chunk_bytes(message)));
+    flows.push_back(
+        std::make_unique<StreamFlow>(connect_tcp(*f.client, *f.server, false), message, chunk_bytes(message)));
   const auto chunks = state.max_iterations;
   auto run_all = [&](int64_t n) {
     if (flows.size() == 1) return flows[0]->transfer(n);
@@ -97,10 +98,10 @@ void register_stream(DataPath path, const std::vector<MessageSize>& sizes) {
 void register_request_response(DataPath path, bool tcp, const std::vector<MessageSize>& sizes) {
   const std::string name(data_path_name(path));
   const char* protocol = tcp ? "tcp" : "udp";
-  const CheckInfo check = bench_check(fmt::format("bench.{}.rr.{}", protocol, name), NsType::Net,
-                                      fmt::format("{} request-response round-trip time {}", tcp ? "TCP" : "UDP",
-                                                  data_path_title(path)),
-                                      needs_for(path));
+  const CheckInfo check =
+      bench_check(fmt::format("bench.{}.rr.{}", protocol, name), NsType::Net,
+                  fmt::format("{} request-response round-trip time {}", tcp ? "TCP" : "UDP", data_path_title(path)),
+                  needs_for(path));
   for (const MessageSize& size : sizes) {
     add(check, fmt::format("{}-rr/{}/{}", protocol, name, size.label),
         {{fmt::format("rtt_mean_{}", size.label), "time", "us", true},

@@ -21,7 +21,8 @@ sockaddr_in ipv4(const std::string& address, uint16_t port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
-  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1) throw ToolError(fmt::format("not an IPv4 address: {}", address));
+  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1)
+    throw ToolError(fmt::format("not an IPv4 address: {}", address));
   return a;
 }
 

@@ -33,28 +33,38 @@ const BridgeTopology& bridge(int members) {
 
 std::string_view data_path_name(DataPath path) {
   switch (path) {
-    case DataPath::Loopback: return "loopback";
-    case DataPath::Veth: return "veth";
-    case DataPath::Bridge: return "bridge";
-    case DataPath::Bridge8: return "bridge8";
+    case DataPath::Loopback:
+      return "loopback";
+    case DataPath::Veth:
+      return "veth";
+    case DataPath::Bridge:
+      return "bridge";
+    case DataPath::Bridge8:
+      return "bridge8";
   }
   return "?";
 }
 
 std::string_view data_path_title(DataPath path) {
   switch (path) {
-    case DataPath::Loopback: return "over loopback inside one network namespace";
-    case DataPath::Veth: return "over a veth pair between two network namespaces";
-    case DataPath::Bridge: return "between two network namespaces on one bridge (the docker0 path)";
-    case DataPath::Bridge8: return "aggregate of four flows among eight network namespaces on one bridge";
+    case DataPath::Loopback:
+      return "over loopback inside one network namespace";
+    case DataPath::Veth:
+      return "over a veth pair between two network namespaces";
+    case DataPath::Bridge:
+      return "between two network namespaces on one bridge (the docker0 path)";
+    case DataPath::Bridge8:
+      return "aggregate of four flows among eight network namespaces on one bridge";
   }
   return "?";
 }
 
 std::vector<DataFlow> data_path_flows(DataPath path) {
   switch (path) {
-    case DataPath::Loopback: return {{&loopback(), &loopback()}};
-    case DataPath::Veth: return {{&veth().a, &veth().b}};
+    case DataPath::Loopback:
+      return {{&loopback(), &loopback()}};
+    case DataPath::Veth:
+      return {{&veth().a, &veth().b}};
     case DataPath::Bridge: {
       const auto& t = bridge(2);
       return {{&t.members[0], &t.members[1]}};

@@ -15,7 +15,7 @@ namespace nsm::bench {
 
 enum class DataPath { Loopback, Veth, Bridge, Bridge8 };
 
-std::string_view data_path_name(DataPath path);  // "loopback", "veth", "bridge", "bridge8"
+std::string_view data_path_name(DataPath path);   // "loopback", "veth", "bridge", "bridge8"
 std::string_view data_path_title(DataPath path);  // "over loopback inside one namespace", ...
 
 struct DataFlow {

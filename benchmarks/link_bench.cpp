@@ -77,14 +77,20 @@ void register_link_benchmarks(const SuiteOptions& options) {
   const benchmark::IterationCount slow_iterations = options.quick ? 10 : 50;
   add(bench_check("bench.link.veth-create", NsType::Net, "create a veth pair (RTM_NEWLINK through libnl)", kVethNeeds),
       "link/veth-create", {time_metric("us")}, bench_veth_create)
-      ->UseManualTime()->Iterations(iterations)->Unit(benchmark::kMicrosecond);
+      ->UseManualTime()
+      ->Iterations(iterations)
+      ->Unit(benchmark::kMicrosecond);
   add(bench_check("bench.link.veth-delete", NsType::Net, "delete a veth pair (RTM_DELLINK through libnl)", kVethNeeds),
       "link/veth-delete", {time_metric("us")}, bench_veth_delete)
-      ->UseManualTime()->Iterations(slow_iterations)->Unit(benchmark::kMicrosecond);
+      ->UseManualTime()
+      ->Iterations(slow_iterations)
+      ->Unit(benchmark::kMicrosecond);
   add(bench_check("bench.link.veth-move", NsType::Net, "move one end of a veth pair into another network namespace",
                   kVethNeeds),
       "link/veth-move", {time_metric("us")}, bench_veth_move)
-      ->UseManualTime()->Iterations(slow_iterations)->Unit(benchmark::kMicrosecond);
+      ->UseManualTime()
+      ->Iterations(slow_iterations)
+      ->Unit(benchmark::kMicrosecond);
 
   const CheckInfo bridge = bench_check("bench.link.bridge-ports", NsType::Net,
                                        "create a bridge and enslave N ports (N = 1, 10, 50)", kBridgeNeeds);
@@ -95,7 +101,9 @@ void register_link_benchmarks(const SuiteOptions& options) {
         {{fmt::format("total_{}_ports", ports), "time", "ms", true},
          {fmt::format("per_port_{}_ports", ports), "per_port_us", "us", true}},
         [ports](benchmark::State& state) { bench_bridge_ports(state, ports); })
-        ->UseManualTime()->Iterations(count)->Unit(benchmark::kMillisecond);
+        ->UseManualTime()
+        ->Iterations(count)
+        ->Unit(benchmark::kMillisecond);
   }
 }
 

@@ -50,7 +50,8 @@ std::string cpu_list(const cpu_set_t& set) {
 std::optional<std::string> pin_to(int cpu) {
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
-  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return fmt::format("sched_getaffinity: {}", nsm::errno_name(errno));
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+    return fmt::format("sched_getaffinity: {}", nsm::errno_name(errno));
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
     return fmt::format("--pin={}: this process may not run on CPU {} (allowed: {})", cpu, cpu, cpu_list(allowed));
   cpu_set_t one;
@@ -95,8 +96,10 @@ int main(int argc, char** argv) {
 
   // Defaults first, so that the caller's own Google Benchmark flags override them.
   std::vector<std::string> defaults;
-  if (flags.suite.quick) defaults = {"--benchmark_min_time=0.05", "--benchmark_repetitions=1"};
-  else defaults = {"--benchmark_repetitions=5", "--benchmark_display_aggregates_only=true"};
+  if (flags.suite.quick)
+    defaults = {"--benchmark_min_time=0.05", "--benchmark_repetitions=1"};
+  else
+    defaults = {"--benchmark_repetitions=5", "--benchmark_display_aggregates_only=true"};
   std::vector<char*> args{flags.passed_on.front()};
   for (auto& d : defaults) args.push_back(d.data());
   args.insert(args.end(), flags.passed_on.begin() + 1, flags.passed_on.end());

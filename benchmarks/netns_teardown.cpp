@@ -79,10 +79,11 @@ void NetnsTeardownWatch::wait_started(int id, std::chrono::milliseconds timeout)
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (state_->started.erase(id)) return;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
-      throw TimeoutError(fmt::format("the kernel did not announce the teardown of network namespace nsid {} within {} ms",
-                                     id, timeout.count()));
+      throw TimeoutError(fmt::format(
+          "the kernel did not announce the teardown of network namespace nsid {} within {} ms", id, timeout.count()));
     pollfd p{nl_socket_get_fd(state_->events), POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno != EINTR) throw_sys("poll(RTNLGRP_NSID listener)");

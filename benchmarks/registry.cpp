@@ -82,7 +82,8 @@ nlohmann::json catalogue_json() {
     for (const auto& b : c.benchmarks) {
       nlohmann::json metrics = nlohmann::json::array();
       for (const auto& m : b.metrics)
-        metrics.push_back({{"name", m.name}, {"source", m.source}, {"unit", m.unit}, {"lower_is_better", m.lower_is_better}});
+        metrics.push_back(
+            {{"name", m.name}, {"source", m.source}, {"unit", m.unit}, {"lower_is_better", m.lower_is_better}});
       benchmarks.push_back({{"name", b.name}, {"metrics", std::move(metrics)}});
     }
     list.push_back(std::move(entry));

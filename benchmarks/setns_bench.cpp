@@ -94,10 +94,11 @@ void register_setns_benchmarks(const SuiteOptions& options) {
                               one_way ? fmt::format("setns() into a held {} namespace, in a fresh process", ns.name)
                                       : fmt::format("setns() into a held {} namespace and back", ns.name),
                               as_root({ns.type})),
-                  fmt::format("setns/{}", ns.name), {time_metric("us")},
-                  [&ns, one_way](benchmark::State& state) {
-                    if (one_way) bench_setns_once(state, ns);
-                    else bench_setns_and_back(state, ns);
+                  fmt::format("setns/{}", ns.name), {time_metric("us")}, [&ns, one_way](benchmark::State& state) {
+                    if (one_way)
+                      bench_setns_once(state, ns);
+                    else
+                      bench_setns_and_back(state, ns);
                   });
     b->UseManualTime()->Unit(benchmark::kMicrosecond);
     if (one_way) b->Iterations(options.quick ? 20 : 200);  // a child per iteration

@@ -11,7 +11,7 @@ namespace nsm::bench {
 namespace {
 constexpr size_t kReceiveBuffer = 256 * 1024;
 constexpr int64_t kChunksInFlight = 4;
-}
+}  // namespace
 
 StreamFlow::StreamFlow(ConnectedSockets sockets, size_t message_size, size_t chunk_bytes)
     : sockets_(std::move(sockets)),

@@ -43,7 +43,7 @@ class StreamFlow {
   size_t message_size_;
   size_t chunk_bytes_;
   std::vector<std::byte> message_;
-  int64_t chunks_sent_ = 0;                 // by the sender
+  int64_t chunks_sent_ = 0;                  // by the sender
   std::atomic<int64_t> chunks_received_{0};  // by the receiver
   std::atomic<bool> receiver_ended_{false};
   std::atomic<uint32_t> events_{0};  // bumped after each report and at the end; the sender waits on it

@@ -36,8 +36,7 @@ void register_unshare_benchmarks(const SuiteOptions& options) {
   const benchmark::IterationCount iterations = options.quick ? 20 : 200;
   for (const auto& ns : ns_types()) {
     add(bench_check(fmt::format("bench.unshare.{}", ns.name), ns.type,
-                    fmt::format("unshare({}) in a single-threaded process", ns.clone_flag_name),
-                    as_root({ns.type})),
+                    fmt::format("unshare({}) in a single-threaded process", ns.clone_flag_name), as_root({ns.type})),
         fmt::format("unshare/{}", ns.name), {time_metric("us"), median_metric()},
         [&ns](benchmark::State& state) {
           IterationTimes times(state);

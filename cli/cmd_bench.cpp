@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "benchmarks/driver/run_suite.h"
 #include "cli/command.h"
@@ -37,7 +37,8 @@ int run_bench(const bench::SuiteRunOptions& args) {
   fmt::print("bench: {} pass, {} skip, {} broken -> {}\n", result.pass, result.skip, result.broken, args.output);
   for (const auto& check : result.document["checks"])
     if (check["outcome"] == "broken")
-      fmt::print(stderr, "nsmatrix: {} broken: {}\n", check["id"].get<std::string>(), check["reason"].get<std::string>());
+      fmt::print(stderr, "nsmatrix: {} broken: {}\n", check["id"].get<std::string>(),
+                 check["reason"].get<std::string>());
   // A broken benchmark is a result, as a broken check is for `nsmatrix test`: exit 1.
   return result.broken > 0 ? kExitFailures : kExitOk;
 }
@@ -47,11 +48,13 @@ int run_bench(const bench::SuiteRunOptions& args) {
 void add_bench_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<bench::SuiteRunOptions>();
   args->output = std::string(result_files::kBench);
-  CLI::App* cmd = app.add_subcommand("bench",
-                                     "Measure what isolation costs: namespace creation, setns, teardown, network setup and "
-                                     "the data path (runs nsmatrix-bench); writes bench.json");
-  cmd->add_flag("--quick", args->quick,
-                "For CI and emulated guests: one repetition, a short minimum time, fewer sizes (default: 5 repetitions)");
+  CLI::App* cmd =
+      app.add_subcommand("bench",
+                         "Measure what isolation costs: namespace creation, setns, teardown, network setup and "
+                         "the data path (runs nsmatrix-bench); writes bench.json");
+  cmd->add_flag(
+      "--quick", args->quick,
+      "For CI and emulated guests: one repetition, a short minimum time, fewer sizes (default: 5 repetitions)");
   cmd->add_option("-o,--output", args->output, "Where to write bench.json")->capture_default_str();
   cmd->add_option("--filter", args->filter,
                   "Only the benchmarks whose names match this regular expression (e.g. 'create/|setns/')");

@@ -1,8 +1,8 @@
 // nsmatrix clean [--dry-run]
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "conformance/driver/residue.h"
@@ -24,7 +24,8 @@ int run_clean_command(bool dry_run) {
   }
   const conformance::CleanReport report = conformance::clean_residue();
   for (const auto& item : report.removed) fmt::print("removed {:<8} {}\n", item.kind, item.name);
-  for (const auto& [item, why] : report.failed) fmt::print(stderr, "could not remove {} {}: {}\n", item.kind, item.name, why);
+  for (const auto& [item, why] : report.failed)
+    fmt::print(stderr, "could not remove {} {}: {}\n", item.kind, item.name, why);
   fmt::print("nsmatrix clean: {} removed, {} left\n", report.removed.size(), report.failed.size());
   return report.failed.empty() ? kExitOk : kExitFailures;
 }
@@ -33,7 +34,8 @@ int run_clean_command(bool dry_run) {
 
 void add_clean_command(CLI::App& app, Action& selected) {
   auto dry_run = std::make_shared<bool>(false);
-  CLI::App* sub = app.add_subcommand("clean", "Remove what a killed run left behind (only what carries the suite's marker)");
+  CLI::App* sub =
+      app.add_subcommand("clean", "Remove what a killed run left behind (only what carries the suite's marker)");
   sub->description(
       "Removes what a run killed half way could leave on this machine, and nothing else:\n"
       "only objects carrying the marker the suite records when it makes them, never one\n"

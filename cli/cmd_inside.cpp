@@ -4,8 +4,8 @@
 #include <cerrno>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "core/error.h"
@@ -41,7 +41,8 @@ int run_inside_command(const InsideArgs& args) {
 
 void add_inside_command(CLI::App& app, Action& selected) {
   auto args = std::make_shared<InsideArgs>();
-  CLI::App* sub = app.add_subcommand("inside", "What this process sees of its own isolation, from inside any container (JSON)");
+  CLI::App* sub =
+      app.add_subcommand("inside", "What this process sees of its own isolation, from inside any container (JSON)");
   sub->description(
       "Run inside a container (docker, podman, runc, bubblewrap, ...), prints as JSON what\n"
       "the process sees of its isolation: its namespaces and whether each is the initial\n"
@@ -59,8 +60,10 @@ void add_inside_command(CLI::App& app, Action& selected) {
       "  docker run --rm -v $PWD/build/default/bin:/nsm IMAGE /nsm/nsmatrix inside\n"
       "  nsmatrix inside --hold --token nsm-rt-1-docker   print one line, then wait for EOF on stdin");
   sub->add_flag("--hold", args->hold,
-                "Print the view as one line, then stay until stdin reaches EOF (the driver looks at the process from outside meanwhile)");
-  sub->add_option("--token", args->token, "A word recorded in the view; the driver finds the process by it in /proc/*/cmdline")
+                "Print the view as one line, then stay until stdin reaches EOF (the driver looks at the process from "
+                "outside meanwhile)");
+  sub->add_option("--token", args->token,
+                  "A word recorded in the view; the driver finds the process by it in /proc/*/cmdline")
       ->option_text("T");
   sub->callback([args, &selected] { selected = [args] { return run_inside_command(*args); }; });
 }

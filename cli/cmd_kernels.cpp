@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "core/error.h"
@@ -36,7 +36,8 @@ std::string describe_source(const KernelEntry& e) {
     case SourceType::Debian:
       return e.is_track() ? fmt::format("debian track {}/{}", e.suite, e.flavour)
                           : fmt::format("debian {} ({})", e.package, e.suite);
-    case SourceType::File: return fmt::format("file {}", e.image);
+    case SourceType::File:
+      return fmt::format("file {}", e.image);
     case SourceType::Build:
       return fmt::format("build {} ({}) + {}", e.source_package, e.suite, fs::path(e.fragment).filename().string());
   }
@@ -100,8 +101,8 @@ int prepare_all(const std::vector<const KernelEntry*>& entries, const KernelsOpt
     try {
       const auto k = vm::prepare_kernel(*e, print_line, options);
       outcomes.push_back({e->id,
-                          k.cache_hit ? fmt::format("cached   {} (fetched in {:.1f} s, {:.1f} MB downloaded)", k.release,
-                                                    k.fetch_seconds, k.download_bytes / 1e6)
+                          k.cache_hit ? fmt::format("cached   {} (fetched in {:.1f} s, {:.1f} MB downloaded)",
+                                                    k.release, k.fetch_seconds, k.download_bytes / 1e6)
                                       : fmt::format("ready    {} in {:.1f} s, {:.1f} MB downloaded", k.release,
                                                     k.prepare_seconds, k.download_bytes / 1e6),
                           true, kExitOk});
@@ -192,7 +193,7 @@ int run_build(const KernelsOptions& o) {
     const auto& e = vm::find_kernel(kernels, id);
     if (e.type != SourceType::Build) {
       throw InputError(fmt::format("kernel '{}' is a {} kernel, not a build: use 'nsmatrix kernels fetch {}'", id,
-                              vm::source_type_name(e.type), id));
+                                   vm::source_type_name(e.type), id));
     }
     entries.push_back(&e);
   }
@@ -212,8 +213,8 @@ int run_verify(const KernelsOptions& o) {
     std::optional<vm::PreparedKernel> k;
     try {
       k = e->type == SourceType::File
-              ? vm::prepare_kernel_file(e->image, e->modules_dir.empty() ? std::nullopt
-                                                                          : std::optional<std::string>(e->modules_dir))
+              ? vm::prepare_kernel_file(
+                    e->image, e->modules_dir.empty() ? std::nullopt : std::optional<std::string>(e->modules_dir))
               : vm::cached_kernel(*e);
       if (!k) {
         fmt::print("{:<24} not cached\n", e->id);
@@ -232,7 +233,8 @@ int run_verify(const KernelsOptions& o) {
 }  // namespace
 
 void add_kernels_command(CLI::App& app, Action& selected) {
-  auto* kernels = app.add_subcommand("kernels", "The kernel manifest and its cache ($NSMATRIX_CACHE, default ~/.cache/nsmatrix)");
+  auto* kernels =
+      app.add_subcommand("kernels", "The kernel manifest and its cache ($NSMATRIX_CACHE, default ~/.cache/nsmatrix)");
   kernels->require_subcommand(1);
   auto options = std::make_shared<KernelsOptions>();
   auto add_manifest = [&](CLI::App* sub) {
@@ -265,13 +267,14 @@ void add_kernels_command(CLI::App& app, Action& selected) {
   fetch->add_flag("--refresh", options->refresh, "Fetch again even when cached");
   fetch->callback([&selected, options] { selected = [options] { return run_fetch(*options); }; });
 
-  auto* verify = kernels->add_subcommand(
-      "verify", "Check cached kernels again: bzImage header, config, modules (default: all)");
+  auto* verify =
+      kernels->add_subcommand("verify", "Check cached kernels again: bzImage header, config, modules (default: all)");
   add_manifest(verify);
   verify->add_option("ID", options->ids, "Manifest ids");
   verify->callback([&selected, options] { selected = [options] { return run_verify(*options); }; });
 
-  auto* build = kernels->add_subcommand("build", "Build kernel variants from Debian's linux-source with their fragment");
+  auto* build =
+      kernels->add_subcommand("build", "Build kernel variants from Debian's linux-source with their fragment");
   add_manifest(build);
   build->add_option("ID", options->ids, "Manifest ids of build entries")->required();
   build->add_flag("--refresh", options->refresh, "Build again even when cached");

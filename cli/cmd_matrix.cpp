@@ -38,20 +38,26 @@ void add_matrix_command(CLI::App& app, Action& selected) {
     GuestFlags guest;
   };
   auto args = std::make_shared<Args>();
-  CLI::App* cmd = app.add_subcommand("matrix", "Boot every kernel of the manifest under QEMU, N at a time, into one results directory, then the report");
+  CLI::App* cmd = app.add_subcommand(
+      "matrix",
+      "Boot every kernel of the manifest under QEMU, N at a time, into one results directory, then the report");
   cmd->add_option("--kernels", args->manifest, "the kernel manifest (default: the built-in one)");
   cmd->add_option("--only", args->only, "comma-separated kernel ids (default: all of the manifest)");
-  cmd->add_option("--tags", args->tags, "comma-separated manifest tags: the kernels carrying any of them (oldest,newest)");
+  cmd->add_option("--tags", args->tags,
+                  "comma-separated manifest tags: the kernels carrying any of them (oldest,newest)");
   cmd->add_option("-j,--jobs", args->jobs, "VMs at a time")->check(CLI::Range(1, 64))->capture_default_str();
-  cmd->add_option("--out", args->out, "the run directory: run.json, one directory per kernel, the report (default: results/<date>-<time>)");
+  cmd->add_option("--out", args->out,
+                  "the run directory: run.json, one directory per kernel, the report (default: results/<date>-<time>)");
   cmd->add_flag("--list", args->list, "print the selected kernel ids as a JSON array and stop (CI fans them out)");
   cmd->add_flag("--collect", args->collect,
                 "boot nothing: gather the kernel directories already under --out (copied from separate runs), "
                 "rewrite run.json, print the summary, exit as the matrix would");
-  cmd->add_flag("!--no-report", args->report, "do not write report.html, summary.md, junit.xml and kcidb.json into --out");
+  cmd->add_flag("!--no-report", args->report,
+                "do not write report.html, summary.md, junit.xml and kcidb.json into --out");
   add_guest_flags(*cmd, args->guest);
-  cmd->footer("Exit codes: 0 every kernel ran the suite and no check failed; 1 a kernel failed (did not boot,\n"
-              "timed out, panicked, a check failed; skips are not failures); 2 bad input; 3 the tool could not work.");
+  cmd->footer(
+      "Exit codes: 0 every kernel ran the suite and no check failed; 1 a kernel failed (did not boot,\n"
+      "timed out, panicked, a check failed; skips are not failures); 2 bad input; 3 the tool could not work.");
   cmd->callback([args, &selected] {
     selected = [args]() -> int {
       // The report of the directory, its path printed last (as `nsmatrix run` does).
@@ -80,7 +86,9 @@ void add_matrix_command(CLI::App& app, Action& selected) {
       options.out_dir = args->out;
       options.jobs = args->jobs;
       const auto kernels = vm::manifest_kernels(args->manifest, only, tags);
-      if (kernels.empty()) throw InputError(tags.empty() ? "the manifest lists no kernels" : "no kernel of the manifest carries those tags");
+      if (kernels.empty())
+        throw InputError(tags.empty() ? "the manifest lists no kernels"
+                                      : "no kernel of the manifest carries those tags");
       const vm::MatrixResult result = vm::run_matrix(kernels, options, std::cout);
       report();
       return result.any_failure() ? kExitFailures : kExitOk;

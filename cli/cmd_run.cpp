@@ -7,8 +7,8 @@
 #include <memory>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "cli/host_run.h"
@@ -39,19 +39,23 @@ struct RunFlags {
 
 int run_run_command(const RunFlags& flags) {
   HostRunOptions options = flags.options;
-  if (options.runtimes && ::geteuid() != 0) throw InputError("--runtimes starts daemons and containers as root: run it as root");
+  if (options.runtimes && ::geteuid() != 0)
+    throw InputError("--runtimes starts daemons and containers as root: run it as root");
   if (options.out_dir.empty()) options.out_dir = default_out_dir();
   options.stages.clear();
   std::istringstream list(flags.stages);
   for (std::string stage; std::getline(list, stage, ',');) {
-    if (!pipeline::known_stage(stage)) throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench)", stage));
+    if (!pipeline::known_stage(stage))
+      throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench)", stage));
     if (stage != "bench" || flags.bench != "none") options.stages.push_back(stage);
   }
   if (options.stages.empty()) throw InputError("--stages: no stage to run");
   // A filter that selects no check is bad input (exit 2) before any stage runs, not a
   // conformance stage that refused it.
-  if (options.test_filter && std::find(options.stages.begin(), options.stages.end(), "conformance") != options.stages.end())
-    conformance::gtest_filter_for(*options.test_filter, conformance::list_checks(conformance::suite_binary_next_to_self()));
+  if (options.test_filter &&
+      std::find(options.stages.begin(), options.stages.end(), "conformance") != options.stages.end())
+    conformance::gtest_filter_for(*options.test_filter,
+                                  conformance::list_checks(conformance::suite_binary_next_to_self()));
   options.bench_quick = flags.bench == "quick";
   options.stage_timeout = std::chrono::seconds(flags.stage_timeout);
   const HostRunResult result = run_on_host(options, stdout);
@@ -94,7 +98,8 @@ void add_run_command(CLI::App& app, Action& selected) {
       "  nsmatrix run --out results/probe --stages probe\n"
       "  nsmatrix run --out results/quick --bench none --filter 'net.*'\n"
       "  nsmatrix run --out results/host --runtimes  (and docker, podman, ... as a second axis)");
-  sub->add_option("-o,--out", options->out_dir, "The results directory (default: results/<date>-<time>)")->option_text("DIR");
+  sub->add_option("-o,--out", options->out_dir, "The results directory (default: results/<date>-<time>)")
+      ->option_text("DIR");
   sub->add_option("--id", options->id, "The kernel directory's name inside DIR")->capture_default_str();
   sub->add_option("--stages", flags->stages, "What runs, in order: probe,conformance,bench or some of them")
       ->option_text("LIST")
@@ -102,13 +107,17 @@ void add_run_command(CLI::App& app, Action& selected) {
   sub->add_option("--bench", flags->bench, "Benchmarks: quick (CI, seconds), full (repetitions, minutes) or none")
       ->check(CLI::IsMember({"quick", "full", "none"}))
       ->capture_default_str();
-  sub->add_option("--stage-timeout", flags->stage_timeout, "Kill a stage still running after this long (it is then broken)")
+  sub->add_option("--stage-timeout", flags->stage_timeout,
+                  "Kill a stage still running after this long (it is then broken)")
       ->option_text("SECONDS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_flag("!--no-report", options->report, "Do not write the report");
-  sub->add_flag("--runtimes", options->runtimes, "Also run every installed container runtime (nsmatrix runtimes) into DIR");
-  sub->add_option("--filter", options->test_filter, "Only these conformance checks: ids or globs of them (net.*, *.gap.*), or GoogleTest names (as nsmatrix test)")
+  sub->add_flag("--runtimes", options->runtimes,
+                "Also run every installed container runtime (nsmatrix runtimes) into DIR");
+  sub->add_option(
+         "--filter", options->test_filter,
+         "Only these conformance checks: ids or globs of them (net.*, *.gap.*), or GoogleTest names (as nsmatrix test)")
       ->option_text("PATTERN");
   sub->callback([flags, &selected] { selected = [flags] { return run_run_command(*flags); }; });
 }

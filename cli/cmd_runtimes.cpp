@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "core/proc.h"
@@ -35,7 +35,8 @@ int run_runtimes_command(runtimes::DriverOptions options) {
 
 void add_runtimes_command(CLI::App& app, Action& selected) {
   auto options = std::make_shared<runtimes::DriverOptions>();
-  CLI::App* sub = app.add_subcommand("runtimes", "What real container runtimes isolate here: each runs the inside view, compared from outside");
+  CLI::App* sub = app.add_subcommand(
+      "runtimes", "What real container runtimes isolate here: each runs the inside view, compared from outside");
   std::string names, all_profiles;
   for (const auto& [runtime, profiles] : runtimes::runtime_profiles()) {
     std::string list;
@@ -75,11 +76,14 @@ void add_runtimes_command(CLI::App& app, Action& selected) {
       "  nsmatrix runtimes --out results/rt                      every runtime, every profile\n"
       "  nsmatrix runtimes --runtime docker,bwrap --profile default\n"
       "  nsmatrix report results/rt                  summary.md: the table, who closes which gap");
-  sub->add_option("--runtime", options->runtimes, "Only these runtimes (comma-separated)")->delimiter(',')->option_text("NAME[,NAME..]");
+  sub->add_option("--runtime", options->runtimes, "Only these runtimes (comma-separated)")
+      ->delimiter(',')
+      ->option_text("NAME[,NAME..]");
   sub->add_option("--profile", options->profiles, fmt::format("Only these profiles ({})", all_profiles))
       ->delimiter(',')
       ->option_text("NAME[,NAME..]");
-  sub->add_option("-o,--out", options->out_dir, "Where runtimes.json and logs/ go (default: results/<date>-<time>)")->option_text("DIR");
+  sub->add_option("-o,--out", options->out_dir, "Where runtimes.json and logs/ go (default: results/<date>-<time>)")
+      ->option_text("DIR");
   sub->callback([options, &selected] { selected = [options] { return run_runtimes_command(*options); }; });
 }
 

@@ -2,8 +2,8 @@
 #include <chrono>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "conformance/driver/conformance_json.h"
@@ -28,13 +28,16 @@ void print_summary(const nlohmann::json& doc, const std::string& output, double 
   const auto counts = conformance::count_outcomes(doc);
   int total = 0;
   for (const auto& [o, n] : counts) total += n;
-  fmt::print("nsmatrix test: {} checks: {} pass, {} fail, {} skip, {} broken, {} gap confirmed, {} gap closed ({:.1f} s) -> {}\n",
-             total, counts.at(Outcome::Pass), counts.at(Outcome::Fail), counts.at(Outcome::Skip), counts.at(Outcome::Broken),
-             counts.at(Outcome::GapConfirmed), counts.at(Outcome::GapClosed), seconds, output);
+  fmt::print(
+      "nsmatrix test: {} checks: {} pass, {} fail, {} skip, {} broken, {} gap confirmed, {} gap closed ({:.1f} s) -> "
+      "{}\n",
+      total, counts.at(Outcome::Pass), counts.at(Outcome::Fail), counts.at(Outcome::Skip), counts.at(Outcome::Broken),
+      counts.at(Outcome::GapConfirmed), counts.at(Outcome::GapClosed), seconds, output);
   for (const char* shown : {"fail", "broken", "gap-closed", "skip"}) {
     for (const auto& c : doc["checks"]) {
       if (c["outcome"] != shown) continue;
-      const std::string why = c["reason"].get<std::string>().empty() ? first_line(c["message"].get<std::string>()) : c["reason"].get<std::string>();
+      const std::string why = c["reason"].get<std::string>().empty() ? first_line(c["message"].get<std::string>())
+                                                                     : c["reason"].get<std::string>();
       fmt::print("  {:<10} {:<44} {}\n", outcome_words(*outcome_from_name(shown)), c["id"].get<std::string>(), why);
     }
   }
@@ -55,7 +58,8 @@ int run_test_command(const TestArgs& args) {
   print_summary(result.document, args.output, seconds);
 
   if (result.document["gtest"].is_null()) {
-    fmt::print(stderr, "nsmatrix test: the conformance suite {}; every check is marked broken\n", result.status.describe());
+    fmt::print(stderr, "nsmatrix test: the conformance suite {}; every check is marked broken\n",
+               result.status.describe());
     return kExitBroken;
   }
   const auto counts = conformance::count_outcomes(result.document);
@@ -85,7 +89,9 @@ void add_test_command(CLI::App& app, Action& selected) {
       "  nsmatrix test --filter '*.gap.*:-net.*'    every known gap but the network's\n"
       "  nsmatrix test --filter 'NetNamespace.*:*Gap.*'   GoogleTest names work too");
   sub->add_option("-o,--output", args->output, "Where to write conformance.json")->option_text("FILE");
-  sub->add_option("--filter", args->filter, "Only these checks: ids or globs of them (uts.*, *.gap.*), or GoogleTest names")->option_text("PATTERN");
+  sub->add_option("--filter", args->filter,
+                  "Only these checks: ids or globs of them (uts.*, *.gap.*), or GoogleTest names")
+      ->option_text("PATTERN");
   sub->add_flag("--verbose", args->verbose, "Show every check's progress, not only failures and gaps");
   sub->add_option("--timeout", args->timeout_seconds, "Kill the suite after this long (every check then broken)")
       ->option_text("SECONDS")

@@ -2,8 +2,8 @@
 #include <iostream>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "cli/vm_options.h"
@@ -28,8 +28,9 @@ void add_vm_command(CLI::App& app, Action& selected) {
   cmd->add_option("--kernels", args->manifest, "the kernel manifest (default: the built-in one)");
   cmd->add_option("--out", args->out, "the run directory (run.json, KERNEL-ID/...); default results/vm-TIMESTAMP");
   add_guest_flags(*cmd, args->guest);
-  cmd->footer("Exit codes: 0 the suite ran and no check failed; 1 a check failed or the kernel did not boot\n"
-              "(status.json says why); 2 bad input (unknown id, not a bzImage); 3 the tool could not work.");
+  cmd->footer(
+      "Exit codes: 0 the suite ran and no check failed; 1 a check failed or the kernel did not boot\n"
+      "(status.json says why); 2 bad input (unknown id, not a bzImage); 3 the tool could not work.");
   cmd->callback([args, &selected] {
     selected = [args]() -> int {
       vm::VmOptions options = vm_options_from(args->guest);
@@ -38,14 +39,16 @@ void add_vm_command(CLI::App& app, Action& selected) {
       // Prepared here, not in the matrix: a kernel that cannot be prepared is bad input.
       vm::BootTarget target;
       try {
-        target = kernel.prepare([](std::string_view line) { std::cout << fmt::format("[{}] {}\n", "vm", line) << std::flush; });
+        target = kernel.prepare(
+            [](std::string_view line) { std::cout << fmt::format("[{}] {}\n", "vm", line) << std::flush; });
       } catch (const vm::NotBootableError& e) {
-        vm::write_unbooted(fmt::format("{}/{}", out, kernel.id), kernel.id, {{"type", "file"}, {"path", args->kernel}}, "boot-failed",
-                           e.what());
+        vm::write_unbooted(fmt::format("{}/{}", out, kernel.id), kernel.id, {{"type", "file"}, {"path", args->kernel}},
+                           "boot-failed", e.what());
         throw;
       } catch (const Error& e) {
-        vm::write_unbooted(fmt::format("{}/{}", out, kernel.id), kernel.id, {{"type", "unknown"}, {"argument", args->kernel}},
-                           "infra-error", fmt::format("cannot prepare the kernel: {}", e.what()));
+        vm::write_unbooted(fmt::format("{}/{}", out, kernel.id), kernel.id,
+                           {{"type", "unknown"}, {"argument", args->kernel}}, "infra-error",
+                           fmt::format("cannot prepare the kernel: {}", e.what()));
         throw;
       }
       target.id = kernel.id;

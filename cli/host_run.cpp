@@ -44,7 +44,8 @@ std::optional<std::string> config_source(const std::string& probe_json) {
   if (!std::filesystem::exists(probe_json)) return std::nullopt;
   try {
     const nlohmann::json doc = read_json_file(probe_json, "probe");
-    if (doc.contains("config") && doc["config"].is_object() && doc["config"].contains("source") && doc["config"]["source"].is_string())
+    if (doc.contains("config") && doc["config"].is_object() && doc["config"].contains("source") &&
+        doc["config"]["source"].is_string())
       return doc["config"]["source"].get<std::string>();
   } catch (const std::exception&) {
     // a probe.json the report will show as unusable: kernel.json just does not name the source
@@ -62,7 +63,8 @@ std::string own_executable() {
 
 // A previous run's files in this kernel directory must not mix with this run's.
 void clear_kernel_dir(const std::string& dir) {
-  for (auto name : {result_files::kKernel, result_files::kProbe, result_files::kConformance, result_files::kBench, result_files::kStatus}) {
+  for (auto name : {result_files::kKernel, result_files::kProbe, result_files::kConformance, result_files::kBench,
+                    result_files::kStatus}) {
     std::error_code ec;
     std::filesystem::remove(dir + "/" + std::string(name), ec);
   }
@@ -80,9 +82,11 @@ int runtimes_stage(const std::string& out_dir, std::FILE* out, int& interrupted)
   options.bin_dir = own_bin_dir();
   try {
     const auto result = runtimes::run_runtimes(options, out);
-    fmt::print(out, "[runtimes] {} ran, {} skipped, {} broken{} ({:.1f} s)\n", result.ran, result.skipped, result.broken,
-               result.host_problems ? fmt::format(", {} host problem(s): see runtimes.json's teardown", result.host_problems) : "",
-               seconds_since(started));
+    fmt::print(
+        out, "[runtimes] {} ran, {} skipped, {} broken{} ({:.1f} s)\n", result.ran, result.skipped, result.broken,
+        result.host_problems ? fmt::format(", {} host problem(s): see runtimes.json's teardown", result.host_problems)
+                             : "",
+        seconds_since(started));
     interrupted = result.interrupted;
     return result.broken > 0 || result.host_problems > 0 ? kExitFailures : kExitOk;
   } catch (const ToolError& e) {
@@ -99,7 +103,8 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   clear_kernel_dir(dir);
   const std::string started_at = utc_timestamp();
   const auto started = Clock::now();
-  write_json_file(options.out_dir + "/" + std::string(result_files::kRun), run_document(options.out_dir, started_at, nullptr, {options.id}));
+  write_json_file(options.out_dir + "/" + std::string(result_files::kRun),
+                  run_document(options.out_dir, started_at, nullptr, {options.id}));
 
   pipeline::PipelineOptions stages;
   stages.stages = options.stages;
@@ -115,7 +120,8 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   };
   stages.on_end = [out](const pipeline::StageRecord& record, size_t number, size_t count) {
     fmt::print(out, "[{}/{}] {}: {} ({:.1f} s)\n", number, count, record.name,
-               record.error ? *record.error : fmt::format("{} written", result_files::of_stage(record.name)), record.seconds);
+               record.error ? *record.error : fmt::format("{} written", result_files::of_stage(record.name)),
+               record.seconds);
     std::fflush(out);
   };
   const pipeline::PipelineResult result = pipeline::run_pipeline(stages);
@@ -131,13 +137,16 @@ HostRunResult run_on_host(const HostRunOptions& options, std::FILE* out) {
   status.durations["total_seconds"] = seconds_since(started);
   status.stages = result.stages_json();
   write_status_document(dir, status);
-  write_json_file(options.out_dir + "/" + std::string(result_files::kRun), run_document(options.out_dir, started_at, utc_timestamp(), {options.id}));
+  write_json_file(options.out_dir + "/" + std::string(result_files::kRun),
+                  run_document(options.out_dir, started_at, utc_timestamp(), {options.id}));
 
   HostRunResult run;
   run.interrupted = result.interrupted;
   run.exit_code = !result.complete() ? kExitBroken : result.failures() ? kExitFailures : kExitOk;
-  if (options.runtimes && !result.interrupted) run.exit_code = std::max(run.exit_code, runtimes_stage(options.out_dir, out, run.interrupted));
-  if (options.report && !run.interrupted) run.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
+  if (options.runtimes && !result.interrupted)
+    run.exit_code = std::max(run.exit_code, runtimes_stage(options.out_dir, out, run.interrupted));
+  if (options.report && !run.interrupted)
+    run.report_paths = reports::report_directory(options.out_dir, options.out_dir, stderr);
   return run;
 }
 

@@ -3,33 +3,41 @@
 #include <ctime>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "core/error.h"
 #include "core/proc.h"
 #include "pipeline/stages.h"
 #include "vm/initramfs/base_archive.h"
-#include "vm/protocol/guest_cmdline.h"
 #include "vm/kernels/kernel_store.h"
 #include "vm/matrix/kernel_source.h"
+#include "vm/protocol/guest_cmdline.h"
 #include "vm/qemu/qemu_command.h"
 
 namespace nsm::cli {
 
 void add_guest_flags(CLI::App& command, GuestFlags& flags) {
-  command.add_option("--accel", flags.accel, "QEMU accelerator: auto (a short KVM trial boot, cached; else TCG), kvm or tcg")
+  command
+      .add_option("--accel", flags.accel,
+                  "QEMU accelerator: auto (a short KVM trial boot, cached; else TCG), kvm or tcg")
       ->check(CLI::IsMember({"auto", "kvm", "tcg"}))
       ->capture_default_str();
-  command.add_option("--machine", flags.machine, "QEMU machine type: pc (default), q35, or microvm (no HPET or ACPI PM timer: the guest clock falls back to jiffies)")
+  command
+      .add_option("--machine", flags.machine,
+                  "QEMU machine type: pc (default), q35, or microvm (no HPET or ACPI PM timer: the guest clock falls "
+                  "back to jiffies)")
       ->check(CLI::IsMember({"microvm", "q35", "pc"}))
       ->capture_default_str();
   command.add_option("--timeout", flags.timeout, "seconds one VM may run before it is killed (status timeout)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command.add_option("--stages", flags.stages, "what the guest runs, in order: probe,conformance,bench, or none")->capture_default_str();
+  command.add_option("--stages", flags.stages, "what the guest runs, in order: probe,conformance,bench, or none")
+      ->capture_default_str();
   command.add_flag("--bench-full", flags.bench_full, "run the benchmarks in full (default: nsmatrix bench --quick)");
-  command.add_option("--memory", flags.memory_mb, "guest memory in MiB")->check(CLI::Range(256, 16384))->capture_default_str();
+  command.add_option("--memory", flags.memory_mb, "guest memory in MiB")
+      ->check(CLI::Range(256, 16384))
+      ->capture_default_str();
   command.add_option("--cmdline", flags.cmdline, "extra words for the guest kernel's command line");
 }
 
@@ -46,7 +54,8 @@ vm::VmOptions vm_options_from(const GuestFlags& flags) {
     std::istringstream list(flags.stages);
     std::string stage;
     while (std::getline(list, stage, ',')) {
-      if (!pipeline::known_stage(stage)) throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench, or none)", stage));
+      if (!pipeline::known_stage(stage))
+        throw InputError(fmt::format("--stages: unknown stage \"{}\" (probe, conformance, bench, or none)", stage));
       options.guest.stages.push_back(stage);
     }
   }

@@ -90,9 +90,10 @@ void require_nsdelegate() {
   for (const auto& m : read_mountinfo()) {
     if (m.fstype != "cgroup2") continue;
     if (has_option(m.super_options, "nsdelegate") || has_option(m.options, "nsdelegate")) return;
-    skip_check(fmt::format("the cgroup2 hierarchy ({}) is mounted without nsdelegate, so a cgroup namespace is no delegation "
-                           "boundary here (only the initial namespace's mount can set it; systemd and the nsmatrix guest do)",
-                           m.mount_point));
+    skip_check(
+        fmt::format("the cgroup2 hierarchy ({}) is mounted without nsdelegate, so a cgroup namespace is no delegation "
+                    "boundary here (only the initial namespace's mount can set it; systemd and the nsmatrix guest do)",
+                    m.mount_point));
   }
   skip_check("no cgroup2 hierarchy is mounted");
 }
@@ -134,7 +135,8 @@ std::optional<V1Hierarchy> v1_hierarchy_at_root() {
       while (std::getline(parts, item, ',')) all = all && has_option(joined, item);
       if (all && path == "/") at_root = true;
     }
-    if (at_root && ::access((m.mount_point + "/release_agent").c_str(), F_OK) == 0) return V1Hierarchy{m.mount_point, joined};
+    if (at_root && ::access((m.mount_point + "/release_agent").c_str(), F_OK) == 0)
+      return V1Hierarchy{m.mount_point, joined};
   }
   return std::nullopt;
 }
@@ -153,7 +155,6 @@ json write_release_agent_from(const ChildSpec& spec, const V1Hierarchy& h, const
     return out;
   });
 }
-
 
 }  // namespace
 
@@ -184,12 +185,13 @@ NSM_CHECK(CgroupNamespace, OutsideProcessesShowRelativePaths,
       << "the suite's cgroup is the parent of the namespace's root";
 }
 
-NSM_CHECK(CgroupNamespace, MountinfoHidesHostPath,
-          {.id = "cgroup.view.mountinfo-hides-host-path",
-           .kind = CheckKind::Guarantee,
-           .type = kCgroup,
-           .title = "inside a cgroup namespace, mountinfo shows a new cgroup2 mount's root as / and never the host's path",
-           .needs = {.namespaces = {kCgroup, NsType::Mnt}, .root = true}}) {
+NSM_CHECK(
+    CgroupNamespace, MountinfoHidesHostPath,
+    {.id = "cgroup.view.mountinfo-hides-host-path",
+     .kind = CheckKind::Guarantee,
+     .type = kCgroup,
+     .title = "inside a cgroup namespace, mountinfo shows a new cgroup2 mount's root as / and never the host's path",
+     .needs = {.namespaces = {kCgroup, NsType::Mnt}, .root = true}}) {
   ScopedCgroup cg = ScopedCgroup::create_v2();
   struct stat outside {};
   ASSERT_EQ(::stat(cg.directory().c_str(), &outside), 0);
@@ -211,7 +213,8 @@ NSM_CHECK(CgroupNamespace, MountinfoHidesHostPath,
   ASSERT_EQ(r["inode"], outside.st_ino) << "the new mount's root must be the check's cgroup " << cg.path();
   EXPECT_EQ(r["own_root"], "/");
   for (const auto& root : r["roots"])
-    EXPECT_EQ(root.get<std::string>().find(cg.path()), std::string::npos) << "a cgroup2 root shows the host's path: " << root;
+    EXPECT_EQ(root.get<std::string>().find(cg.path()), std::string::npos)
+        << "a cgroup2 root shows the host's path: " << root;
 }
 
 NSM_CHECK(CgroupNamespace, Cgroup2MountShowsOnlyTheSubtree,
@@ -233,14 +236,15 @@ NSM_CHECK(CgroupNamespace, Cgroup2MountShowsOnlyTheSubtree,
   EXPECT_EQ(r["procs"], std::to_string(r["pid"].get<int>())) << "only the child is in it";
 }
 
-NSM_CHECK(CgroupDelegation, NamespaceRootIsABoundary,
-          {.id = "cgroup.delegation.nsdelegate",
-           .kind = CheckKind::Guarantee,
-           .type = kCgroup,
-           .title = "with nsdelegate, root inside a cgroup namespace can neither pull a process from outside its subtree in "
-                    "(ENOENT) nor write its root cgroup's own control files (EPERM); from outside, both work",
-           .needs = kCgroupNeeds,
-           .refs = {"cgroup-v2.rst: nsdelegate, Delegation Containment"}}) {
+NSM_CHECK(
+    CgroupDelegation, NamespaceRootIsABoundary,
+    {.id = "cgroup.delegation.nsdelegate",
+     .kind = CheckKind::Guarantee,
+     .type = kCgroup,
+     .title = "with nsdelegate, root inside a cgroup namespace can neither pull a process from outside its subtree in "
+              "(ENOENT) nor write its root cgroup's own control files (EPERM); from outside, both work",
+     .needs = kCgroupNeeds,
+     .refs = {"cgroup-v2.rst: nsdelegate, Delegation Containment"}}) {
   require_nsdelegate();
   ScopedCgroup outside = ScopedCgroup::create_v2();
   ScopedCgroup root = ScopedCgroup::create_v2();
@@ -268,7 +272,8 @@ NSM_CHECK(CgroupDelegation, NamespaceRootIsABoundary,
   bystander.send("done");
   bystander.finish();
   EXPECT_EQ(r["self"], "/") << "inside, the namespace is rooted at " << root.path();
-  EXPECT_EQ(r["pull"], "ENOENT") << "a process in " << outside.path() << " is outside the namespace: it must not be moved in";
+  EXPECT_EQ(r["pull"], "ENOENT") << "a process in " << outside.path()
+                                 << " is outside the namespace: it must not be moved in";
   EXPECT_EQ(by_after, outside.path()) << "the bystander must still be where it was";
   EXPECT_EQ(r["root_file"], "EPERM") << "the namespace's root cgroup's own limits belong to whoever delegated it";
   EXPECT_EQ(root_file_outside, "ok") << "from outside, the same file is writable (the control)";
@@ -276,15 +281,17 @@ NSM_CHECK(CgroupDelegation, NamespaceRootIsABoundary,
   EXPECT_EQ(by_end, root.path());
 }
 
-NSM_CHECK(CgroupDelegation, MigrationUsesOpenersNamespace,
-          {.id = "cgroup.delegation.open-time-namespace",
-           .kind = CheckKind::Guarantee,
-           .type = kCgroup,
-           .title = "a cgroup.procs fd opened inside a cgroup namespace cannot move a process from outside the namespace's "
-                    "subtree, even when a process outside the namespace writes it (nsdelegate)",
-           .needs = kCgroupNeeds,
-           .refs = {"CVE-2021-4197", "fix: e57457641613 (cgroup: Use open-time cgroup namespace for process migration perm checks)",
-                    "kselftest cgroup test_cgcore_lesser_ns_open", "LTP cgroup_core02"}}) {
+NSM_CHECK(
+    CgroupDelegation, MigrationUsesOpenersNamespace,
+    {.id = "cgroup.delegation.open-time-namespace",
+     .kind = CheckKind::Guarantee,
+     .type = kCgroup,
+     .title = "a cgroup.procs fd opened inside a cgroup namespace cannot move a process from outside the namespace's "
+              "subtree, even when a process outside the namespace writes it (nsdelegate)",
+     .needs = kCgroupNeeds,
+     .refs = {"CVE-2021-4197",
+              "fix: e57457641613 (cgroup: Use open-time cgroup namespace for process migration perm checks)",
+              "kselftest cgroup test_cgcore_lesser_ns_open", "LTP cgroup_core02"}}) {
   require_nsdelegate();
   ScopedCgroup a = ScopedCgroup::create_v2();
   ScopedCgroup b = ScopedCgroup::create_v2();
@@ -330,18 +337,22 @@ NSM_CHECK(CgroupDelegation, MigrationUsesOpenersNamespace,
   EXPECT_EQ(w["end"], b.path());
 }
 
-NSM_CHECK(CgroupDelegation, ReleaseAgentRefusedInUserNamespace,
-          {.id = "cgroup.v1.release-agent-refused",
-           .kind = CheckKind::Guarantee,
-           .type = kCgroup,
-           .title = "root of a user namespace with its own cgroup and mount namespaces may mount a cgroup v1 hierarchy but not "
-                    "set its release_agent, which the kernel runs as the host's root",
-           .needs = {.namespaces = {kCgroup, NsType::User, NsType::Mnt}},
-           .refs = {"CVE-2022-0492", "fix: 24f600856418 (cgroup-v1: Require capabilities to set release_agent)"}}) {
+NSM_CHECK(
+    CgroupDelegation, ReleaseAgentRefusedInUserNamespace,
+    {.id = "cgroup.v1.release-agent-refused",
+     .kind = CheckKind::Guarantee,
+     .type = kCgroup,
+     .title =
+         "root of a user namespace with its own cgroup and mount namespaces may mount a cgroup v1 hierarchy but not "
+         "set its release_agent, which the kernel runs as the host's root",
+     .needs = {.namespaces = {kCgroup, NsType::User, NsType::Mnt}},
+     .refs = {"CVE-2022-0492", "fix: 24f600856418 (cgroup-v1: Require capabilities to set release_agent)"}}) {
   const auto h = v1_hierarchy_at_root();
   if (!h)
-    skip_check("no cgroup v1 hierarchy is mounted with this process in its root cgroup (the guest mounts one; a host with only "
-               "cgroup2 has no release_agent)");
+    skip_check(
+        "no cgroup v1 hierarchy is mounted with this process in its root cgroup (the guest mounts one; a host with "
+        "only "
+        "cgroup2 has no release_agent)");
   const std::string path = h->mount_point + "/release_agent";
   const std::string before = trim(must_read_file(path));
   // On a host the container writes the value already there: a kernel that lets it through
@@ -351,9 +362,9 @@ NSM_CHECK(CgroupDelegation, ReleaseAgentRefusedInUserNamespace,
   const json r = write_release_agent_from(in_own_user_ns(CLONE_NEWCGROUP | CLONE_NEWNS), *h, wanted);
   const std::string after = trim(read_file(path).value_or(""));
   guard.restore();
-  const std::string evidence = fmt::format("{} ({}): mount inside {}, write of \"{}\" {}; the host's release_agent \"{}\", then \"{}\"",
-                                           h->mount_point, h->options, r["mount"].get<std::string>(), wanted,
-                                           r.value("write", std::string("not tried")), before, after);
+  const std::string evidence = fmt::format(
+      "{} ({}): mount inside {}, write of \"{}\" {}; the host's release_agent \"{}\", then \"{}\"", h->mount_point,
+      h->options, r["mount"].get<std::string>(), wanted, r.value("write", std::string("not tried")), before, after);
   if (r["mount"] == "EPERM") {
     note("the user namespace may not even mount the hierarchy: " + evidence);
     return;
@@ -387,11 +398,12 @@ NSM_CHECK(CgroupGap, ReleaseAgentSetByPrivilegedContainer,
   const json r = write_release_agent_from(container_spec(), *h, wanted);
   const std::string after = trim(read_file(path).value_or(""));
   guard.restore();
-  const std::string evidence =
-      fmt::format("{} ({}): mount inside {}, write of \"{}\" {}, read back \"{}\" there; the host's release_agent \"{}\", then \"{}\" "
-                  "(restored)",
-                  h->mount_point, h->options, r["mount"].get<std::string>(), wanted, r.value("write", std::string("not tried")),
-                  r.value("read_back", std::string()), before, after);
+  const std::string evidence = fmt::format(
+      "{} ({}): mount inside {}, write of \"{}\" {}, read back \"{}\" there; the host's release_agent \"{}\", then "
+      "\"{}\" "
+      "(restored)",
+      h->mount_point, h->options, r["mount"].get<std::string>(), wanted, r.value("write", std::string("not tried")),
+      r.value("read_back", std::string()), before, after);
   const std::string mount = r["mount"], write = r.value("write", std::string());
   if (after == wanted) return gap_confirmed(evidence);
   if (mount == "EPERM" || write == "EPERM" || write == "EACCES") return gap_closed(evidence + ": refused");

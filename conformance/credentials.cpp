@@ -72,7 +72,8 @@ UniqueFd listener() {
   if (!fd) throw_sys("socket(AF_UNIX)");
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(sa_family_t)) != 0) throw_sys("bind(AF_UNIX, autobind)");
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(sa_family_t)) != 0)
+    throw_sys("bind(AF_UNIX, autobind)");
   if (::listen(fd.get(), 4) != 0) throw_sys("listen");
   return fd;
 }
@@ -151,7 +152,8 @@ Received receive_byte(int fd) {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  if (::recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) throw_sys("recvmsg (a message the sender said it sent)");
+  if (::recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+    throw_sys("recvmsg (a message the sender said it sent)");
   Received out;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level != SOL_SOCKET) continue;
@@ -216,13 +218,14 @@ long overflow_id(const char* name) { return std::stol(must_read_file(std::string
 
 }  // namespace
 
-NSM_CHECK(PidCredentials, PeerCredPidIsTranslatedBothWays,
-          {.id = "pid.creds.peercred-translated",
-           .kind = CheckKind::Guarantee,
-           .type = kPid,
-           .title = "SO_PEERCRED gives a peer's pid in the reader's PID namespace: the child's outer pid outside, 0 for a "
-                    "listener outside the child's namespace",
-           .needs = {.namespaces = {kPid}}}) {
+NSM_CHECK(
+    PidCredentials, PeerCredPidIsTranslatedBothWays,
+    {.id = "pid.creds.peercred-translated",
+     .kind = CheckKind::Guarantee,
+     .type = kPid,
+     .title = "SO_PEERCRED gives a peer's pid in the reader's PID namespace: the child's outer pid outside, 0 for a "
+              "listener outside the child's namespace",
+     .needs = {.namespaces = {kPid}}}) {
   const UniqueFd listening = listener();
   const int fd = listening.get();
   Peer child = Peer::spawn(container(CLONE_NEWPID), [fd](Link& link) {
@@ -240,13 +243,14 @@ NSM_CHECK(PidCredentials, PeerCredPidIsTranslatedBothWays,
   EXPECT_EQ(inside["peer"]["pid"], 0) << "the listener is outside the child's PID namespace: it has no pid there";
 }
 
-NSM_CHECK(PidCredentials, ScmCredentialsPidIsTranslatedBothWays,
-          {.id = "pid.creds.scm-translated",
-           .kind = CheckKind::Guarantee,
-           .type = kPid,
-           .title = "SCM_CREDENTIALS carry the sender's pid into the receiver's PID namespace (0 from outside it), and a "
-                    "sender inside cannot name a process outside",
-           .needs = {.namespaces = {kPid}}}) {
+NSM_CHECK(
+    PidCredentials, ScmCredentialsPidIsTranslatedBothWays,
+    {.id = "pid.creds.scm-translated",
+     .kind = CheckKind::Guarantee,
+     .type = kPid,
+     .title = "SCM_CREDENTIALS carry the sender's pid into the receiver's PID namespace (0 from outside it), and a "
+              "sender inside cannot name a process outside",
+     .needs = {.namespaces = {kPid}}}) {
   auto [ours, theirs] = credential_pair();
   const int fd = theirs.get();
   const pid_t outer = ::getpid();  // has no number inside the child's namespace
@@ -273,21 +277,24 @@ NSM_CHECK(PidCredentials, ScmCredentialsPidIsTranslatedBothWays,
   child.send("done");
   child.finish();
   EXPECT_EQ(first["self"], 1);
-  EXPECT_EQ(r.cred->pid, child.pid()) << "the child claimed pid " << first["self"] << " inside; outside it must read as its outer pid";
+  EXPECT_EQ(r.cred->pid, child.pid()) << "the child claimed pid " << first["self"]
+                                      << " inside; outside it must read as its outer pid";
   EXPECT_FALSE(spoof_arrived) << "a sender in a new PID namespace named pid " << outer
                               << " of the namespace outside it in SCM_CREDENTIALS, and the kernel sent it";
   EXPECT_TRUE(first["spoofed"] == "ESRCH" || first["spoofed"] == "EPERM") << "refused with " << first["spoofed"];
-  ASSERT_FALSE(second["from_outside"].is_null()) << "SO_PASSCRED is set, yet the child's message came without credentials";
+  ASSERT_FALSE(second["from_outside"].is_null())
+      << "SO_PASSCRED is set, yet the child's message came without credentials";
   EXPECT_EQ(second["from_outside"]["pid"], 0) << "the test process is outside the child's PID namespace";
 }
 
-NSM_CHECK(UserCredentials, UnmappedIdsReadAsOverflowAcrossSockets,
-          {.id = "user.creds.unmapped-overflow",
-           .kind = CheckKind::Guarantee,
-           .type = kUser,
-           .title = "SO_PEERCRED and SCM_CREDENTIALS give ids in the reader's user namespace: the mapped id outside, the "
-                    "overflow ids for an id the child's namespace does not map",
-           .needs = {.namespaces = {kUser}, .root = true}}) {
+NSM_CHECK(
+    UserCredentials, UnmappedIdsReadAsOverflowAcrossSockets,
+    {.id = "user.creds.unmapped-overflow",
+     .kind = CheckKind::Guarantee,
+     .type = kUser,
+     .title = "SO_PEERCRED and SCM_CREDENTIALS give ids in the reader's user namespace: the mapped id outside, the "
+              "overflow ids for an id the child's namespace does not map",
+     .needs = {.namespaces = {kUser}, .root = true}}) {
   const UniqueFd listening = listener();
   const int lfd = listening.get();
   auto [ours, theirs] = credential_pair();
@@ -321,18 +328,20 @@ NSM_CHECK(UserCredentials, UnmappedIdsReadAsOverflowAcrossSockets,
   EXPECT_EQ(r.cred->gid, 100000u);
   EXPECT_EQ(first["peer"]["uid"], overflow_uid) << "the test's uid 0 is unmapped in the child's namespace";
   EXPECT_EQ(first["peer"]["gid"], overflow_gid);
-  ASSERT_FALSE(second["from_outside"].is_null()) << "SO_PASSCRED is set, yet the child's message came without credentials";
+  ASSERT_FALSE(second["from_outside"].is_null())
+      << "SO_PASSCRED is set, yet the child's message came without credentials";
   EXPECT_EQ(second["from_outside"]["uid"], overflow_uid);
   EXPECT_EQ(second["from_outside"]["gid"], overflow_gid);
 }
 
-NSM_CHECK(PidCredentials, PidfdFdinfoShowsEveryLevel,
-          {.id = "pid.pidfd.fdinfo-nspid",
-           .kind = CheckKind::Guarantee,
-           .type = kPid,
-           .title = "a pidfd's fdinfo names its process by the reader's pid (Pid:) and by its pid on every level (NSpid:)",
-           .needs = {.namespaces = {kPid}, .min_kernel = "5.5"},
-           .refs = {"kselftest pidfd pidfd_fdinfo_test"}}) {
+NSM_CHECK(
+    PidCredentials, PidfdFdinfoShowsEveryLevel,
+    {.id = "pid.pidfd.fdinfo-nspid",
+     .kind = CheckKind::Guarantee,
+     .type = kPid,
+     .title = "a pidfd's fdinfo names its process by the reader's pid (Pid:) and by its pid on every level (NSpid:)",
+     .needs = {.namespaces = {kPid}, .min_kernel = "5.5"},
+     .refs = {"kselftest pidfd pidfd_fdinfo_test"}}) {
   Peer child = Peer::spawn(container(CLONE_NEWPID), [](Link& link) {
     link.send({{"self", ::getpid()}});
     link.recv();
@@ -354,13 +363,14 @@ NSM_CHECK(PidCredentials, PidfdFdinfoShowsEveryLevel,
   EXPECT_EQ(nspid, status) << "the same levels as the child's /proc/PID/status";
 }
 
-NSM_CHECK(PidCredentials, PidfdGetInfoAnswersInCallersNamespace,
-          {.id = "pid.pidfd.get-info",
-           .kind = CheckKind::Guarantee,
-           .type = kPid,
-           .title = "PIDFD_GET_INFO gives a process's pid and parent in the caller's PID namespace: the outer pid outside, 1 "
-                    "inside",
-           .needs = {.namespaces = {kPid}, .min_kernel = "6.13"}}) {
+NSM_CHECK(
+    PidCredentials, PidfdGetInfoAnswersInCallersNamespace,
+    {.id = "pid.pidfd.get-info",
+     .kind = CheckKind::Guarantee,
+     .type = kPid,
+     .title = "PIDFD_GET_INFO gives a process's pid and parent in the caller's PID namespace: the outer pid outside, 1 "
+              "inside",
+     .needs = {.namespaces = {kPid}, .min_kernel = "6.13"}}) {
   Peer child = Peer::spawn(container(CLONE_NEWPID), [](Link& link) {
     const UniqueFd self(pidfd_open(::getpid()));
     if (!self) throw_sys("pidfd_open(self) inside");
@@ -387,14 +397,15 @@ NSM_CHECK(PidCredentials, PidfdGetInfoAnswersInCallersNamespace,
   EXPECT_EQ(inside["ppid"], 0) << "inside: the parent is outside the namespace";
 }
 
-NSM_CHECK(PidCredentials, PeerPidfdsNameThePeerAcrossTheBoundary,
-          {.id = "pid.creds.peer-pidfd",
-           .kind = CheckKind::Guarantee,
-           .type = kPid,
-           .title = "SO_PEERPIDFD and SCM_PIDFD hand the reader a pidfd of the peer in a new PID namespace: its outer pid "
-                    "outside, 1 on its own level",
-           .needs = {.namespaces = {kPid}, .min_kernel = "6.5"},
-           .refs = {"kselftest net/af_unix scm_pidfd"}}) {
+NSM_CHECK(
+    PidCredentials, PeerPidfdsNameThePeerAcrossTheBoundary,
+    {.id = "pid.creds.peer-pidfd",
+     .kind = CheckKind::Guarantee,
+     .type = kPid,
+     .title = "SO_PEERPIDFD and SCM_PIDFD hand the reader a pidfd of the peer in a new PID namespace: its outer pid "
+              "outside, 1 on its own level",
+     .needs = {.namespaces = {kPid}, .min_kernel = "6.5"},
+     .refs = {"kselftest net/af_unix scm_pidfd"}}) {
   const UniqueFd listening = listener();
   const int lfd = listening.get();
   auto [ours, theirs] = credential_pair();

@@ -29,7 +29,9 @@ using json = nlohmann::json;
 
 namespace {
 
-bool listed(const json& names, const std::string& name) { return std::find(names.begin(), names.end(), json(name)) != names.end(); }
+bool listed(const json& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), json(name)) != names.end();
+}
 
 // In a child: fork a process that drops to uid/gid 65534 and lists `dir`; its listing.
 json list_as_nobody(const std::string& dir) {
@@ -41,7 +43,8 @@ json list_as_nobody(const std::string& dir) {
   if (pid == 0) {
     std::string out;
     try {
-      if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)
+      if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+          ::setresuid(65534, 65534, 65534) != 0)
         throw_sys("setresuid(65534)");
       out = json(list_directory(dir)).dump();
     } catch (const std::exception& e) {
@@ -62,13 +65,14 @@ json list_as_nobody(const std::string& dir) {
 
 }  // namespace
 
-NSM_CHECK(DevptsInstance, NewInstanceHoldsOnlyItsOwnPtys,
-          {.id = "mnt.devpts.new-instance-own-ptys",
-           .kind = CheckKind::Guarantee,
-           .type = NsType::Mnt,
-           .title = "a new devpts instance in a container lists only the ptys opened through its own ptmx, not the host's",
-           .needs = {.namespaces = {NsType::Mnt}},
-           .refs = {"kselftest filesystems/devpts_pts"}}) {
+NSM_CHECK(
+    DevptsInstance, NewInstanceHoldsOnlyItsOwnPtys,
+    {.id = "mnt.devpts.new-instance-own-ptys",
+     .kind = CheckKind::Guarantee,
+     .type = NsType::Mnt,
+     .title = "a new devpts instance in a container lists only the ptys opened through its own ptmx, not the host's",
+     .needs = {.namespaces = {NsType::Mnt}},
+     .refs = {"kselftest filesystems/devpts_pts"}}) {
   // A pty of the host's, open while the container looks.
   UniqueFd host_master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!host_master) skip_check("the host has no pty to open (/dev/ptmx: " + errno_name(errno) + ")");
@@ -89,7 +93,8 @@ NSM_CHECK(DevptsInstance, NewInstanceHoldsOnlyItsOwnPtys,
   const json host_after = list_directory("/dev/pts");
   EXPECT_EQ(inside["fresh"], json::array({"ptmx"})) << "a new instance starts with only its ptmx";
   EXPECT_EQ(inside["index"], 0) << "its first pty is number 0, whatever the host has open";
-  EXPECT_EQ(inside["with_own"], json::array({"0", "ptmx"})) << "after opening one: only that pty (the host's is " << host_index << ")";
+  EXPECT_EQ(inside["with_own"], json::array({"0", "ptmx"}))
+      << "after opening one: only that pty (the host's is " << host_index << ")";
   EXPECT_TRUE(listed(host_after, std::to_string(host_index))) << "the host's instance still holds its own pty";
 }
 
@@ -97,9 +102,11 @@ NSM_CHECK(ProcfsInstance, HidepidIsPerMount,
           {.id = "pid.procfs.hidepid-per-mount",
            .kind = CheckKind::Guarantee,
            .type = NsType::Pid,
-           .title = "two procfs mounts of one PID namespace keep their own hidepid=: uid 65534 sees root's processes in one and not the other",
+           .title = "two procfs mounts of one PID namespace keep their own hidepid=: uid 65534 sees root's processes "
+                    "in one and not the other",
            .needs = {.namespaces = {NsType::Pid, NsType::Mnt}, .min_kernel = "5.8", .root = true},
-           .refs = {"kselftest proc/proc-multiple-procfs", "proc: allow to mount many instances of proc in one pid namespace (5.8)"}}) {
+           .refs = {"kselftest proc/proc-multiple-procfs",
+                    "proc: allow to mount many instances of proc in one pid namespace (5.8)"}}) {
   const json r = in_child(ChildSpec(CLONE_NEWPID | CLONE_NEWNS), [] {
     const std::string dir = enter_sandbox();
     const std::string hidden = dir + "/hidden", open_view = dir + "/open";
@@ -118,7 +125,8 @@ NSM_CHECK(ProcfsInstance, SubsetPidShowsOnlyProcesses,
           {.id = "pid.procfs.subset-pid",
            .kind = CheckKind::Guarantee,
            .type = NsType::Pid,
-           .title = "a procfs mounted with subset=pid holds only the processes (no meminfo, no sys), while another mount keeps them",
+           .title = "a procfs mounted with subset=pid holds only the processes (no meminfo, no sys), while another "
+                    "mount keeps them",
            .needs = {.namespaces = {NsType::Pid, NsType::Mnt}, .min_kernel = "5.8"},
            .refs = {"kselftest proc/proc-fsconfig-hidepid", "proc: add option to mount only a pids subset (5.8)"}}) {
   const json r = in_child(container(CLONE_NEWPID | CLONE_NEWNS), [] {
@@ -138,7 +146,8 @@ NSM_CHECK(ProcfsInstance, MountShowsTheMountersPidNamespace,
           {.id = "pid.procfs.mounters-namespace",
            .kind = CheckKind::Guarantee,
            .type = NsType::Pid,
-           .title = "a procfs mount shows the PID namespace of its mounter: a reader from the host, looking at it through the mounter's root, sees its pid 1 and has no /proc/self there",
+           .title = "a procfs mount shows the PID namespace of its mounter: a reader from the host, looking at it "
+                    "through the mounter's root, sees its pid 1 and has no /proc/self there",
            .needs = {.namespaces = {NsType::Pid, NsType::Mnt}, .root = true},
            .refs = {"kselftest proc/proc-pidns"}}) {
   Peer init = Peer::spawn(ChildSpec(CLONE_NEWPID | CLONE_NEWNS), [](Link& link) {

@@ -77,14 +77,15 @@ void skip_unless_tmpfs_idmaps(const json& r, const std::string& key) {
 
 }  // namespace
 
-NSM_CHECK(IdmappedMount, OwnershipFollowsTheMap,
-          {.id = "mnt.idmap.ownership-follows-map",
-           .kind = CheckKind::Guarantee,
-           .type = kMnt,
-           .title = "through an idmapped mount, ownership reads and is stored through the user namespace's map (uid 0 reads "
-                    "as 100000 and 100000 writes as 0), while the source mount shows what is stored",
-           .needs = kIdmapNeeds,
-           .refs = {"kselftest mount_setattr (idmapped mounts)", "mount_setattr(2): MOUNT_ATTR_IDMAP, 5.12"}}) {
+NSM_CHECK(
+    IdmappedMount, OwnershipFollowsTheMap,
+    {.id = "mnt.idmap.ownership-follows-map",
+     .kind = CheckKind::Guarantee,
+     .type = kMnt,
+     .title = "through an idmapped mount, ownership reads and is stored through the user namespace's map (uid 0 reads "
+              "as 100000 and 100000 writes as 0), while the source mount shows what is stored",
+     .needs = kIdmapNeeds,
+     .refs = {"kselftest mount_setattr (idmapped mounts)", "mount_setattr(2): MOUNT_ATTR_IDMAP, 5.12"}}) {
   Peer holder = hold_mapped_user_ns();
   const UniqueFd userns = open_ns(holder.pid(), "user");
   const int ns_fd = userns.get();
@@ -98,7 +99,8 @@ NSM_CHECK(IdmappedMount, OwnershipFollowsTheMap,
     UniqueFd tree = clone_tree(src);
     out["idmap"] = idmap(tree.get(), "", AT_EMPTY_PATH, ns_fd);
     if (out["idmap"] != "ok") return out;
-    if (::move_mount(tree.get(), "", AT_FDCWD, view.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) throw_sys("move_mount(" + view + ")");
+    if (::move_mount(tree.get(), "", AT_FDCWD, view.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+      throw_sys("move_mount(" + view + ")");
     out["source"] = owner(src + "/stored-as-0");
     out["through_view"] = owner(view + "/stored-as-0");
     // The other way: a file made through the view by fsuid 100000 is stored as 0.
@@ -120,22 +122,24 @@ NSM_CHECK(IdmappedMount, OwnershipFollowsTheMap,
   ASSERT_EQ(r["idmap"], "ok") << "mount_setattr(MOUNT_ATTR_IDMAP) on a detached clone";
   const json stored_as_0 = {{"uid", 0}, {"gid", 0}}, mapped = {{"uid", kBase}, {"gid", kBase}};
   EXPECT_EQ(r["source"], stored_as_0) << "the source mount shows what is stored";
-  EXPECT_EQ(r["through_view"], mapped) << "through the idmapped mount, 0 reads as 0 inside the map's namespace: " << kBase;
+  EXPECT_EQ(r["through_view"], mapped) << "through the idmapped mount, 0 reads as 0 inside the map's namespace: "
+                                       << kBase;
   EXPECT_EQ(r["made_by_100000"], "ok") << "fsuid 100000 owns the view's directory through the map";
   EXPECT_EQ(r["made_source"], stored_as_0) << "a file made through the view by 100000 is stored as 0";
   EXPECT_EQ(r["made_view"], mapped);
   EXPECT_EQ(r["made_by_root_through_view"], "EOVERFLOW") << "uid 0 outside has no id in the map";
 }
 
-NSM_CHECK(IdmappedMount, RefusedBeyondScope,
-          {.id = "mnt.idmap.refused-beyond-scope",
-           .kind = CheckKind::Guarantee,
-           .type = kMnt,
-           .title = "MOUNT_ATTR_IDMAP is refused on a mount already attached (EINVAL), on a mount of another mount namespace "
-                    "(EINVAL) and, from inside a user namespace, on a filesystem it does not own (EPERM); a detached clone "
-                    "works",
-           .needs = kIdmapNeeds,
-           .refs = {"kselftest mount_setattr"}}) {
+NSM_CHECK(
+    IdmappedMount, RefusedBeyondScope,
+    {.id = "mnt.idmap.refused-beyond-scope",
+     .kind = CheckKind::Guarantee,
+     .type = kMnt,
+     .title = "MOUNT_ATTR_IDMAP is refused on a mount already attached (EINVAL), on a mount of another mount namespace "
+              "(EINVAL) and, from inside a user namespace, on a filesystem it does not own (EPERM); a detached clone "
+              "works",
+     .needs = kIdmapNeeds,
+     .refs = {"kselftest mount_setattr"}}) {
   Peer holder = hold_mapped_user_ns();
   const UniqueFd userns = open_ns(holder.pid(), "user");
   const int ns_fd = userns.get();

@@ -127,7 +127,8 @@ NSM_CHECK(IpcNamespace, SysvMessageQueueSameKeyIsSeparate,
   first.send("done");
   first.finish();
   EXPECT_EQ(second["create"], "ok") << "IPC_EXCL with the same key must succeed in another namespace";
-  EXPECT_EQ(second.value("receive", ""), "ENOMSG") << "the queue must be empty: the message was sent in the other namespace";
+  EXPECT_EQ(second.value("receive", ""), "ENOMSG")
+      << "the queue must be empty: the message was sent in the other namespace";
   if (!host_had_key) {
     EXPECT_FALSE(host_sees) << "the host must not see a queue created inside";
   }
@@ -197,12 +198,13 @@ NSM_CHECK(IpcNamespace, ProcSysvipcListsOnlyOwnObjects,
   EXPECT_EQ(fresh["sem_lines"], 1);
 }
 
-NSM_CHECK(IpcNamespace, PosixMessageQueuesAreSeparate,
-          {.id = "ipc.posix.mqueue-separate",
-           .kind = CheckKind::Guarantee,
-           .type = kIpc,
-           .title = "a POSIX message queue created in an IPC namespace is not found from another one, nor from the host",
-           .needs = {.namespaces = {kIpc}, .kconfig = {"CONFIG_POSIX_MQUEUE"}}}) {
+NSM_CHECK(
+    IpcNamespace, PosixMessageQueuesAreSeparate,
+    {.id = "ipc.posix.mqueue-separate",
+     .kind = CheckKind::Guarantee,
+     .type = kIpc,
+     .title = "a POSIX message queue created in an IPC namespace is not found from another one, nor from the host",
+     .needs = {.namespaces = {kIpc}, .kconfig = {"CONFIG_POSIX_MQUEUE"}}}) {
   const mqd_t host_before = ::mq_open(kQueue, O_RDONLY);
   const bool host_had_queue = host_before != static_cast<mqd_t>(-1);
   if (host_had_queue) ::mq_close(host_before);

@@ -16,15 +16,15 @@
 #include <fmt/format.h>
 
 #include "conformance/harness/check.h"
-#include "conformance/harness/uts_names.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
+#include "conformance/harness/uts_names.h"
 #include "core/error.h"
-#include "core/proc.h"
 #include "core/netns.h"
 #include "core/ns_id.h"
 #include "core/ns_types.h"
+#include "core/proc.h"
 #include "core/spawn.h"
 
 using namespace nsm;
@@ -97,18 +97,22 @@ void InodeTracksSharing::Body() {
   created.send("done");
   created.finish();
 
-  EXPECT_NE(in_created[name], host[name]) << "a child cloned with " << info_.clone_flag_name << " must be in a new " << name << " namespace";
+  EXPECT_NE(in_created[name], host[name])
+      << "a child cloned with " << info_.clone_flag_name << " must be in a new " << name << " namespace";
   for (const auto& other : ns_types()) {
     if (other.type == info_.type || host[std::string(other.name)].is_null()) continue;
     EXPECT_EQ(in_created[std::string(other.name)], host[std::string(other.name)])
         << "a child cloned with only " << info_.clone_flag_name << " must share the " << other.name << " namespace";
   }
-  EXPECT_EQ(joined["inode"], in_created[name]) << "after setns into the child's " << name << " namespace, /proc/self/ns/" << after_setns << " must name it";
+  EXPECT_EQ(joined["inode"], in_created[name])
+      << "after setns into the child's " << name << " namespace, /proc/self/ns/" << after_setns << " must name it";
   EXPECT_EQ(unshared["before"], host[name]) << "before unshare, " << for_children << " must be the parent's";
-  EXPECT_NE(unshared["after"], host[name]) << "after unshare(" << info_.clone_flag_name << "), " << for_children << " must name a new namespace";
+  EXPECT_NE(unshared["after"], host[name])
+      << "after unshare(" << info_.clone_flag_name << "), " << for_children << " must name a new namespace";
   EXPECT_NE(unshared["after"], in_created[name]) << "unshare must create a namespace of its own, not join another";
   if (for_children != entry) {
-    EXPECT_EQ(unshared["own"], host[name]) << "unshare(" << info_.clone_flag_name << ") moves only the children, not the caller";
+    EXPECT_EQ(unshared["own"], host[name])
+        << "unshare(" << info_.clone_flag_name << ") moves only the children, not the caller";
   }
 }
 
@@ -117,15 +121,16 @@ void InodeTracksSharing::Body() {
     Requirements needs;
     needs.namespaces = {info.type};
     needs.root = true;
-    register_check("NsIdentity", fmt::format("InodeTracksSharing/{}", info.name), __FILE__, __LINE__,
-                   CheckInfo{.id = fmt::format("{}.identity.inode-tracks-sharing", info.name),
-                             .kind = CheckKind::Guarantee,
-                             .type = info.type,
-                             .title = fmt::format("/proc/PID/ns/{} inodes are equal exactly when two processes share the "
-                                                  "namespace: after clone, setns and unshare",
-                                                  info.proc_name),
-                             .needs = needs},
-                   [&info] { return static_cast<CheckTest*>(new InodeTracksSharing(info)); });
+    register_check(
+        "NsIdentity", fmt::format("InodeTracksSharing/{}", info.name), __FILE__, __LINE__,
+        CheckInfo{.id = fmt::format("{}.identity.inode-tracks-sharing", info.name),
+                  .kind = CheckKind::Guarantee,
+                  .type = info.type,
+                  .title = fmt::format("/proc/PID/ns/{} inodes are equal exactly when two processes share the "
+                                       "namespace: after clone, setns and unshare",
+                                       info.proc_name),
+                  .needs = needs},
+        [&info] { return static_cast<CheckTest*>(new InodeTracksSharing(info)); });
   }
   return true;
 }();
@@ -187,7 +192,8 @@ NSM_CHECK(NsIdentity, NsGetUsernsNamesTheOwner,
     if (!own_owner) throw_sys("ioctl(NS_GET_USERNS)");
     return json{{"owner", fd_inode(own_owner.get())}, {"user", must_ns_inode(0, "user")}};
   });
-  EXPECT_EQ(inside["owner"], inside["user"]) << "a UTS namespace created with CLONE_NEWUSER|CLONE_NEWUTS is owned by the new user namespace";
+  EXPECT_EQ(inside["owner"], inside["user"])
+      << "a UTS namespace created with CLONE_NEWUSER|CLONE_NEWUTS is owned by the new user namespace";
   EXPECT_NE(inside["owner"], json(fd_inode(owner.get())));
 }
 
@@ -209,7 +215,8 @@ NSM_CHECK(NsIdentity, NsGetParentClimbsTheHierarchy,
     UniqueFd ns = open_ns(child.pid(), entry);
     UniqueFd parent(::ioctl(ns.get(), NS_GET_PARENT));
     ASSERT_TRUE(parent.valid()) << "NS_GET_PARENT on the child's " << entry << " namespace: " << errno_name(errno);
-    EXPECT_EQ(fd_inode(parent.get()), must_ns_inode(0, entry)) << "the parent of the child's " << entry << " namespace is ours";
+    EXPECT_EQ(fd_inode(parent.get()), must_ns_inode(0, entry))
+        << "the parent of the child's " << entry << " namespace is ours";
   }
   child.send("done");
   child.finish();
@@ -281,7 +288,8 @@ NSM_CHECK(NsLifecycle, FdHoldsNamespaceAfterLastProcess,
   ASSERT_NE(orphan.inode(), ours) << "the held namespace is the test's own";
   ASSERT_NE(orphan.inode(), outside.inode()) << "the held namespace is the peer's";
   ASSERT_NE(outside.inode(), ours) << "the peer's namespace is the test's own";
-  EXPECT_TRUE(orphan.route().link("nsm-h0").has_value()) << "the veth end inside must still exist while an fd holds the namespace";
+  EXPECT_TRUE(orphan.route().link("nsm-h0").has_value())
+      << "the veth end inside must still exist while an fd holds the namespace";
   EXPECT_TRUE(outside.route().link("nsm-h1").has_value()) << "its peer must still exist";
 }
 
@@ -289,7 +297,8 @@ NSM_CHECK(NsLifecycle, BindMountHoldsNamespace,
           {.id = "lifecycle.hold.bind-mount",
            .kind = CheckKind::Guarantee,
            .type = NsType::Uts,
-           .title = "a bind mount of /proc/PID/ns/uts keeps the namespace, and setns through it works, after its last process exited",
+           .title = "a bind mount of /proc/PID/ns/uts keeps the namespace, and setns through it works, after its last "
+                    "process exited",
            .needs = {.namespaces = {NsType::Uts}, .root = true}}) {
   const std::string host_name = hostname();
   const json seen = in_child(CLONE_NEWNS, [] {
@@ -358,12 +367,13 @@ NSM_CHECK(NsLifecycle, SetnsIntoHeldNamespaceFindsItsObjects,
   }
 }
 
-NSM_CHECK(NsLifecycle, CloneUnshareSetnsIsolateAlike,
-          {.id = "lifecycle.entry.same-isolation",
-           .kind = CheckKind::Guarantee,
-           .type = NsType::Uts,
-           .title = "clone, unshare and setns give the same isolation: each namespace keeps its hostname, members share it",
-           .needs = {.namespaces = {NsType::Uts}, .root = true}}) {
+NSM_CHECK(
+    NsLifecycle, CloneUnshareSetnsIsolateAlike,
+    {.id = "lifecycle.entry.same-isolation",
+     .kind = CheckKind::Guarantee,
+     .type = NsType::Uts,
+     .title = "clone, unshare and setns give the same isolation: each namespace keeps its hostname, members share it",
+     .needs = {.namespaces = {NsType::Uts}, .root = true}}) {
   const std::string host_name = hostname();
   Peer cloned = Peer::spawn(CLONE_NEWUTS, [](Link& link) {
     set_hostname("nsm-clone");

@@ -76,7 +76,9 @@ json propagation_between(unsigned long peer_type, bool peer_in_new_user_ns) {
 }
 
 // Propagation is between two mount namespaces, or it proves nothing.
-void expect_peer_apart(const json& r) { EXPECT_EQ(r["peer_apart"], true) << "the peer shares its parent's mount namespace"; }
+void expect_peer_apart(const json& r) {
+  EXPECT_EQ(r["peer_apart"], true) << "the peer shares its parent's mount namespace";
+}
 
 }  // namespace
 
@@ -158,7 +160,10 @@ NSM_CHECK(MountNamespace, UnbindableMountCannotBeBindMounted,
     const std::string unbindable = outcome_of(::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr));
     set_propagation(source.c_str(), MS_PRIVATE);
     const std::string private_bind = outcome_of(::mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr));
-    return json{{"tags", tags}, {"bind_unbindable", unbindable}, {"bind_private", private_bind}, {"mnt", must_ns_inode(0, "mnt")}};
+    return json{{"tags", tags},
+                {"bind_unbindable", unbindable},
+                {"bind_private", private_bind},
+                {"mnt", must_ns_inode(0, "mnt")}};
   });
   EXPECT_NE(r["mnt"], json(must_ns_inode(0, "mnt"))) << "the mounts were made in the test's own mount namespace";
   EXPECT_EQ(r["tags"], "unbindable");
@@ -201,7 +206,8 @@ NSM_CHECK(MountNamespace, NewUserNamespaceLocksInheritedMounts,
       const std::string own = dir + "/own";
       must_mkdir(own);
       must_mount("nsm-own", own.c_str(), "tmpfs", 0, "size=1m");
-      return json{{"umount_inherited", inherited}, {"umount_detach_inherited", detached},
+      return json{{"umount_inherited", inherited},
+                  {"umount_detach_inherited", detached},
                   {"umount_own", outcome_of(::umount2(own.c_str(), 0))}};
     });
   });
@@ -223,7 +229,8 @@ NSM_CHECK(MountNamespace, NewUserNamespaceCannotClearLockedFlags,
     ChildSpec spec(CLONE_NEWUSER | CLONE_NEWNS);
     spec.id_map = IdMap::root_is(0, 0);
     return in_child(spec, [ro] {
-      const std::string make_rw = outcome_of(::mount(nullptr, ro.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_NOSUID, nullptr));
+      const std::string make_rw =
+          outcome_of(::mount(nullptr, ro.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_NOSUID, nullptr));
       const std::string keep_ro =
           outcome_of(::mount(nullptr, ro.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, nullptr));
       return json{{"remount_rw", make_rw}, {"remount_ro", keep_ro}};

@@ -117,7 +117,8 @@ NSM_CHECK(NetNamespace, FreshHasOnlyLoopbackDown,
           {.id = "net.fresh.only-loopback-down",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "a fresh network namespace has only lo, down (and the per-namespace fallback devices of built-in tunnel drivers, down)",
+           .title = "a fresh network namespace has only lo, down (and the per-namespace fallback devices of built-in "
+                    "tunnel drivers, down)",
            .needs = {.namespaces = {kNet}}}) {
   const json inside = in_child(container(CLONE_NEWNET), [] {
     RouteSocket rt = RouteSocket::open();
@@ -338,16 +339,20 @@ NSM_CHECK(NetNamespace, IpForwardIsPerNamespace,
     const std::string flipped = initial == "1" ? "0" : "1";
     require_apart_from_suite(kNet, "write net.ipv4.ip_forward");
     write_file(sysctl_path("net.ipv4.ip_forward"), flipped);
-    link.send({{"initial", initial}, {"written", flipped}, {"read_back", read_sysctl("net.ipv4.ip_forward").value_or("")}});
+    link.send(
+        {{"initial", initial}, {"written", flipped}, {"read_back", read_sysctl("net.ipv4.ip_forward").value_or("")}});
     link.recv();
   });
   const json inside = writer.recv();
-  const json other = in_child(container(CLONE_NEWNET), [] { return json{{"value", read_sysctl("net.ipv4.ip_forward").value_or("")}}; });
+  const json other = in_child(container(CLONE_NEWNET), [] {
+    return json{{"value", read_sysctl("net.ipv4.ip_forward").value_or("")}};
+  });
   const auto host_meanwhile = read_sysctl("net.ipv4.ip_forward");
   writer.send("done");
   writer.finish();
   EXPECT_EQ(inside["read_back"], inside["written"]);
-  EXPECT_EQ(other["value"], inside["initial"]) << "another new namespace starts where the first started, not at its write";
+  EXPECT_EQ(other["value"], inside["initial"])
+      << "another new namespace starts where the first started, not at its write";
   EXPECT_EQ(host_meanwhile, host) << "the host's ip_forward must not change";
 }
 

@@ -124,7 +124,9 @@ std::string add_conntrack_entry(const char* src, const char* dst, uint16_t sport
     h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + NLA_ALIGN(a->nla_len);
     return a;
   };
-  auto close_nest = [&](nlattr* a) { a->nla_len = static_cast<uint16_t>(buf + h->nlmsg_len - reinterpret_cast<char*>(a)); };
+  auto close_nest = [&](nlattr* a) {
+    a->nla_len = static_cast<uint16_t>(buf + h->nlmsg_len - reinterpret_cast<char*>(a));
+  };
   auto tuple = [&](uint16_t type, const char* from, const char* to, uint16_t from_port, uint16_t to_port) {
     nlattr* t = put(type | NLA_F_NESTED, nullptr, 0);
     nlattr* ip = put(CTA_TUPLE_IP | NLA_F_NESTED, nullptr, 0);
@@ -147,12 +149,14 @@ std::string add_conntrack_entry(const char* src, const char* dst, uint16_t sport
   put(CTA_TIMEOUT, &timeout, 4);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (::sendto(s.get(), buf, h->nlmsg_len, 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) < 0) return errno_name(errno);
+  if (::sendto(s.get(), buf, h->nlmsg_len, 0, reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel) < 0)
+    return errno_name(errno);
   alignas(nlmsghdr) char reply[1024];
   const ssize_t n = ::recv(s.get(), reply, sizeof reply, 0);
   if (n < 0) return errno_name(errno);
   const auto* r = reinterpret_cast<const nlmsghdr*>(reply);
-  if (!NLMSG_OK(r, static_cast<unsigned>(n)) || r->nlmsg_type != NLMSG_ERROR) throw ToolError("ctnetlink: no acknowledgement");
+  if (!NLMSG_OK(r, static_cast<unsigned>(n)) || r->nlmsg_type != NLMSG_ERROR)
+    throw ToolError("ctnetlink: no acknowledgement");
   const int err = static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
   return err == 0 ? "ok" : errno_name(-err);
 }
@@ -161,7 +165,9 @@ std::string add_conntrack_entry(const char* src, const char* dst, uint16_t sport
 // make the kernel load nf_conntrack_netlink on the host, which a check must not do.
 bool ctnetlink_would_load_a_module() {
   const std::string modules = read_file("/proc/modules").value_or("");
-  auto loaded = [&](const std::string& name) { return modules.starts_with(name + " ") || modules.find("\n" + name + " ") != std::string::npos; };
+  auto loaded = [&](const std::string& name) {
+    return modules.starts_with(name + " ") || modules.find("\n" + name + " ") != std::string::npos;
+  };
   return loaded("nf_conntrack") && !loaded("nf_conntrack_netlink");
 }
 
@@ -208,7 +214,8 @@ NSM_CHECK(NetGap, PathnameUnixSocketCrossesNetworkNamespaces,
           {.id = "net.gap.pathname-unix-socket-crosses",
            .kind = CheckKind::Gap,
            .type = kNet,
-           .title = "a pathname unix socket of the host, visible in a container's filesystem, is reachable from the container's own network namespace (the docker.sock class)",
+           .title = "a pathname unix socket of the host, visible in a container's filesystem, is reachable from the "
+                    "container's own network namespace (the docker.sock class)",
            .needs = {.namespaces = {kNet, NsType::Mnt}}}) {
   // A child with a private mount namespace and a tmpfs plays the host: its socket file is on
   // that tmpfs, which the container (a mount namespace copied from it) still sees.
@@ -229,7 +236,8 @@ NSM_CHECK(NetGap, PathnameUnixSocketCrossesNetworkNamespaces,
       link.send({{"net", must_ns_inode(0, "net")}, {"connect", connected}});
       link.recv();  // the host has written its answer
       char reply[16] = {};
-      if (connected == "ok") [[maybe_unused]] auto n = ::recv(s.get(), reply, sizeof reply - 1, MSG_DONTWAIT);
+      if (connected == "ok") [[maybe_unused]]
+        auto n = ::recv(s.get(), reply, sizeof reply - 1, MSG_DONTWAIT);
       link.send({{"reply", reply}});
     });
     json out = container_peer.recv();
@@ -246,8 +254,9 @@ NSM_CHECK(NetGap, PathnameUnixSocketCrossesNetworkNamespaces,
     return out;
   });
   ASSERT_NE(r["net"], r["host_net"]) << "the container must be in a network namespace of its own";
-  const std::string evidence = fmt::format("from its own network namespace, the container's connect() to the host's socket file: {}, read \"{}\"",
-                                           r["connect"].get<std::string>(), r["reply"].get<std::string>());
+  const std::string evidence = fmt::format(
+      "from its own network namespace, the container's connect() to the host's socket file: {}, read \"{}\"",
+      r["connect"].get<std::string>(), r["reply"].get<std::string>());
   if (r["connect"] == "ok" && r["reply"] == "host-secret") {
     gap_confirmed(evidence);
   } else if (r["connect"] == "ECONNREFUSED" || r["connect"] == "EACCES" || r["connect"] == "EPERM") {
@@ -283,7 +292,8 @@ NSM_CHECK(NetNamespaceEdges, NetCoreSomaxconnIsPerNamespace,
           {.id = "net.sysctl.core-somaxconn-per-namespace",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "net.core.somaxconn is the network namespace's own: a value written inside is read back there and not on the host",
+           .title = "net.core.somaxconn is the network namespace's own: a value written inside is read back there and "
+                    "not on the host",
            .needs = {.namespaces = {kNet}, .root = true}}) {
   const auto host = read_sysctl("net.core.somaxconn");
   ASSERT_TRUE(host.has_value());
@@ -306,7 +316,8 @@ NSM_CHECK(NetNamespaceEdges, PortRangeAndPingGroupsArePerNamespace,
           {.id = "net.sysctl.port-range-ping-groups-per-namespace",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "net.ipv4.ip_local_port_range and ping_group_range are the network namespace's own, and the port range is obeyed there",
+           .title = "net.ipv4.ip_local_port_range and ping_group_range are the network namespace's own, and the port "
+                    "range is obeyed there",
            .needs = {.namespaces = {kNet}, .root = true}}) {
   const auto host_ports = read_sysctl("net.ipv4.ip_local_port_range");
   const auto host_ping = read_sysctl("net.ipv4.ping_group_range");
@@ -342,7 +353,8 @@ NSM_CHECK(NetNamespaceEdges, InterfaceNamesAndIndexesArePerNamespace,
           {.id = "net.link.names-and-indexes-per-namespace",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "two network namespaces each make a link of the same name, and each gets the same ifindex: names and indexes are per namespace",
+           .title = "two network namespaces each make a link of the same name, and each gets the same ifindex: names "
+                    "and indexes are per namespace",
            .needs = {.namespaces = {kNet}, .root = true, .link_kinds = {"veth"}}}) {
   auto make_link = [](Link& link) {
     require_apart_from_suite(kNet, "add a veth pair");
@@ -361,7 +373,8 @@ NSM_CHECK(NetNamespaceEdges, InterfaceNamesAndIndexesArePerNamespace,
   first.finish();
   second.finish();
   EXPECT_NE(a["net"], b["net"]) << "two namespaces";
-  EXPECT_EQ(a["ifindex"], b["ifindex"]) << "each namespace numbers its links itself: the same sequence gives the same ifindex";
+  EXPECT_EQ(a["ifindex"], b["ifindex"])
+      << "each namespace numbers its links itself: the same sequence gives the same ifindex";
   EXPECT_FALSE(host_has_it) << "the host has no such link";
 }
 
@@ -372,7 +385,9 @@ NSM_CHECK(NetNamespaceEdges, NetnsCookieNamesTheNamespace,
            .title = "SO_NETNS_COOKIE is the same for every socket of a network namespace and differs in another",
            .needs = {.namespaces = {kNet}, .features = {"probe.so-netns-cookie"}}}) {
   const json host = {cookie_of_new_socket(), cookie_of_new_socket()};
-  const json inside = in_child(container(CLONE_NEWNET), [] { return json{cookie_of_new_socket(), cookie_of_new_socket()}; });
+  const json inside = in_child(container(CLONE_NEWNET), [] {
+    return json{cookie_of_new_socket(), cookie_of_new_socket()};
+  });
   ASSERT_TRUE(host[0].is_number()) << host;
   EXPECT_EQ(host[0], host[1]) << "two sockets of one namespace";
   EXPECT_EQ(inside[0], inside[1]) << "two sockets of the child's namespace";
@@ -383,10 +398,15 @@ NSM_CHECK(NetNamespaceEdges, ConntrackViewIsPerNamespace,
           {.id = "net.conntrack.view-per-namespace",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "a conntrack entry made in a network namespace is counted and listed there, and neither in the host's table nor in another new namespace",
-           .needs = {.namespaces = {kNet}, .kconfig = {"CONFIG_NF_CONNTRACK", "CONFIG_NF_CONNTRACK_PROCFS", "CONFIG_NF_CT_NETLINK"}, .root = true}}) {
-  if (!read_sysctl("net.netfilter.nf_conntrack_count")) skip_check("net.netfilter.nf_conntrack_count does not exist: nf_conntrack is not loaded");
-  if (ctnetlink_would_load_a_module()) skip_check("nf_conntrack_netlink is not loaded: the entry's request would load it on the host");
+           .title = "a conntrack entry made in a network namespace is counted and listed there, and neither in the "
+                    "host's table nor in another new namespace",
+           .needs = {.namespaces = {kNet},
+                     .kconfig = {"CONFIG_NF_CONNTRACK", "CONFIG_NF_CONNTRACK_PROCFS", "CONFIG_NF_CT_NETLINK"},
+                     .root = true}}) {
+  if (!read_sysctl("net.netfilter.nf_conntrack_count"))
+    skip_check("net.netfilter.nf_conntrack_count does not exist: nf_conntrack is not loaded");
+  if (ctnetlink_would_load_a_module())
+    skip_check("nf_conntrack_netlink is not loaded: the entry's request would load it on the host");
   const uint16_t sport = static_cast<uint16_t>(40000 + ::getpid() % 20000);
   // TEST-NET-1 addresses (RFC 5737): nothing real is ever tracked under them.
   const std::string entry = fmt::format("src=192.0.2.1 dst=192.0.2.2 sport={} dport=7", sport);
@@ -409,23 +429,28 @@ NSM_CHECK(NetNamespaceEdges, ConntrackViewIsPerNamespace,
       << "the namespace's /proc/net/nf_conntrack lists " << entry << ": " << inside["after"]["table"];
   EXPECT_EQ(other["count"], "0") << "another new network namespace counts none of it";
   EXPECT_EQ(other["table"], "") << "another new network namespace lists none of it";
-  EXPECT_EQ(host_table.find(entry), std::string::npos) << "the host's /proc/net/nf_conntrack lists the namespace's entry " << entry;
+  EXPECT_EQ(host_table.find(entry), std::string::npos)
+      << "the host's /proc/net/nf_conntrack lists the namespace's entry " << entry;
 }
 
-NSM_CHECK(NetGap, ConntrackTableLimitIsGlobal,
-          {.id = "net.gap.conntrack-max-global",
-           .kind = CheckKind::Gap,
-           .type = kNet,
-           .title = "net.netfilter.nf_conntrack_max inside a network namespace is the host's one table limit, and read-only there",
-           .needs = {.namespaces = {kNet}, .kconfig = {"CONFIG_NF_CONNTRACK"}}}) {
+NSM_CHECK(
+    NetGap, ConntrackTableLimitIsGlobal,
+    {.id = "net.gap.conntrack-max-global",
+     .kind = CheckKind::Gap,
+     .type = kNet,
+     .title =
+         "net.netfilter.nf_conntrack_max inside a network namespace is the host's one table limit, and read-only there",
+     .needs = {.namespaces = {kNet}, .kconfig = {"CONFIG_NF_CONNTRACK"}}}) {
   const auto host = read_sysctl("net.netfilter.nf_conntrack_max");
   if (!host) skip_check("net.netfilter.nf_conntrack_max does not exist: nf_conntrack is not loaded");
   const json inside = in_child(container(CLONE_NEWNET), [] {
     UniqueFd w(::open(sysctl_path("net.netfilter.nf_conntrack_max").c_str(), O_WRONLY | O_CLOEXEC));
-    return json{{"value", read_sysctl("net.netfilter.nf_conntrack_max").value_or("absent")}, {"open_for_write", w ? "ok" : errno_name(errno)}};
+    return json{{"value", read_sysctl("net.netfilter.nf_conntrack_max").value_or("absent")},
+                {"open_for_write", w ? "ok" : errno_name(errno)}};
   });
-  const std::string evidence = fmt::format("inside a new network namespace nf_conntrack_max reads {}, open for writing: {}; the host's {}",
-                                           inside["value"].get<std::string>(), inside["open_for_write"].get<std::string>(), *host);
+  const std::string evidence =
+      fmt::format("inside a new network namespace nf_conntrack_max reads {}, open for writing: {}; the host's {}",
+                  inside["value"].get<std::string>(), inside["open_for_write"].get<std::string>(), *host);
   if (inside["value"] == *host && inside["open_for_write"] != "ok") {
     gap_confirmed(evidence + ": the host's global limit, which the namespace cannot set for itself");
   } else if (inside["open_for_write"] == "ok") {

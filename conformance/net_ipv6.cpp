@@ -66,11 +66,15 @@ sockaddr_in6 v6_address(const std::string& addr, uint16_t port) {
 std::string tcp6_round_trip(const NetNs& server, const std::string& addr, uint16_t port, const NetNs& client) {
   UniqueFd listener = server.socket(AF_INET6, SOCK_STREAM);
   const sockaddr_in6 sa = v6_address(addr, port);
-  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) return "bind: " + errno_name(errno);
+  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
+    return "bind: " + errno_name(errno);
   if (::listen(listener.get(), 1) != 0) return "listen: " + errno_name(errno);
   UniqueFd c = client.socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK);
-  if (::connect(c.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS) return "connect: " + errno_name(errno);
-  struct pollfd p {c.get(), POLLOUT, 0};
+  if (::connect(c.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS)
+    return "connect: " + errno_name(errno);
+  struct pollfd p {
+    c.get(), POLLOUT, 0
+  };
   const int timeout = static_cast<int>(kTrafficTimeout.count());
   if (::poll(&p, 1, timeout) != 1) return "connect: no answer in time";
   int err = 0;
@@ -81,11 +85,17 @@ std::string tcp6_round_trip(const NetNs& server, const std::string& addr, uint16
   if (!s) return "accept: " + errno_name(errno);
   if (::send(c.get(), "ping", 4, MSG_NOSIGNAL) != 4) return "send ping: " + errno_name(errno);
   char buf[8] = {};
-  struct pollfd ps {s.get(), POLLIN, 0};
-  if (::poll(&ps, 1, timeout) != 1 || ::recv(s.get(), buf, 4, 0) != 4 || std::string(buf, 4) != "ping") return "the server got no ping";
+  struct pollfd ps {
+    s.get(), POLLIN, 0
+  };
+  if (::poll(&ps, 1, timeout) != 1 || ::recv(s.get(), buf, 4, 0) != 4 || std::string(buf, 4) != "ping")
+    return "the server got no ping";
   if (::send(s.get(), "pong", 4, MSG_NOSIGNAL) != 4) return "send pong: " + errno_name(errno);
-  struct pollfd pc {c.get(), POLLIN, 0};
-  if (::poll(&pc, 1, timeout) != 1 || ::recv(c.get(), buf, 4, 0) != 4 || std::string(buf, 4) != "pong") return "the client got no pong";
+  struct pollfd pc {
+    c.get(), POLLIN, 0
+  };
+  if (::poll(&pc, 1, timeout) != 1 || ::recv(c.get(), buf, 4, 0) != 4 || std::string(buf, 4) != "pong")
+    return "the client got no pong";
   return "";
 }
 
@@ -108,7 +118,8 @@ class AddressWatch {
     sockaddr_nl sa{};
     sa.nl_family = AF_NETLINK;
     sa.nl_groups = RTMGRP_IPV6_IFADDR;
-    if (::bind(socket_.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) throw_sys("bind(RTMGRP_IPV6_IFADDR)");
+    if (::bind(socket_.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
+      throw_sys("bind(RTMGRP_IPV6_IFADDR)");
   }
   // "" once `addr` is announced usable; else why not (DAD failed, or no word in time).
   std::string wait_usable(const std::string& addr) {
@@ -116,8 +127,11 @@ class AddressWatch {
     const auto deadline = std::chrono::steady_clock::now() + kTrafficTimeout;
     alignas(nlmsghdr) char buf[8192];
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-      struct pollfd p {socket_.get(), POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      struct pollfd p {
+        socket_.get(), POLLIN, 0
+      };
       if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) != 1) return addr + " was not announced usable in time";
       const ssize_t n = ::recv(socket_.get(), buf, sizeof buf, 0);
       if (n < 0) throw_sys("recv(RTMGRP_IPV6_IFADDR)");
@@ -129,7 +143,9 @@ class AddressWatch {
         bool match = false;
         int attr_len = static_cast<int>(IFA_PAYLOAD(h));
         for (auto* a = IFA_RTA(ifa); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len)) {
-          if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) == sizeof want && std::memcmp(RTA_DATA(a), &want, sizeof want) == 0) match = true;
+          if (a->rta_type == IFA_ADDRESS && RTA_PAYLOAD(a) == sizeof want &&
+              std::memcmp(RTA_DATA(a), &want, sizeof want) == 0)
+            match = true;
           if (a->rta_type == IFA_FLAGS) std::memcpy(&flags, RTA_DATA(a), sizeof flags);
         }
         if (!match) continue;
@@ -143,7 +159,9 @@ class AddressWatch {
   UniqueFd socket_;
 };
 
-bool file_mentions(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool file_mentions(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -177,7 +195,8 @@ NSM_CHECK(NetNamespaceIpv6, ForwardingAndDadSysctlsArePerNamespace,
           {.id = "net.ipv6.sysctls-per-namespace",
            .kind = CheckKind::Guarantee,
            .type = kNet,
-           .title = "net.ipv6.conf.all.forwarding and accept_dad written in a network namespace are read back there and unchanged on the host",
+           .title = "net.ipv6.conf.all.forwarding and accept_dad written in a network namespace are read back there "
+                    "and unchanged on the host",
            .needs = {.namespaces = {kNet}, .kconfig = {"CONFIG_IPV6"}, .root = true}}) {
   skip_without_ipv6();
   const auto host_forwarding = read_sysctl("net.ipv6.conf.all.forwarding");
@@ -233,7 +252,8 @@ NSM_CHECK(NetNamespaceIpv6, TcpOverBridge,
            .kind = CheckKind::Guarantee,
            .type = kNet,
            .title = "TCP over IPv6 flows between two network namespaces attached to a bridge in a third",
-           .needs = {.namespaces = {kNet}, .kconfig = {"CONFIG_IPV6"}, .root = true, .link_kinds = {"veth", "bridge"}}}) {
+           .needs = {
+               .namespaces = {kNet}, .kconfig = {"CONFIG_IPV6"}, .root = true, .link_kinds = {"veth", "bridge"}}}) {
   skip_without_ipv6();
   NetNs hub = ipv6_namespace();
   NetNs m0 = ipv6_namespace();

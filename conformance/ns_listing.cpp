@@ -38,7 +38,6 @@ namespace {
 // PROC_PID_INIT_INO: the initial PID namespace's nsfs inode, fixed since 3.8.
 constexpr ino_t kInitialPidNsInode = 0xEFFFFFFCU;
 
-
 uint64_t mntns_id(int fd) {
   uint64_t id = 0;
   if (::ioctl(fd, NS_GET_MNTNS_ID, &id) != 0) throw_sys("ioctl(NS_GET_MNTNS_ID)");
@@ -54,7 +53,8 @@ json sandbox_and_mounts(bool with_ns_id) {
   json sandbox_id = nullptr;
   for (uint64_t id : ids) {
     const MountStatus s = stat_mount(id);
-    if (s.mnt_point == sandbox && s.fs_type == "tmpfs" && (sandbox_id.is_null() || id > sandbox_id.get<uint64_t>())) sandbox_id = id;
+    if (s.mnt_point == sandbox && s.fs_type == "tmpfs" && (sandbox_id.is_null() || id > sandbox_id.get<uint64_t>()))
+      sandbox_id = id;
   }
   json out = {{"ids", ids}, {"sandbox", sandbox_id}};
   if (with_ns_id) out["mntns_id"] = mntns_id(open_ns(0, "mnt").get());
@@ -94,7 +94,8 @@ NSM_CHECK(NsListing, ListmountSeesOnlyItsOwnNamespace,
           {.id = "mnt.listmount.own-namespace",
            .kind = CheckKind::Guarantee,
            .type = NsType::Mnt,
-           .title = "listmount in a new mount namespace lists its own mounts (a tmpfs mounted there among them) and none of the host's ids; the host neither lists nor stats that tmpfs",
+           .title = "listmount in a new mount namespace lists its own mounts (a tmpfs mounted there among them) and "
+                    "none of the host's ids; the host neither lists nor stats that tmpfs",
            .needs = {.namespaces = {NsType::Mnt}, .root = true, .features = {"probe.listmount"}},
            .refs = {"kselftest filesystems/statmount/listmount_test", "listmount/statmount (6.8)"}}) {
   Peer child = Peer::spawn(container(CLONE_NEWNS), [](Link& link) {
@@ -103,16 +104,20 @@ NSM_CHECK(NsListing, ListmountSeesOnlyItsOwnNamespace,
   });
   const json inside = child.recv();
   const auto ours = list_mounts();
-  const std::string host_stats_it = inside["sandbox"].is_number() ? stat_outcome(inside["sandbox"].get<uint64_t>()) : "";
+  const std::string host_stats_it =
+      inside["sandbox"].is_number() ? stat_outcome(inside["sandbox"].get<uint64_t>()) : "";
   child.send("done");
   child.finish();
-  ASSERT_TRUE(inside["sandbox"].is_number()) << "the child's listmount must list the tmpfs it mounted on /tmp: " << inside["ids"];
+  ASSERT_TRUE(inside["sandbox"].is_number())
+      << "the child's listmount must list the tmpfs it mounted on /tmp: " << inside["ids"];
   const uint64_t sandbox = inside["sandbox"].get<uint64_t>();
   std::vector<uint64_t> shared;
   for (uint64_t id : ours)
     if (lists_id(inside["ids"], id)) shared.push_back(id);
-  EXPECT_FALSE(std::find(ours.begin(), ours.end(), sandbox) != ours.end()) << "the host's listmount lists the child's tmpfs " << sandbox;
-  EXPECT_TRUE(shared.empty()) << "a new mount namespace's mounts are copies with ids of their own; both list " << fmt::format("{}", fmt::join(shared, " "));
+  EXPECT_FALSE(std::find(ours.begin(), ours.end(), sandbox) != ours.end())
+      << "the host's listmount lists the child's tmpfs " << sandbox;
+  EXPECT_TRUE(shared.empty()) << "a new mount namespace's mounts are copies with ids of their own; both list "
+                              << fmt::format("{}", fmt::join(shared, " "));
   EXPECT_EQ(host_stats_it, "ENOENT") << "statmount of the child's tmpfs from the host's mount namespace";
 }
 
@@ -120,9 +125,13 @@ NSM_CHECK(NsListing, ListmountReachesAForeignNamespaceOnlyFromAbove,
           {.id = "mnt.listmount.foreign-namespace",
            .kind = CheckKind::Guarantee,
            .type = NsType::Mnt,
-           .title = "the host lists and stats a container's mounts by its mount namespace id (what it lists inside, the tmpfs it mounted, that id); a container in its own user namespace is refused the host's",
-           .needs = {.namespaces = {NsType::Mnt, NsType::User}, .root = true, .features = {"probe.listmount", "probe.nsfs-mntns-id"}},
-           .refs = {"kselftest filesystems/statmount/statmount_test_ns", "listmount/statmount of another mount namespace (mnt_ns_id)"}}) {
+           .title = "the host lists and stats a container's mounts by its mount namespace id (what it lists inside, "
+                    "the tmpfs it mounted, that id); a container in its own user namespace is refused the host's",
+           .needs = {.namespaces = {NsType::Mnt, NsType::User},
+                     .root = true,
+                     .features = {"probe.listmount", "probe.nsfs-mntns-id"}},
+           .refs = {"kselftest filesystems/statmount/statmount_test_ns",
+                    "listmount/statmount of another mount namespace (mnt_ns_id)"}}) {
   const uint64_t host_ns = mntns_id(open_ns(0, "mnt").get());
   const uint64_t host_mount = list_mounts().front();
   Peer child = Peer::spawn(container(CLONE_NEWNS), [](Link& link) {
@@ -139,7 +148,8 @@ NSM_CHECK(NsListing, ListmountReachesAForeignNamespaceOnlyFromAbove,
   const std::vector<uint64_t> inside_ids = inside["ids"].get<std::vector<uint64_t>>();
   json extra = json::object();
   for (uint64_t id : listed)
-    if (std::find(inside_ids.begin(), inside_ids.end(), id) == inside_ids.end()) extra[std::to_string(id)] = stat_mount(id, theirs).mnt_ns_id;
+    if (std::find(inside_ids.begin(), inside_ids.end(), id) == inside_ids.end())
+      extra[std::to_string(id)] = stat_mount(id, theirs).mnt_ns_id;
   json stat = nullptr;
   if (inside["sandbox"].is_number()) {
     const MountStatus s = stat_mount(inside["sandbox"].get<uint64_t>(), theirs);
@@ -149,9 +159,12 @@ NSM_CHECK(NsListing, ListmountReachesAForeignNamespaceOnlyFromAbove,
   child.finish();
   const json other = in_child(in_own_user_ns(CLONE_NEWNS), [host_ns, host_mount] {
     const size_t own = list_mounts().size();
-    return json{{"own_listed", own}, {"list_host", list_outcome(host_ns)}, {"stat_host_mount", stat_outcome(host_mount, host_ns)}};
+    return json{{"own_listed", own},
+                {"list_host", list_outcome(host_ns)},
+                {"stat_host_mount", stat_outcome(host_mount, host_ns)}};
   });
-  ASSERT_TRUE(inside["sandbox"].is_number()) << "the child's listmount must list the tmpfs it mounted on /tmp: " << inside["ids"];
+  ASSERT_TRUE(inside["sandbox"].is_number())
+      << "the child's listmount must list the tmpfs it mounted on /tmp: " << inside["ids"];
   EXPECT_NE(theirs, host_ns) << "the child's mount namespace has an id of its own";
   EXPECT_EQ(inside["mntns_id"], theirs) << "NS_GET_MNTNS_ID inside and through /proc/PID/ns/mnt";
   std::vector<uint64_t> missing, leaked;
@@ -159,31 +172,43 @@ NSM_CHECK(NsListing, ListmountReachesAForeignNamespaceOnlyFromAbove,
     if (std::find(listed.begin(), listed.end(), id) == listed.end()) missing.push_back(id);
   for (uint64_t id : listed)
     if (std::find(ours.begin(), ours.end(), id) != ours.end()) leaked.push_back(id);
-  EXPECT_TRUE(missing.empty()) << "listmount by the child's namespace id lists every mount the child lists itself; it lacks "
-                               << fmt::format("{}", fmt::join(missing, " "));
-  EXPECT_TRUE(leaked.empty()) << "listmount by the child's namespace id lists the host's own mounts " << fmt::format("{}", fmt::join(leaked, " "));
-  for (const auto& [id, ns] : extra.items()) EXPECT_EQ(ns, theirs) << "mount " << id << ", listed by the child's namespace id only from above, is in namespace " << ns;
+  EXPECT_TRUE(missing.empty())
+      << "listmount by the child's namespace id lists every mount the child lists itself; it lacks "
+      << fmt::format("{}", fmt::join(missing, " "));
+  EXPECT_TRUE(leaked.empty()) << "listmount by the child's namespace id lists the host's own mounts "
+                              << fmt::format("{}", fmt::join(leaked, " "));
+  for (const auto& [id, ns] : extra.items())
+    EXPECT_EQ(ns, theirs) << "mount " << id << ", listed by the child's namespace id only from above, is in namespace "
+                          << ns;
   EXPECT_EQ(stat["mnt_point"], "/tmp") << stat;
   EXPECT_EQ(stat["fs_type"], "tmpfs") << stat;
   EXPECT_EQ(stat["mnt_ns_id"], theirs) << "statmount reports the namespace the mount is in";
   EXPECT_GT(other["own_listed"].get<size_t>(), 0u) << "the container lists its own mounts";
   for (const char* call : {"list_host", "stat_host_mount"})
-    if (!out_of_reach(other[call]) && other[call] != "ok") broken(fmt::format("{} from the container: {}", call, other[call].get<std::string>()));
-  EXPECT_TRUE(out_of_reach(other["list_host"])) << "a container's listmount of the host's mount namespace " << host_ns << ": " << other["list_host"];
-  EXPECT_TRUE(out_of_reach(other["stat_host_mount"])) << "a container's statmount of the host's mount " << host_mount << ": " << other["stat_host_mount"];
+    if (!out_of_reach(other[call]) && other[call] != "ok")
+      broken(fmt::format("{} from the container: {}", call, other[call].get<std::string>()));
+  EXPECT_TRUE(out_of_reach(other["list_host"]))
+      << "a container's listmount of the host's mount namespace " << host_ns << ": " << other["list_host"];
+  EXPECT_TRUE(out_of_reach(other["stat_host_mount"]))
+      << "a container's statmount of the host's mount " << host_mount << ": " << other["stat_host_mount"];
 }
 
 NSM_CHECK(NsListing, NsfsFileHandlesStayInScope,
           {.id = "user.nsfs.file-handle-scope",
            .kind = CheckKind::Guarantee,
            .type = NsType::User,
-           .title = "an nsfs file handle opens the namespace it was made for, inside the container and from the host; the host's handles are stale (ESTALE) inside a container with its own user namespace",
-           .needs = {.namespaces = {NsType::User, NsType::Net, NsType::Uts}, .root = true, .features = {"probe.nsfs-file-handles"}},
+           .title = "an nsfs file handle opens the namespace it was made for, inside the container and from the host; "
+                    "the host's handles are stale (ESTALE) inside a container with its own user namespace",
+           .needs = {.namespaces = {NsType::User, NsType::Net, NsType::Uts},
+                     .root = true,
+                     .features = {"probe.nsfs-file-handles"}},
            .refs = {"kselftest namespaces/file_handle_test", "nsfs: file handles (6.18)"}}) {
   // Decoding another namespace's handle is reserved to the initial PID namespace (fs/nsfs.c:
   // may_see_all_namespaces); a suite run inside a container's PID namespace cannot be the "host" here.
   if (must_ns_inode(0, "pid") != kInitialPidNsInode)
-    skip_check("decoding another namespace's nsfs file handle needs the initial PID namespace; this suite runs in a nested one");
+    skip_check(
+        "decoding another namespace's nsfs file handle needs the initial PID namespace; this suite runs in a nested "
+        "one");
   const NsfsHandle host_net = nsfs_handle(open_ns(0, "net").get());
   const NsfsHandle host_uts = nsfs_handle(open_ns(0, "uts").get());
   Peer child = Peer::spawn(in_own_user_ns(CLONE_NEWNET | CLONE_NEWUTS), [host_net, host_uts](Link& link) {
@@ -194,8 +219,11 @@ NSM_CHECK(NsListing, NsfsFileHandlesStayInScope,
       UniqueFd opened = open_nsfs_handle(own, own_err);
       UniqueFd host = open_nsfs_handle(std::string(type) == "net" ? host_net : host_uts, host_err);
       const std::string host_outcome = host ? fmt::format("opened {}", fd_inode(host.get())) : errno_name(host_err);
-      out[type] = {{"handle", own.hex()}, {"handle_type", own.type}, {"own", must_ns_inode(0, type)},
-                   {"opened", opened ? json(fd_inode(opened.get())) : json(errno_name(own_err))}, {"host", host_outcome}};
+      out[type] = {{"handle", own.hex()},
+                   {"handle_type", own.type},
+                   {"own", must_ns_inode(0, type)},
+                   {"opened", opened ? json(fd_inode(opened.get())) : json(errno_name(own_err))},
+                   {"host", host_outcome}};
     }
     link.send(out);
     link.recv();
@@ -208,7 +236,8 @@ NSM_CHECK(NsListing, NsfsFileHandlesStayInScope,
     UniqueFd own = open_nsfs_handle(std::string(type) == "net" ? host_net : host_uts, own_err);
     from_host[type]["own"] = own ? json(fd_inode(own.get())) : json(errno_name(own_err));
     int err = 0;
-    UniqueFd opened = open_nsfs_handle(NsfsHandle::from_hex(inside[type]["handle_type"].get<int>(), inside[type]["handle"].get<std::string>()), err);
+    UniqueFd opened = open_nsfs_handle(
+        NsfsHandle::from_hex(inside[type]["handle_type"].get<int>(), inside[type]["handle"].get<std::string>()), err);
     from_host[type]["opened"] = opened ? json(fd_inode(opened.get())) : json(errno_name(err));
     from_host[type]["theirs"] = must_ns_inode(child.pid(), type);
     from_host[type]["ours"] = must_ns_inode(0, type);
@@ -217,10 +246,14 @@ NSM_CHECK(NsListing, NsfsFileHandlesStayInScope,
   child.finish();
   for (const char* type : {"net", "uts"}) {
     EXPECT_NE(from_host[type]["theirs"], from_host[type]["ours"]) << type << ": the container's namespace is its own";
-    EXPECT_EQ(inside[type]["opened"], inside[type]["own"]) << type << ": inside, the handle of its own namespace opens it";
-    EXPECT_EQ(from_host[type]["opened"], from_host[type]["theirs"]) << type << ": from the host, the container's handle opens the container's namespace";
-    EXPECT_EQ(from_host[type]["own"], from_host[type]["ours"]) << type << ": from the host, the host's handle opens the host's namespace";
-    EXPECT_EQ(inside[type]["host"], "ESTALE") << type << ": the host's handle inside a container with its own user namespace";
+    EXPECT_EQ(inside[type]["opened"], inside[type]["own"])
+        << type << ": inside, the handle of its own namespace opens it";
+    EXPECT_EQ(from_host[type]["opened"], from_host[type]["theirs"])
+        << type << ": from the host, the container's handle opens the container's namespace";
+    EXPECT_EQ(from_host[type]["own"], from_host[type]["ours"])
+        << type << ": from the host, the host's handle opens the host's namespace";
+    EXPECT_EQ(inside[type]["host"], "ESTALE")
+        << type << ": the host's handle inside a container with its own user namespace";
   }
 }
 
@@ -228,8 +261,11 @@ NSM_CHECK(NsListing, ListnsShowsAContainerOnlyWhatItsUserNamespaceOwns,
           {.id = "user.listns.scope",
            .kind = CheckKind::Guarantee,
            .type = NsType::User,
-           .title = "listns from a container with its own user namespace lists its network namespace but not a sibling container's; the host lists both",
-           .needs = {.namespaces = {NsType::User, NsType::Net}, .root = true, .features = {"probe.listns", "probe.nsfs-ns-id"}},
+           .title = "listns from a container with its own user namespace lists its network namespace but not a sibling "
+                    "container's; the host lists both",
+           .needs = {.namespaces = {NsType::User, NsType::Net},
+                     .root = true,
+                     .features = {"probe.listns", "probe.nsfs-ns-id"}},
            .refs = {"kselftest namespaces/listns_permissions_test", "listns (6.19)"}}) {
   auto container_body = [](Link& link) {
     link.send({{"net_id", nsfs_id(open_ns(0, "net").get())}, {"listed", list_namespaces(CLONE_NEWNET)}});
@@ -253,5 +289,6 @@ NSM_CHECK(NsListing, ListnsShowsAContainerOnlyWhatItsUserNamespaceOwns,
   EXPECT_TRUE(lists_id(seen_by_b["listed"], net_b)) << "a container lists its own network namespace";
   EXPECT_FALSE(lists_id(seen_by_a["listed"], net_b)) << "container A lists B's network namespace " << net_b;
   EXPECT_FALSE(lists_id(seen_by_b["listed"], net_a)) << "container B lists A's network namespace " << net_a;
-  EXPECT_TRUE(lists_id(host_listed, net_a) && lists_id(host_listed, net_b)) << "the host lists both containers' network namespaces";
+  EXPECT_TRUE(lists_id(host_listed, net_a) && lists_id(host_listed, net_b))
+      << "the host lists both containers' network namespaces";
 }

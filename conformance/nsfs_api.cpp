@@ -84,8 +84,11 @@ NSM_CHECK(NsfsApi, PidfdSetnsJoinsSeveralAtOnceAllOrNothing,
           {.id = "lifecycle.pidfd-setns.all-or-nothing",
            .kind = CheckKind::Guarantee,
            .type = NsType::Uts,
-           .title = "setns(pidfd, UTS|IPC|NET) joins all three of the target's namespaces; a set with one that cannot be joined joins none",
-           .needs = {.namespaces = {NsType::Uts, NsType::Ipc, NsType::Net, NsType::Pid}, .root = true, .features = {"probe.pidfd-setns"}},
+           .title = "setns(pidfd, UTS|IPC|NET) joins all three of the target's namespaces; a set with one that cannot "
+                    "be joined joins none",
+           .needs = {.namespaces = {NsType::Uts, NsType::Ipc, NsType::Net, NsType::Pid},
+                     .root = true,
+                     .features = {"probe.pidfd-setns"}},
            .refs = {"kselftest pidfd/pidfd_setns_test"}}) {
   Peer target = Peer::spawn(kJoined, [](Link& link) {
     link.send({});
@@ -105,13 +108,15 @@ NSM_CHECK(NsfsApi, PidfdSetnsJoinsSeveralAtOnceAllOrNothing,
     const std::string refused = outcome_of(::setns(target_fd, CLONE_NEWUTS | CLONE_NEWPID));
     const json after_refused = namespace_inodes();
     setns_pidfd_verified(target_fd, kJoined, wanted);
-    return json{{"before", before}, {"refused", refused}, {"after_refused", after_refused}, {"after_join", namespace_inodes()}};
+    return json{
+        {"before", before}, {"refused", refused}, {"after_refused", after_refused}, {"after_join", namespace_inodes()}};
   });
   const json in_target = namespace_inodes(pid);
   target.send("done");
   target.finish();
   EXPECT_EQ(r["refused"], "EINVAL") << "a PID namespace that is not the joiner's own or below it cannot be joined";
-  EXPECT_EQ(r["after_refused"], r["before"]) << "the refused setns must have joined nothing, not even the UTS namespace";
+  EXPECT_EQ(r["after_refused"], r["before"])
+      << "the refused setns must have joined nothing, not even the UTS namespace";
   for (const char* type : {"uts", "ipc", "net"}) {
     EXPECT_NE(in_target[type], r["before"][type]) << "the target's " << type << " namespace must not be the joiner's";
     EXPECT_EQ(r["after_join"][type], in_target[type]) << "setns(pidfd) must join the target's " << type << " namespace";
@@ -124,7 +129,8 @@ NSM_CHECK(NsfsApi, PidfdSetnsErrors,
           {.id = "lifecycle.pidfd-setns.errors",
            .kind = CheckKind::Guarantee,
            .type = std::nullopt,
-           .title = "setns with a pidfd is ESRCH for a process that is gone and EINVAL for no flags or a flag that is no namespace",
+           .title = "setns with a pidfd is ESRCH for a process that is gone and EINVAL for no flags or a flag that is "
+                    "no namespace",
            .needs = {.features = {"probe.pidfd-setns"}},
            .refs = {"kselftest pidfd/pidfd_setns_test"}}) {
   const json r = in_child(0, [] {
@@ -152,7 +158,8 @@ NSM_CHECK(NsfsApi, NamespaceFilesNameTheirIdentity,
           {.id = "lifecycle.nsfs.readlink-and-stat",
            .kind = CheckKind::Guarantee,
            .type = NsType::Uts,
-           .title = "/proc/PID/ns/X reads as X:[inode] with the inode stat(2) gives; all namespace files share one st_dev, and a new namespace has a new st_ino",
+           .title = "/proc/PID/ns/X reads as X:[inode] with the inode stat(2) gives; all namespace files share one "
+                    "st_dev, and a new namespace has a new st_ino",
            .needs = {.namespaces = {NsType::Uts}}}) {
   Peer child = Peer::spawn(container(CLONE_NEWUTS), [](Link& link) {
     link.send({});
@@ -166,7 +173,8 @@ NSM_CHECK(NsfsApi, NamespaceFilesNameTheirIdentity,
   const std::string our_text = readlink_text("/proc/self/ns/uts");
   json devices = json::array();
   for (const auto& info : ns_types())
-    if (ns_inode(0, info.proc_name)) devices.push_back(must_stat(fmt::format("/proc/self/ns/{}", info.proc_name)).st_dev);
+    if (ns_inode(0, info.proc_name))
+      devices.push_back(must_stat(fmt::format("/proc/self/ns/{}", info.proc_name)).st_dev);
   child.send("done");
   child.finish();
   EXPECT_EQ(link_text, fmt::format("uts:[{}]", theirs.st_ino)) << "readlink of the child's namespace file";
@@ -180,7 +188,8 @@ NSM_CHECK(NsfsApi, IoctlErrors,
           {.id = "lifecycle.nsfs.ioctl-errors",
            .kind = CheckKind::Guarantee,
            .type = NsType::User,
-           .title = "nsfs ioctls: ENOTTY on a file that is no namespace, EINVAL for NS_GET_OWNER_UID on a non-user namespace, EPERM for an owner out of scope",
+           .title = "nsfs ioctls: ENOTTY on a file that is no namespace, EINVAL for NS_GET_OWNER_UID on a non-user "
+                    "namespace, EPERM for an owner out of scope",
            .needs = {.namespaces = {NsType::User}, .min_kernel = "4.11"}}) {
   UniqueFd host_uts = open_ns(0, "uts");
   const int host_uts_fd = host_uts.get();
@@ -198,15 +207,17 @@ NSM_CHECK(NsfsApi, IoctlErrors,
   });
   EXPECT_EQ(r["not_nsfs"], "ENOTTY") << "NS_GET_NSTYPE on /proc/self/status";
   EXPECT_EQ(r["owner_uid_of_uts"], "EINVAL") << "NS_GET_OWNER_UID on a UTS namespace";
-  EXPECT_EQ(r["userns_out_of_scope"], "EPERM") << "NS_GET_USERNS of a namespace owned outside the caller's user namespace";
+  EXPECT_EQ(r["userns_out_of_scope"], "EPERM")
+      << "NS_GET_USERNS of a namespace owned outside the caller's user namespace";
 }
 
-NSM_CHECK(NsfsApi, MountNamespaceIdIsUniqueAndStable,
-          {.id = "mnt.nsfs.mntns-id",
-           .kind = CheckKind::Guarantee,
-           .type = NsType::Mnt,
-           .title = "NS_GET_MNTNS_ID gives a mount namespace one id, the same through every fd, another for a new namespace",
-           .needs = {.namespaces = {NsType::Mnt}, .features = {"probe.nsfs-mntns-id"}}}) {
+NSM_CHECK(
+    NsfsApi, MountNamespaceIdIsUniqueAndStable,
+    {.id = "mnt.nsfs.mntns-id",
+     .kind = CheckKind::Guarantee,
+     .type = NsType::Mnt,
+     .title = "NS_GET_MNTNS_ID gives a mount namespace one id, the same through every fd, another for a new namespace",
+     .needs = {.namespaces = {NsType::Mnt}, .features = {"probe.nsfs-mntns-id"}}}) {
   Peer child = Peer::spawn(container(CLONE_NEWNS), [](Link& link) {
     UniqueFd own = open_ns(0, "mnt");
     link.send({{"id", ns_id(own.get(), NS_GET_MNTNS_ID)}});
@@ -259,7 +270,8 @@ NSM_CHECK(NsfsApi, PidTranslationBetweenPidNamespaces,
           {.id = "pid.nsfs.pid-translation",
            .kind = CheckKind::Guarantee,
            .type = NsType::Pid,
-           .title = "NS_GET_PID_FROM_PIDNS and NS_GET_PID_IN_PIDNS translate pids between a child PID namespace and ours; ESRCH for a pid it cannot see",
+           .title = "NS_GET_PID_FROM_PIDNS and NS_GET_PID_IN_PIDNS translate pids between a child PID namespace and "
+                    "ours; ESRCH for a pid it cannot see",
            .needs = {.namespaces = {NsType::Pid}, .features = {"probe.nsfs-pid-translation"}},
            .refs = {"kselftest pid_namespace/pidns_init_via_setns", "nsfs: add pid translation ioctls (6.11)"}}) {
   Peer init = Peer::spawn(container(CLONE_NEWPID), [](Link& link) {
@@ -277,19 +289,22 @@ NSM_CHECK(NsfsApi, PidTranslationBetweenPidNamespaces,
   init.send("done");
   init.finish();
   EXPECT_EQ(inside["getpid"], 1) << "the child is its PID namespace's init";
-  EXPECT_EQ(from_1, init.pid()) << "pid 1 of the child's namespace is its pid in ours" << (from_1_err.empty() ? "" : ": " + from_1_err);
+  EXPECT_EQ(from_1, init.pid()) << "pid 1 of the child's namespace is its pid in ours"
+                                << (from_1_err.empty() ? "" : ": " + from_1_err);
   EXPECT_EQ(tgid_from_1, init.pid()) << "NS_GET_TGID_FROM_PIDNS";
   EXPECT_EQ(in_ns, 1) << "its pid in ours is 1 in its namespace";
   EXPECT_EQ(tgid_in_ns, 1) << "NS_GET_TGID_IN_PIDNS";
   EXPECT_EQ(ours_in_ns, "ESRCH") << "our own process is not in the child's namespace";
 }
 
-NSM_CHECK(NsfsApi, SiocgsknsNamesTheSocketsNamespace,
-          {.id = "net.nsfs.siocgskns",
-           .kind = CheckKind::Guarantee,
-           .type = NsType::Net,
-           .title = "SIOCGSKNS on a socket gives the network namespace it was created in, even after it was passed to the host",
-           .needs = {.namespaces = {NsType::Net}, .min_kernel = "4.9"}}) {
+NSM_CHECK(
+    NsfsApi, SiocgsknsNamesTheSocketsNamespace,
+    {.id = "net.nsfs.siocgskns",
+     .kind = CheckKind::Guarantee,
+     .type = NsType::Net,
+     .title =
+         "SIOCGSKNS on a socket gives the network namespace it was created in, even after it was passed to the host",
+     .needs = {.namespaces = {NsType::Net}, .min_kernel = "4.9"}}) {
   Peer child = Peer::spawn(container(CLONE_NEWNET), [](Link& link) {
     UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!s) throw_sys("socket(AF_INET)");

@@ -15,15 +15,14 @@
 
 #include <fmt/format.h>
 
-#include "conformance/harness/pids.h"
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
+#include "conformance/harness/pids.h"
 #include "core/error.h"
 #include "core/ns_id.h"
 #include "core/proc.h"
-
 
 using namespace nsm;
 using namespace nsm::conformance;
@@ -48,7 +47,9 @@ NSM_CHECK(PidNamespace, FirstChildIsPid1WithParent0,
            .type = kPid,
            .title = "the first process in a new PID namespace is PID 1 and its parent is 0",
            .needs = {.namespaces = {kPid}}}) {
-  const json inside = in_child(container(CLONE_NEWPID), [] { return json{{"pid", ::getpid()}, {"ppid", ::getppid()}}; });
+  const json inside = in_child(container(CLONE_NEWPID), [] {
+    return json{{"pid", ::getpid()}, {"ppid", ::getppid()}};
+  });
   EXPECT_EQ(inside["pid"], 1);
   EXPECT_EQ(inside["ppid"], 0) << "the parent is outside the namespace and has no pid in it";
 }
@@ -151,7 +152,7 @@ NSM_CHECK(PidNamespace, OrphansAreReparentedToNamespaceInit,
         ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
         const pid_t first_parent = ::getppid();
         if (first_parent != 1) {
-          const struct timespec limit {8, 0};
+          const struct timespec limit { 8, 0 };
           ::sigtimedwait(&set, nullptr, &limit);
         }
         const int ppid = ::getppid();
@@ -219,7 +220,6 @@ NSM_CHECK(PidNamespace, InitIgnoresUnhandledSignalsFromInside,
   EXPECT_EQ(result["alive"], true);
   EXPECT_EQ(result["kill_failures"], 0) << "kill(1, ...) itself succeeds; the kernel drops the signal";
 }
-
 
 NSM_CHECK(PidNamespace, InitTakesOnlySigkillFromOutside,
           {.id = "pid.init.sigkill-from-outside",
@@ -308,7 +308,8 @@ NSM_CHECK(PidNamespace, NestingStopsAt32Levels,
     const int created = deepest["created"].get<int>();
     EXPECT_GE(created, 1);
     EXPECT_LE(created, 32 - start_level) << "the test runs at least at PID namespace level " << start_level;
-    note(fmt::format("{} levels created; this /proc is not the initial PID namespace's, so the starting level is unknown", created));
+    note(fmt::format(
+        "{} levels created; this /proc is not the initial PID namespace's, so the starting level is unknown", created));
   }
 }
 
@@ -326,7 +327,7 @@ NSM_CHECK(PidNamespace, PidfdFromOutsideSignalsInside,
     ::sigprocmask(SIG_BLOCK, &set, nullptr);
     link.send({});
     siginfo_t info{};
-    const struct timespec limit {8, 0};
+    const struct timespec limit { 8, 0 };
     const int sig = ::sigtimedwait(&set, &info, &limit);
     link.send({{"signal", sig}, {"sender", info.si_pid}});
   });

@@ -22,16 +22,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include "conformance/harness/pids.h"
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
+#include "conformance/harness/pids.h"
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/unique_fd.h"
@@ -72,7 +72,7 @@ Received take(int sig) {
   sigemptyset(&set);
   sigaddset(&set, sig);
   siginfo_t info{};
-  const struct timespec now {0, 0};
+  const struct timespec now { 0, 0 };
   int r;
   do r = ::sigtimedwait(&set, &info, &now);
   while (r < 0 && errno == EINTR);
@@ -114,9 +114,9 @@ long clone3_with_tids(uint64_t flags, const std::vector<pid_t>& tids) {
 namespace {
 constexpr int kLevels = 3;
 struct Member {
-  int level;  // 1: the container's own namespace, 2 and 3 nested in it
-  int role;   // 0: init of the level, 1: a worker
-  long outer; // its pid in the host's procfs; -1: a clone(CLONE_NEWPID) child that is not PID 1
+  int level;   // 1: the container's own namespace, 2 and 3 nested in it
+  int role;    // 0: init of the level, 1: a worker
+  long outer;  // its pid in the host's procfs; -1: a clone(CLONE_NEWPID) child that is not PID 1
 };
 
 // Run by the init of `level`: starts a worker that would live forever, and below the last
@@ -180,7 +180,8 @@ NSM_CHECK(PidTeardown, InitDeathKillsNestedNamespaces,
   const json hello = init.recv();
   std::vector<std::pair<std::string, UniqueFd>> watched;
   for (const json& m : hello["members"]) {
-    const std::string what = fmt::format("the {} of level {}", m["role"] == 0 ? "init" : "worker", m["level"].get<int>());
+    const std::string what =
+        fmt::format("the {} of level {}", m["role"] == 0 ? "init" : "worker", m["level"].get<int>());
     ASSERT_NE(m["outer"], -1) << "clone(CLONE_NEWPID) made " << what << ", which is not PID 1 of a new namespace";
     UniqueFd fd(pidfd_open(static_cast<pid_t>(m["outer"].get<long>())));
     if (!fd) broken(fmt::format("pidfd_open({}): {}", what, errno_name(errno)));
@@ -261,8 +262,11 @@ NSM_CHECK(PidSignals, KillMinusOneStaysInside,
     }
     while (::wait(nullptr) > 0) {
     }
-    link.send({{"pid", 1}, {"sender", sender}, {"kill", kill_errno == 0 ? "ok" : errno_name(static_cast<int>(kill_errno))},
-               {"receivers", receivers}, {"init_pending", pending(SIGWINCH)}});
+    link.send({{"pid", 1},
+               {"sender", sender},
+               {"kill", kill_errno == 0 ? "ok" : errno_name(static_cast<int>(kill_errno))},
+               {"receivers", receivers},
+               {"init_pending", pending(SIGWINCH)}});
   });
   const json r = init.recv();
   init.finish();
@@ -311,7 +315,8 @@ NSM_CHECK(PidSignalGap, KillZeroFollowsTheProcessGroup,
   witness.recv();
   witness.send("join");
   const json joined = witness.recv();
-  if (joined["joined"] != "ok") broken("the witness could not join the container's process group: " + joined["joined"].get<std::string>());
+  if (joined["joined"] != "ok")
+    broken("the witness could not join the container's process group: " + joined["joined"].get<std::string>());
   init.send("send");
   const json inside = init.recv();
   // The witness first: ending the init's child kills the init's process group, the witness now in it.
@@ -322,22 +327,23 @@ NSM_CHECK(PidSignalGap, KillZeroFollowsTheProcessGroup,
   if (hello["pid"] != 1) broken(fmt::format("the container's init is pid {}, not 1", hello["pid"].dump()));
   if (inside["kill"] != "ok") broken("kill(0) inside: " + inside["kill"].get<std::string>());
   if (outside["pending"] == true)
-    gap_confirmed(fmt::format("a process outside in process group {} (the container init's) got SIGWINCH from kill(0) inside",
-                              group));
+    gap_confirmed(fmt::format(
+        "a process outside in process group {} (the container init's) got SIGWINCH from kill(0) inside", group));
   else if (inside["self_pending"] == true)
     gap_closed("kill(0) inside reached its own group's members inside but not the one outside");
   else
     broken("kill(0) returned 0 but reached no member of the group, inside or out");
 }
 
-NSM_CHECK(PidSignals, SenderPidAsTheReceiverSeesIt,
-          {.id = "pid.signal.si-pid-inward",
-           .kind = CheckKind::Guarantee,
-           .type = kPid,
-           .title = "a signal from outside arrives at init with si_pid 0 (blocked, then taken once); one from a process "
-                    "inside carries its pid there",
-           .needs = {.namespaces = {kPid}},
-           .refs = {"LTP pidns12", "LTP pidns16", "LTP pidns20"}}) {
+NSM_CHECK(
+    PidSignals, SenderPidAsTheReceiverSeesIt,
+    {.id = "pid.signal.si-pid-inward",
+     .kind = CheckKind::Guarantee,
+     .type = kPid,
+     .title = "a signal from outside arrives at init with si_pid 0 (blocked, then taken once); one from a process "
+              "inside carries its pid there",
+     .needs = {.namespaces = {kPid}},
+     .refs = {"LTP pidns12", "LTP pidns16", "LTP pidns20"}}) {
   Peer init = Peer::spawn(container(CLONE_NEWPID), [](Link& link) {
     block({SIGUSR1, SIGUSR2});
     ::signal(SIGUSR1, [](int) {});  // a handler: init takes signals it handles, from anywhere
@@ -456,7 +462,10 @@ NSM_CHECK(PidSignals, MqNotifySenderPidPerNamespace,
     const Received from_inside = take(SIGUSR1);
     const pid_t outer = init.pid();
     init.finish();
-    link.send({{"pid", hello["pid"]}, {"inward", inward["notified"]}, {"send", sent["send"]}, {"outward", to_json(from_inside)},
+    link.send({{"pid", hello["pid"]},
+               {"inward", inward["notified"]},
+               {"send", sent["send"]},
+               {"outward", to_json(from_inside)},
                {"outer", outer}});
   });
   const json r = outside.recv();
@@ -471,14 +480,15 @@ NSM_CHECK(PidSignals, MqNotifySenderPidPerNamespace,
   EXPECT_EQ(r["outward"]["pid"], r["outer"]) << "the sender inside is named by its outer pid, not 1";
 }
 
-NSM_CHECK(PidSignals, SigioOwnerAcrossTheBoundary,
-          {.id = "pid.signal.sigio-owner",
-           .kind = CheckKind::Guarantee,
-           .type = kPid,
-           .title = "a pipe owned (F_SETOWN) by init inside reads as owned by pid 1 there and by its outer pid outside; "
-                    "a write from outside signals it (POLL_IN)",
-           .needs = {.namespaces = {kPid}},
-           .refs = {"LTP pidns13"}}) {
+NSM_CHECK(
+    PidSignals, SigioOwnerAcrossTheBoundary,
+    {.id = "pid.signal.sigio-owner",
+     .kind = CheckKind::Guarantee,
+     .type = kPid,
+     .title = "a pipe owned (F_SETOWN) by init inside reads as owned by pid 1 there and by its outer pid outside; "
+              "a write from outside signals it (POLL_IN)",
+     .needs = {.namespaces = {kPid}},
+     .refs = {"LTP pidns13"}}) {
   auto [read_end, write_end] = make_pipe();  // inherited by the child: one open file, two namespaces
   const int rfd = read_end.get();
   Peer init = Peer::spawn(container(CLONE_NEWPID), [rfd](Link& link) {
@@ -527,7 +537,8 @@ NSM_CHECK(PidNumbering, NsLastPidIsPerNamespace,
     UniqueFd fd(::open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC));
     if (!fd) throw_sys("open(ns_last_pid)");
     const std::string text = std::to_string(chosen);
-    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_sys("write(ns_last_pid)");
+    if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+      throw_sys("write(ns_last_pid)");
     const std::string read_back = trim(must_read_file("/proc/sys/kernel/ns_last_pid"));
     auto [from, to] = make_pipe();
     const pid_t worker = ::fork();
@@ -544,7 +555,11 @@ NSM_CHECK(PidNumbering, NsLastPidIsPerNamespace,
     }
     const auto levels = get<std::array<long, 2>>(from.get());
     ::waitpid(worker, nullptr, 0);
-    return json{{"pid", 1}, {"read_back", read_back}, {"worker", worker}, {"worker_outer", levels[0]}, {"worker_inner", levels[1]},
+    return json{{"pid", 1},
+                {"read_back", read_back},
+                {"worker", worker},
+                {"worker_outer", levels[0]},
+                {"worker_inner", levels[1]},
                 {"after", trim(must_read_file("/proc/sys/kernel/ns_last_pid"))}};
   });
   ASSERT_EQ(r["pid"], 1) << "the child of clone(CLONE_NEWPID) is not PID 1";
@@ -562,7 +577,8 @@ NSM_CHECK(PidNumbering, SetTidOnlyWhereTheCallerIsPrivileged,
            .title = "root of a user namespace chooses pids with clone3 set_tid in the PID namespaces it owns, on every "
                     "level, but not in the parent's (EPERM)",
            .needs = {.namespaces = {kPid, NsType::User}, .min_kernel = "5.5"},
-           .refs = {"fix: 49cb2fc42ce4 (fork: extend clone3() to support setting a PID)", "kselftest clone3/clone3_set_tid"}}) {
+           .refs = {"fix: 49cb2fc42ce4 (fork: extend clone3() to support setting a PID)",
+                    "kselftest clone3/clone3_set_tid"}}) {
   const pid_t suite_pid = ::getpid();  // taken on the parent's level: set_tid there could never succeed
   const json r = in_child(in_own_user_ns(CLONE_NEWPID), [suite_pid] {
     if (::getpid() != 1) return json{{"pid", ::getpid()}};

@@ -69,9 +69,12 @@ std::string offsets_for(const char* clock) { return fmt::format("{} {} 0", clock
 struct Bracket {
   double before, inside, after;
   // (1 us of slack for the sums of doubles, nothing more.)
-  bool offset_applied() const { return inside >= before + kOffsetSeconds - 1e-6 && inside <= after + kOffsetSeconds + 1e-6; }
+  bool offset_applied() const {
+    return inside >= before + kOffsetSeconds - 1e-6 && inside <= after + kOffsetSeconds + 1e-6;
+  }
   std::string describe() const {
-    return fmt::format("host before {:.3f}, inside {:.3f}, host after {:.3f}, offset {}", before, inside, after, kOffsetSeconds);
+    return fmt::format("host before {:.3f}, inside {:.3f}, host after {:.3f}, offset {}", before, inside, after,
+                       kOffsetSeconds);
   }
 };
 
@@ -151,7 +154,8 @@ NSM_CHECK(TimeNamespace, UptimeFollowsBoottimeOffset,
            .needs = kTimeNeeds}) {
   auto uptime = [] {
     double up = 0;
-    if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &up) != 1) throw ToolError("/proc/uptime: unreadable");
+    if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &up) != 1)
+      throw ToolError("/proc/uptime: unreadable");
     return up;
   };
   // /proc/uptime truncates to hundredths and the offset is whole seconds, so the bracket of
@@ -203,7 +207,8 @@ NSM_CHECK(TimeNamespace, Clone3CreatesTimeNamespace,
   const ino_t host = must_ns_inode(0, "time");
   const double before = vdso_seconds(CLOCK_MONOTONIC);
   const json inside = in_child(container(CLONE_NEWTIME), [] {
-    return json{{"inode", must_ns_inode(0, "time")}, {"offsets", trim(must_read_file("/proc/self/timens_offsets"))},
+    return json{{"inode", must_ns_inode(0, "time")},
+                {"offsets", trim(must_read_file("/proc/self/timens_offsets"))},
                 {"monotonic", vdso_seconds(CLOCK_MONOTONIC)}};
   });
   const double after = vdso_seconds(CLOCK_MONOTONIC);

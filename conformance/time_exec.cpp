@@ -98,7 +98,8 @@ struct Bracket {
   long offset;
   bool holds() const { return inside >= before + offset - 1e-6 && inside <= after + offset + 1e-6; }
   std::string describe(const char* clock) const {
-    return fmt::format("{}: host before {:.3f}, inside {:.3f}, host after {:.3f}, offset {}", clock, before, inside, after, offset);
+    return fmt::format("{}: host before {:.3f}, inside {:.3f}, host after {:.3f}, offset {}", clock, before, inside,
+                       after, offset);
   }
 };
 
@@ -106,13 +107,16 @@ const Requirements kTimeNeeds{.namespaces = {kTime}};
 
 }  // namespace
 
-NSM_CHECK(TimeNamespaceExec, UnshareThenExecEntersTheNamespace,
-          {.id = "time.exec.unshare-then-exec-enters",
-           .kind = CheckKind::Guarantee,
-           .type = kTime,
-           .title = "after unshare(CLONE_NEWTIME) and offsets, execve moves the caller itself into the new time namespace",
-           .needs = {.namespaces = {kTime}, .min_kernel = "6.2"},
-           .refs = {"2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 6.2; before it vfork is EINVAL and exec keeps the old namespace)", "kselftest timens/exec"}}) {
+NSM_CHECK(
+    TimeNamespaceExec, UnshareThenExecEntersTheNamespace,
+    {.id = "time.exec.unshare-then-exec-enters",
+     .kind = CheckKind::Guarantee,
+     .type = kTime,
+     .title = "after unshare(CLONE_NEWTIME) and offsets, execve moves the caller itself into the new time namespace",
+     .needs = {.namespaces = {kTime}, .min_kernel = "6.2"},
+     .refs = {"2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 6.2; before it vfork is EINVAL and exec "
+              "keeps the old namespace)",
+              "kselftest timens/exec"}}) {
   const ino_t host_ns = must_ns_inode(0, "time");
   const double before = now(CLOCK_MONOTONIC), boot_before = now(CLOCK_BOOTTIME);
   const json r = in_child(container(0), [] {
@@ -154,13 +158,17 @@ NSM_CHECK(TimeNamespaceExec, OffsetsSurviveExecve,
   EXPECT_TRUE(b.holds()) << b.describe("CLOCK_MONOTONIC of the exec'd program");
 }
 
-NSM_CHECK(TimeNamespaceExec, VforkExecEntersParentStays,
-          {.id = "time.exec.vfork-exec",
-           .kind = CheckKind::Guarantee,
-           .type = kTime,
-           .title = "after unshare(CLONE_NEWTIME), a vfork child that execs is in the new namespace; the parent keeps its clocks",
-           .needs = {.namespaces = {kTime}, .min_kernel = "6.2"},
-           .refs = {"2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 6.2; before it vfork is EINVAL and exec keeps the old namespace)", "kselftest timens/vfork_exec"}}) {
+NSM_CHECK(
+    TimeNamespaceExec, VforkExecEntersParentStays,
+    {.id = "time.exec.vfork-exec",
+     .kind = CheckKind::Guarantee,
+     .type = kTime,
+     .title =
+         "after unshare(CLONE_NEWTIME), a vfork child that execs is in the new namespace; the parent keeps its clocks",
+     .needs = {.namespaces = {kTime}, .min_kernel = "6.2"},
+     .refs = {"2b5f9dad32ed (fs/exec: switch timens when a task gets a new mm, 6.2; before it vfork is EINVAL and exec "
+              "keeps the old namespace)",
+              "kselftest timens/vfork_exec"}}) {
   const ino_t host_ns = must_ns_inode(0, "time");
   const double before = now(CLOCK_MONOTONIC);
   const json r = in_child(container(0), [] {
@@ -182,18 +190,22 @@ NSM_CHECK(TimeNamespaceExec, VforkExecEntersParentStays,
   EXPECT_TRUE(parent.holds()) << parent.describe("CLOCK_MONOTONIC of the parent after the vfork");
 }
 
-NSM_CHECK(TimeNamespaceExec, UnshareMovesOnlyChildren,
-          {.id = "time.unshare.caller-keeps-clocks",
-           .kind = CheckKind::Guarantee,
-           .type = kTime,
-           .title = "unshare(CLONE_NEWTIME) leaves the caller in its namespace with its clocks; only its children get the offsets",
-           .needs = kTimeNeeds}) {
+NSM_CHECK(
+    TimeNamespaceExec, UnshareMovesOnlyChildren,
+    {.id = "time.unshare.caller-keeps-clocks",
+     .kind = CheckKind::Guarantee,
+     .type = kTime,
+     .title =
+         "unshare(CLONE_NEWTIME) leaves the caller in its namespace with its clocks; only its children get the offsets",
+     .needs = kTimeNeeds}) {
   const ino_t host_ns = must_ns_inode(0, "time");
   const double before = now(CLOCK_MONOTONIC);
   const json r = in_child(container(0), [] {
     unshare_with_offsets();
     json out{{"caller_monotonic", now(CLOCK_MONOTONIC)}, {"caller_ns", must_ns_inode(0, "time")}};
-    out["child"] = in_child(0, [] { return json{{"monotonic", now(CLOCK_MONOTONIC)}, {"ns", must_ns_inode(0, "time")}}; });
+    out["child"] = in_child(0, [] {
+      return json{{"monotonic", now(CLOCK_MONOTONIC)}, {"ns", must_ns_inode(0, "time")}};
+    });
     out["caller_monotonic_after"] = now(CLOCK_MONOTONIC);
     return out;
   });
@@ -214,7 +226,8 @@ NSM_CHECK(TimeNamespaceExec, BootTimeViewsFollowTheOffset,
            .type = kTime,
            .title = "with a boottime offset, sysinfo(2) uptime, /proc/uptime and /proc/stat btime inside all follow it",
            .needs = {.namespaces = {kTime}, .min_kernel = "5.11"},
-           .refs = {"fs/proc: apply the time namespace offset to /proc/stat btime (5.11)", "LTP sysinfo04", "LTP timens01"}}) {
+           .refs = {"fs/proc: apply the time namespace offset to /proc/stat btime (5.11)", "LTP sysinfo04",
+                    "LTP timens01"}}) {
   auto btime = [] {
     for (const auto& line : file_lines("/proc/stat"))
       if (line.starts_with("btime ")) return std::stol(line.substr(6));
@@ -231,7 +244,8 @@ NSM_CHECK(TimeNamespaceExec, BootTimeViewsFollowTheOffset,
     unshare_with_offsets();
     return in_child(0, [&] {
       double proc_uptime = 0;
-      if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &proc_uptime) != 1) throw ToolError("/proc/uptime: unreadable");
+      if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &proc_uptime) != 1)
+        throw ToolError("/proc/uptime: unreadable");
       return json{{"sysinfo", sysinfo_uptime()}, {"proc_uptime", proc_uptime}, {"btime", btime()}};
     });
   });
@@ -239,12 +253,13 @@ NSM_CHECK(TimeNamespaceExec, BootTimeViewsFollowTheOffset,
   const long btime_after = btime();
   const long inside_up = r["sysinfo"].get<long>();
   const long inside_btime = r["btime"].get<long>();
-  const std::string seen = fmt::format("inside: sysinfo uptime {}, /proc/uptime {:.2f}, btime {}; host: uptime {}..{}, btime {}..{}; offset {}",
-                                       inside_up, r["proc_uptime"].get<double>(), inside_btime, up_before, up_after, btime_before,
-                                       btime_after, kOffset);
+  const std::string seen = fmt::format(
+      "inside: sysinfo uptime {}, /proc/uptime {:.2f}, btime {}; host: uptime {}..{}, btime {}..{}; offset {}",
+      inside_up, r["proc_uptime"].get<double>(), inside_btime, up_before, up_after, btime_before, btime_after, kOffset);
   // sysinfo rounds up to whole seconds, as the host's readings do: the bracket holds exactly.
   EXPECT_TRUE(inside_up >= up_before + kOffset && inside_up <= up_after + kOffset) << "sysinfo uptime: " << seen;
-  EXPECT_LE(std::abs(r["proc_uptime"].get<double>() - static_cast<double>(inside_up)), 1.0) << "/proc/uptime and sysinfo disagree: " << seen;
+  EXPECT_LE(std::abs(r["proc_uptime"].get<double>() - static_cast<double>(inside_up)), 1.0)
+      << "/proc/uptime and sysinfo disagree: " << seen;
   EXPECT_TRUE(inside_btime == btime_before - kOffset || inside_btime == btime_after - kOffset)
       << "btime inside must be the host's minus the offset: " << seen;
 }

@@ -26,9 +26,9 @@
 #include "conformance/harness/check.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
+#include "conformance/harness/nsfs.h"
 #include "core/error.h"
 #include "core/ns_id.h"
-#include "conformance/harness/nsfs.h"
 #include "core/proc.h"
 
 using namespace nsm;
@@ -92,7 +92,9 @@ json timerfd_report(clockid_t clock) {
   struct itimerspec its {};
   its.it_value = plus(ts_now(clock), -0.001);
   if (::timerfd_settime(past.get(), TFD_TIMER_ABSTIME, &its, nullptr) != 0) throw_sys("timerfd_settime(past)");
-  struct pollfd p {past.get(), POLLIN, 0};
+  struct pollfd p {
+    past.get(), POLLIN, 0
+  };
   out["past_fired"] = ::poll(&p, 1, kPromptMs) == 1;
   UniqueFd future(::timerfd_create(clock, TFD_CLOEXEC));
   if (!future) throw_sys("timerfd_create");
@@ -119,16 +121,19 @@ NSM_CHECK(TimeNamespaceTimers, TimerfdAbsoluteDeadlinesAreTranslated,
           {.id = "time.timer.timerfd-abstime",
            .kind = CheckKind::Guarantee,
            .type = kTime,
-           .title = "timerfd_settime(TFD_TIMER_ABSTIME) on CLOCK_MONOTONIC and CLOCK_BOOTTIME takes deadlines in the namespace's time",
+           .title = "timerfd_settime(TFD_TIMER_ABSTIME) on CLOCK_MONOTONIC and CLOCK_BOOTTIME takes deadlines in the "
+                    "namespace's time",
            .needs = kTimeNeeds,
            .refs = {"kselftest timens/timerfd"}}) {
-  const json r = in_offset_namespace([] { return json{{"monotonic", timerfd_report(CLOCK_MONOTONIC)}, {"boottime", timerfd_report(CLOCK_BOOTTIME)}}; });
+  const json r = in_offset_namespace([] {
+    return json{{"monotonic", timerfd_report(CLOCK_MONOTONIC)}, {"boottime", timerfd_report(CLOCK_BOOTTIME)}};
+  });
   ASSERT_EQ(r["in_new_namespace"], true);
   for (const char* clock : {"monotonic", "boottime"}) {
     const json& c = r[clock];
     ASSERT_EQ(c["create"], "ok") << clock;
-    EXPECT_EQ(c["past_fired"], true) << clock << ": a deadline 1 ms in the namespace's past must expire at once (" << kPromptMs
-                                     << " ms allowed); untranslated it lies " << kOffset << " s ahead";
+    EXPECT_EQ(c["past_fired"], true) << clock << ": a deadline 1 ms in the namespace's past must expire at once ("
+                                     << kPromptMs << " ms allowed); untranslated it lies " << kOffset << " s ahead";
     EXPECT_TRUE(future_left_ok(c)) << clock << ": a deadline an hour ahead reports " << c["future_left"] << " s left";
   }
 }
@@ -148,14 +153,16 @@ NSM_CHECK(TimeNamespaceTimers, ClockNanosleepAbsoluteIsTranslated,
       arm_interrupting_alarm(kPromptMs);
       const int rc = ::clock_nanosleep(clock, TIMER_ABSTIME, &deadline, nullptr);  // returns the error
       disarm_alarm();
-      out[name] = {{"result", rc == 0 ? "ok" : errno_name(rc)}, {"took", seconds(ts_now(CLOCK_MONOTONIC)) - seconds(start)}};
+      out[name] = {{"result", rc == 0 ? "ok" : errno_name(rc)},
+                   {"took", seconds(ts_now(CLOCK_MONOTONIC)) - seconds(start)}};
     }
     return out;
   });
   ASSERT_EQ(r["in_new_namespace"], true);
   for (const char* clock : {"monotonic", "boottime"}) {
-    EXPECT_EQ(r[clock]["result"], "ok") << clock << ": EINTR means the alarm cut a sleep towards an untranslated deadline, after "
-                                        << r[clock]["took"] << " s";
+    EXPECT_EQ(r[clock]["result"], "ok")
+        << clock << ": EINTR means the alarm cut a sleep towards an untranslated deadline, after " << r[clock]["took"]
+        << " s";
   }
 }
 
@@ -180,7 +187,9 @@ NSM_CHECK(TimeNamespaceTimers, PosixTimerAbsoluteIsTranslated,
     struct itimerspec its {};
     its.it_value = plus(ts_now(CLOCK_MONOTONIC), -0.001);
     if (::timer_settime(past, TIMER_ABSTIME, &its, nullptr) != 0) throw_sys("timer_settime(past)");
-    struct timespec wait {kPromptMs / 1000, 0};
+    struct timespec wait {
+      kPromptMs / 1000, 0
+    };
     const int sig = ::sigtimedwait(&usr1, nullptr, &wait);
     its.it_value = plus(ts_now(CLOCK_MONOTONIC), kFuture);
     if (::timer_settime(future, TIMER_ABSTIME, &its, nullptr) != 0) throw_sys("timer_settime(future)");
@@ -199,14 +208,16 @@ NSM_CHECK(TimeNamespaceTimers, FutexAbsoluteTimeoutIsTranslated,
           {.id = "time.timer.futex-abstime",
            .kind = CheckKind::Guarantee,
            .type = kTime,
-           .title = "FUTEX_WAIT_BITSET with an absolute CLOCK_MONOTONIC timeout just past in the namespace's time times out at once",
+           .title = "FUTEX_WAIT_BITSET with an absolute CLOCK_MONOTONIC timeout just past in the namespace's time "
+                    "times out at once",
            .needs = kTimeNeeds,
            .refs = {"futex: Adjust absolute futex timeouts with per time namespace offset (5.6)"}}) {
   const json r = in_offset_namespace([] {
     uint32_t word = 0;
     const struct timespec deadline = plus(ts_now(CLOCK_MONOTONIC), -0.001);
     arm_interrupting_alarm(kPromptMs);
-    const long rc = ::syscall(SYS_futex, &word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, &deadline, nullptr, FUTEX_BITSET_MATCH_ANY);
+    const long rc = ::syscall(SYS_futex, &word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, &deadline, nullptr,
+                              FUTEX_BITSET_MATCH_ANY);
     const int err = errno;
     disarm_alarm();
     return json{{"result", rc == 0 ? "ok" : errno_name(err)}};
@@ -223,7 +234,9 @@ NSM_CHECK(TimeNamespaceTimers, BoottimeAlarmIsTranslated,
            // CAP_WAKE_ALARM of the initial user namespace: a privileged container.
            .needs = {.namespaces = {kTime}, .root = true}}) {
   if (::access("/sys/class/rtc", F_OK) != 0 || list_directory("/sys/class/rtc").empty())
-    skip_check("this machine has no real-time clock (/sys/class/rtc is empty or missing): CLOCK_BOOTTIME_ALARM timers need one");
+    skip_check(
+        "this machine has no real-time clock (/sys/class/rtc is empty or missing): CLOCK_BOOTTIME_ALARM timers need "
+        "one");
   const json r = in_offset_namespace([] { return json{{"alarm", timerfd_report(CLOCK_BOOTTIME_ALARM)}}; });
   ASSERT_EQ(r["in_new_namespace"], true);
   const json& c = r["alarm"];

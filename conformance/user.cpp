@@ -21,15 +21,15 @@
 
 #include "conformance/harness/cgroup.h"
 #include "conformance/harness/check.h"
-#include "conformance/harness/uts_names.h"
 #include "conformance/harness/child.h"
 #include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
+#include "conformance/harness/uts_names.h"
 #include "core/error.h"
-#include "core/ns_id.h"
 #include "core/kernel_version.h"
 #include "core/netlink.h"
+#include "core/ns_id.h"
 #include "core/proc.h"
 
 using namespace nsm;
@@ -169,19 +169,22 @@ NSM_CHECK(UserNamespace, FullCapabilitiesInside,
     return json{{"before", before}, {"unshare", "ok"}, {"effective", status_field("self", "CapEff")}};
   });
   if (inside["unshare"] != "ok")
-    skip_check(fmt::format("a process without capabilities may not create a user namespace here: unshare(CLONE_NEWUSER): {}",
-                           inside["unshare"].get<std::string>()));
+    skip_check(
+        fmt::format("a process without capabilities may not create a user namespace here: unshare(CLONE_NEWUSER): {}",
+                    inside["unshare"].get<std::string>()));
   ASSERT_NE(inside["before"], full_capability_mask()) << "the creator must not hold every capability before";
   EXPECT_EQ(inside["effective"], full_capability_mask());
 }
 
-NSM_CHECK(UserNamespace, NoCapabilitiesOverHostResources,
-          {.id = "user.caps.none-over-host",
-           .kind = CheckKind::Guarantee,
-           .type = kUser,
-           .title = "root of a user namespace cannot rename the host, mount on its tree or enter its network namespace (EPERM)",
-           // net: it opens the host's /proc/self/ns/net, missing without CONFIG_NET_NS
-           .needs = {.namespaces = {kUser, NsType::Net}}}) {
+NSM_CHECK(
+    UserNamespace, NoCapabilitiesOverHostResources,
+    {.id = "user.caps.none-over-host",
+     .kind = CheckKind::Guarantee,
+     .type = kUser,
+     .title =
+         "root of a user namespace cannot rename the host, mount on its tree or enter its network namespace (EPERM)",
+     // net: it opens the host's /proc/self/ns/net, missing without CONFIG_NET_NS
+     .needs = {.namespaces = {kUser, NsType::Net}}}) {
   const std::string host_name = hostname();
   const json inside = in_child(in_own_user_ns(0), [host_name] {
     // Each attempt must fail; should one succeed, it is undone at once.
@@ -215,7 +218,8 @@ NSM_CHECK(UserNamespace, SetgroupsMustBeDeniedBeforeUnprivilegedGidMap,
            .type = kUser,
            .title = "an unprivileged writer's gid_map is refused (EPERM) until setgroups is denied",
            .needs = {.namespaces = {kUser}, .min_kernel = "3.19", .rootless = true},
-           .refs = {"CVE-2014-8989", "fix: 9cc46516ddf4 (userns: Add a knob to disable setgroups on a per user namespace basis)"}}) {
+           .refs = {"CVE-2014-8989",
+                    "fix: 9cc46516ddf4 (userns: Add a knob to disable setgroups on a per user namespace basis)"}}) {
   const json r = in_child(0, [] {
     if (::geteuid() == 0) become_unprivileged(65534, 65534);
     const uid_t uid = ::geteuid();
@@ -225,7 +229,8 @@ NSM_CHECK(UserNamespace, SetgroupsMustBeDeniedBeforeUnprivilegedGidMap,
     const std::string gid_map_first = try_write("/proc/self/gid_map", fmt::format("0 {} 1\n", gid));
     const std::string deny = try_write("/proc/self/setgroups", "deny");
     const std::string gid_map_after = try_write("/proc/self/gid_map", fmt::format("0 {} 1\n", gid));
-    return json{{"uid_map", uid_map}, {"gid_map_first", gid_map_first}, {"deny", deny}, {"gid_map_after", gid_map_after}};
+    return json{
+        {"uid_map", uid_map}, {"gid_map_first", gid_map_first}, {"deny", deny}, {"gid_map_after", gid_map_after}};
   });
   EXPECT_EQ(r["uid_map"], "ok");
   EXPECT_EQ(r["gid_map_first"], "EPERM") << "setgroups is still allowed, so gid_map must be refused";
@@ -251,16 +256,19 @@ NSM_CHECK(UserNamespace, MapsAreWrittenOnce,
   EXPECT_EQ(r["second"], "EPERM");
 }
 
-NSM_CHECK(UserNamespace, NestingReaches32Levels,
-          {.id = "user.nesting.limit-32",
-           .kind = CheckKind::Guarantee,
-           .type = kUser,
-           .title = "user namespaces nest at least 32 levels deep; past the limit, creation fails (ENOSPC; EUSERS before 4.9)",
-           .needs = {.namespaces = {kUser}}}) {
+NSM_CHECK(
+    UserNamespace, NestingReaches32Levels,
+    {.id = "user.nesting.limit-32",
+     .kind = CheckKind::Guarantee,
+     .type = kUser,
+     .title =
+         "user namespaces nest at least 32 levels deep; past the limit, creation fails (ENOSPC; EUSERS before 4.9)",
+     .needs = {.namespaces = {kUser}}}) {
   skip_unless_caller_may_create_user_ns();
   const auto map = read_file("/proc/self/uid_map");
   const bool initial = map && trim(*map).find("4294967295") != std::string::npos;
-  if (!initial) skip_check("the suite runs inside a user namespace of unknown depth; the limit counts from the initial one");
+  if (!initial)
+    skip_check("the suite runs inside a user namespace of unknown depth; the limit counts from the initial one");
   const json r = in_child(0, [] {
     int created = 0;
     for (;;) {
@@ -293,7 +301,9 @@ NSM_CHECK(RootlessUserNamespace, UnprivilegedUserCreatesUserNamespace,
   const json r = in_child(0, [] {
     const uid_t outside = ::geteuid() == 0 ? 65534 : ::geteuid();
     become_rootless_user();
-    return json{{"uid", ::getuid()}, {"caps", status_field("self", "CapEff")}, {"map", trim(must_read_file("/proc/self/uid_map"))},
+    return json{{"uid", ::getuid()},
+                {"caps", status_field("self", "CapEff")},
+                {"map", trim(must_read_file("/proc/self/uid_map"))},
                 {"outside", outside}};
   });
   EXPECT_EQ(r["uid"], 0);
@@ -339,12 +349,13 @@ NSM_CHECK(RootlessUserNamespace, CreatesMountNamespaceInside,
   EXPECT_EQ(r["source"], "nsm-sandbox");
 }
 
-NSM_CHECK(RootlessUserNamespace, CreatesPidNamespaceInside,
-          {.id = "user.rootless.pid",
-           .kind = CheckKind::Guarantee,
-           .type = NsType::Pid,
-           .title = "inside its user namespace, an unprivileged user creates a PID namespace whose first child is PID 1",
-           .needs = {.namespaces = {kUser, NsType::Pid}, .rootless = true}}) {
+NSM_CHECK(
+    RootlessUserNamespace, CreatesPidNamespaceInside,
+    {.id = "user.rootless.pid",
+     .kind = CheckKind::Guarantee,
+     .type = NsType::Pid,
+     .title = "inside its user namespace, an unprivileged user creates a PID namespace whose first child is PID 1",
+     .needs = {.namespaces = {kUser, NsType::Pid}, .rootless = true}}) {
   const json r = in_child(0, [] {
     become_rootless_user();
     must_unshare(CLONE_NEWPID, "CLONE_NEWPID");
@@ -375,12 +386,14 @@ NSM_CHECK(RootlessUserNamespace, CreatesUtsNamespaceInside,
   EXPECT_EQ(hostname(), host_name);
 }
 
-NSM_CHECK(RootlessUserNamespace, CreatesIpcNamespaceInside,
-          {.id = "user.rootless.ipc",
-           .kind = CheckKind::Guarantee,
-           .type = NsType::Ipc,
-           .title = "inside its user namespace, an unprivileged user creates an IPC namespace whose objects the host does not see",
-           .needs = {.namespaces = {kUser, NsType::Ipc}, .rootless = true}}) {
+NSM_CHECK(
+    RootlessUserNamespace, CreatesIpcNamespaceInside,
+    {.id = "user.rootless.ipc",
+     .kind = CheckKind::Guarantee,
+     .type = NsType::Ipc,
+     .title =
+         "inside its user namespace, an unprivileged user creates an IPC namespace whose objects the host does not see",
+     .needs = {.namespaces = {kUser, NsType::Ipc}, .rootless = true}}) {
   const bool host_had_key = ::shmget(kRootlessShmKey, 0, 0) >= 0;
   Peer child = Peer::spawn(0, [](Link& link) {
     become_rootless_user();
@@ -424,7 +437,9 @@ NSM_CHECK(RootlessUserNamespace, CreatesCgroupNamespaceInside,
   if (::geteuid() == 0) {
     cg.emplace(ScopedCgroup::create_v2());
   } else if (!below_root(paths_of("self"))) {
-    skip_check("the suite is at the root of every cgroup hierarchy and, unprivileged, cannot create a cgroup: \"/\" inside would prove nothing");
+    skip_check(
+        "the suite is at the root of every cgroup hierarchy and, unprivileged, cannot create a cgroup: \"/\" inside "
+        "would prove nothing");
   }
   const std::string suite = std::to_string(::getpid());
   Peer child = Peer::spawn(0, [&paths_of, suite](Link& link) {
@@ -445,7 +460,8 @@ NSM_CHECK(RootlessUserNamespace, CreatesCgroupNamespaceInside,
   for (const auto& [hierarchy, path] : r["after"].items())
     EXPECT_EQ(path, "/") << "inside, its own cgroup is the root of " << hierarchy << ": " << r.dump();
   if (cg) {
-    EXPECT_EQ(r["suite"].value("0::", "").rfind("/..", 0), 0u) << "the suite's cgroup is above the namespace's root: " << r.dump();
+    EXPECT_EQ(r["suite"].value("0::", "").rfind("/..", 0), 0u)
+        << "the suite's cgroup is above the namespace's root: " << r.dump();
   }
 }
 
@@ -460,10 +476,10 @@ NSM_CHECK(RootlessUserNamespace, CreatesTimeNamespaceInside,
     must_unshare(CLONE_NEWTIME, "CLONE_NEWTIME");
     const std::string offsets = try_write("/proc/self/timens_offsets", "monotonic 3600 0");
     // The offset must show: the first process in the namespace reads the clock shifted.
-    timespec outside {};
+    timespec outside{};
     ::clock_gettime(CLOCK_MONOTONIC, &outside);
     const json inside = in_child(0, [] {
-      timespec t {};
+      timespec t{};
       ::clock_gettime(CLOCK_MONOTONIC, &t);
       return json{{"seconds", t.tv_sec}};
     });

@@ -129,7 +129,8 @@ NSM_CHECK(UserBoundary, CapabilitiesAcrossExecveFollowTheUid,
   const json& root = r["root"];
   const json& user = r["user"];
   EXPECT_EQ(root["uid"], 0);
-  EXPECT_EQ(root["cap_eff"], root["cap_bnd"]) << "uid 0 of the namespace gets every capability of its bounding set at execve";
+  EXPECT_EQ(root["cap_eff"], root["cap_bnd"])
+      << "uid 0 of the namespace gets every capability of its bounding set at execve";
   EXPECT_NE(root["cap_eff"], "0000000000000000");
   EXPECT_EQ(root["signal_0"], "EPERM") << "its capabilities are the namespace's: kill(the test process, 0)";
   EXPECT_EQ(user["uid"], 1000);
@@ -138,14 +139,16 @@ NSM_CHECK(UserBoundary, CapabilitiesAcrossExecveFollowTheUid,
   EXPECT_EQ(user["signal_0"], "EPERM");
 }
 
-NSM_CHECK(UserBoundary, SetgroupsDenyIsStickyAndInherited,
-          {.id = "user.setgroups.deny-sticky",
-           .kind = CheckKind::Guarantee,
-           .type = kUser,
-           .title = "after setgroups is denied, root of the user namespace cannot call setgroups(2) nor write allow, and "
-                    "a nested namespace inherits the denial",
-           .needs = {.namespaces = {kUser}, .min_kernel = "3.19"},
-           .refs = {"CVE-2014-8989", "fix: 9cc46516ddf4 (userns: Add a knob to disable setgroups on a per user namespace basis)"}}) {
+NSM_CHECK(
+    UserBoundary, SetgroupsDenyIsStickyAndInherited,
+    {.id = "user.setgroups.deny-sticky",
+     .kind = CheckKind::Guarantee,
+     .type = kUser,
+     .title = "after setgroups is denied, root of the user namespace cannot call setgroups(2) nor write allow, and "
+              "a nested namespace inherits the denial",
+     .needs = {.namespaces = {kUser}, .min_kernel = "3.19"},
+     .refs = {"CVE-2014-8989",
+              "fix: 9cc46516ddf4 (userns: Add a knob to disable setgroups on a per user namespace basis)"}}) {
   ChildSpec spec = in_own_user_ns(0);
   spec.id_map->deny_setgroups = true;
   const json r = in_child(spec, [] {
@@ -196,19 +199,22 @@ NSM_CHECK(UserBoundary, OutsideNamespacesAreOutOfScope,
   });
   EXPECT_EQ(r["get_userns_own"], "ok") << "the owner of its own UTS namespace is in scope";
   EXPECT_EQ(r["get_userns_host"], "EPERM") << "the host's user namespace is outside the caller's scope";
-  EXPECT_EQ(r["setns_host_uts"], "EPERM") << "the host's UTS namespace is owned by a user namespace the caller has no capabilities in";
+  EXPECT_EQ(r["setns_host_uts"], "EPERM")
+      << "the host's UTS namespace is owned by a user namespace the caller has no capabilities in";
   EXPECT_EQ(r["setns_host_user"], "EPERM") << "a process may not join an ancestor user namespace";
   EXPECT_EQ(r["uts_unchanged"], true);
 }
 
-NSM_CHECK(UserBoundary, NestedManyExtentMapsComposeThroughTheParent,
-          {.id = "user.maps.nested-many-extents",
-           .kind = CheckKind::Guarantee,
-           .type = kUser,
-           .title = "a nested user namespace's map of more than five extents goes through its parent's map, never straight "
-                    "to the host's ids",
-           .needs = {.namespaces = {kUser}, .min_kernel = "4.15", .root = true},
-           .refs = {"CVE-2018-18955", "fix: d2f007dbe7e4 (userns: also map extents in the reverse map to kernel IDs)", "LTP userns08"}}) {
+NSM_CHECK(
+    UserBoundary, NestedManyExtentMapsComposeThroughTheParent,
+    {.id = "user.maps.nested-many-extents",
+     .kind = CheckKind::Guarantee,
+     .type = kUser,
+     .title = "a nested user namespace's map of more than five extents goes through its parent's map, never straight "
+              "to the host's ids",
+     .needs = {.namespaces = {kUser}, .min_kernel = "4.15", .root = true},
+     .refs = {"CVE-2018-18955", "fix: d2f007dbe7e4 (userns: also map extents in the reverse map to kernel IDs)",
+              "LTP userns08"}}) {
   // The parent: six extents (past the five that fit inline), so lookups use the sorted
   // forward and reverse arrays. Its id 1000 is the host's 200000.
   std::vector<IdRange> outer;
@@ -244,8 +250,9 @@ NSM_CHECK(UserBoundary, NestedManyExtentMapsComposeThroughTheParent,
   parent.send("done");
   parent.finish();
   EXPECT_EQ(r["uid_inside"], 0);
-  EXPECT_EQ(uid, 200000) << "root of the nested namespace is its parent's 1000, which is the host's 200000 (1000 would be "
-                            "the parent's id taken as the host's)";
+  EXPECT_EQ(uid, 200000)
+      << "root of the nested namespace is its parent's 1000, which is the host's 200000 (1000 would be "
+         "the parent's id taken as the host's)";
   EXPECT_EQ(gid, 200000);
 }
 
@@ -269,7 +276,8 @@ NSM_CHECK(UserBoundary, OpenByHandleNeedsTheHostsCapability,
       break;
     }
   }
-  if (path.empty()) skip_check("no filesystem of /, /usr, /tmp, /dev or /sys gives file handles here (name_to_handle_at)");
+  if (path.empty())
+    skip_check("no filesystem of /, /usr, /tmp, /dev or /sys gives file handles here (name_to_handle_at)");
   const UniqueFd mount_fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!mount_fd) throw_sys("open(" + path + ")");
   // The control: the host's root opens it.
@@ -283,17 +291,18 @@ NSM_CHECK(UserBoundary, OpenByHandleNeedsTheHostsCapability,
     if (fd >= 0) ::close(fd);
     return json{{"open_by_handle", outcome}};
   });
-  EXPECT_EQ(r["open_by_handle"], "EPERM") << "a file handle of " << path
-                                          << " opened from a user namespace bypasses every directory permission";
+  EXPECT_EQ(r["open_by_handle"], "EPERM")
+      << "a file handle of " << path << " opened from a user namespace bypasses every directory permission";
 }
 
-NSM_CHECK(UserBoundary, FreshProcAndSysfsNeedAFullyVisibleOne,
-          {.id = "user.mount.too-revealing-refused",
-           .kind = CheckKind::Guarantee,
-           .type = kUser,
-           .title = "root of a user namespace mounts a fresh proc and sysfs only while a fully visible one is there: with "
-                    "part of each covered by its creator, EPERM",
-           .needs = {.namespaces = {kUser, kMnt, NsType::Pid, NsType::Net}, .min_kernel = "4.1"}}) {
+NSM_CHECK(
+    UserBoundary, FreshProcAndSysfsNeedAFullyVisibleOne,
+    {.id = "user.mount.too-revealing-refused",
+     .kind = CheckKind::Guarantee,
+     .type = kUser,
+     .title = "root of a user namespace mounts a fresh proc and sysfs only while a fully visible one is there: with "
+              "part of each covered by its creator, EPERM",
+     .needs = {.namespaces = {kUser, kMnt, NsType::Pid, NsType::Net}, .min_kernel = "4.1"}}) {
   const json r = in_child(container(CLONE_NEWNS), [] {
     const std::string dir = enter_sandbox();
     for (const char* fs : {"proc", "sysfs"}) must_mkdir(dir + "/" + fs);
@@ -322,9 +331,10 @@ NSM_CHECK(UserBoundary, FreshProcAndSysfsNeedAFullyVisibleOne,
   });
   for (const char* fs : {"proc", "sysfs"})
     if (r["uncovered"][fs] != "ok")
-      skip_check(fmt::format("no fully visible {} here to start from: a user namespace's fresh one was refused with nothing "
-                             "covered ({})",
-                             fs, r["uncovered"][fs].get<std::string>()));
+      skip_check(
+          fmt::format("no fully visible {} here to start from: a user namespace's fresh one was refused with nothing "
+                      "covered ({})",
+                      fs, r["uncovered"][fs].get<std::string>()));
   EXPECT_EQ(r["covered"]["proc"], "EPERM") << "a fresh proc would reveal what the creator's mount covers";
   EXPECT_EQ(r["covered"]["sysfs"], "EPERM") << "a fresh sysfs would reveal what the creator's mount covers";
 }
@@ -350,14 +360,15 @@ NSM_CHECK(UserBoundary, FilesystemsWithoutUsernsMountAreRefused,
   EXPECT_EQ(r["other"], "EPERM") << fs << " has no FS_USERNS_MOUNT: only the host's root may mount it";
 }
 
-NSM_CHECK(UserBoundary, EveryLockedMountFlagStaysLocked,
-          {.id = "mnt.userns.all-flags-locked",
-           .kind = CheckKind::Guarantee,
-           .type = kMnt,
-           .title = "in a new user namespace, an inherited mount's nosuid, nodev, noexec and atime flags cannot be cleared "
-                    "(EPERM), only kept",
-           .needs = {.namespaces = {kMnt, kUser}},
-           .refs = {"CVE-2014-5206", "CVE-2014-5207"}}) {
+NSM_CHECK(
+    UserBoundary, EveryLockedMountFlagStaysLocked,
+    {.id = "mnt.userns.all-flags-locked",
+     .kind = CheckKind::Guarantee,
+     .type = kMnt,
+     .title = "in a new user namespace, an inherited mount's nosuid, nodev, noexec and atime flags cannot be cleared "
+              "(EPERM), only kept",
+     .needs = {.namespaces = {kMnt, kUser}},
+     .refs = {"CVE-2014-5206", "CVE-2014-5207"}}) {
   constexpr unsigned long kAll = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME;
   const json r = in_child(container(CLONE_NEWNS), [] {
     const std::string locked = enter_sandbox() + "/locked";

@@ -33,7 +33,8 @@ long add_user_key(const std::string& description) {
 
 // KEYCTL_SEARCH of @u: "ok" or the errno's name.
 std::string search_user_keyring(const std::string& description) {
-  const long found = keyctl(KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, reinterpret_cast<long>("user"), reinterpret_cast<long>(description.c_str()), 0);
+  const long found = keyctl(KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, reinterpret_cast<long>("user"),
+                            reinterpret_cast<long>(description.c_str()), 0);
   return outcome_of(found);
 }
 
@@ -70,7 +71,8 @@ NSM_CHECK(UserKeyring, NewUserNamespaceHasItsOwnUserKeyring,
           {.id = "user.keyring.own-user-keyring",
            .kind = CheckKind::Guarantee,
            .type = NsType::User,
-           .title = "a key added to @u inside a user namespace is found neither from a sibling user namespace of the same uid nor by the host",
+           .title = "a key added to @u inside a user namespace is found neither from a sibling user namespace of the "
+                    "same uid nor by the host",
            .needs = {.namespaces = kUserNeeds, .kconfig = {"CONFIG_KEYS"}, .min_kernel = "5.3"},
            .refs = {"keys: Namespace keyring names (5.3)"}}) {
   skip_unless_caller_may_create_user_ns();
@@ -86,7 +88,9 @@ NSM_CHECK(UserKeyring, NewUserNamespaceHasItsOwnUserKeyring,
     keyctl(KEYCTL_INVALIDATE, serial);
   });
   const json added = owner.recv();
-  const json sibling = in_child(in_own_user_ns(0), [description] { return json{{"search", search_user_keyring(description)}}; });
+  const json sibling = in_child(in_own_user_ns(0), [description] {
+    return json{{"search", search_user_keyring(description)}};
+  });
   const std::string from_host = search_user_keyring(description);
   owner.send("done");
   owner.finish();
@@ -100,7 +104,8 @@ NSM_CHECK(KeyringGap, KeyQuotaIsPerUidAcrossNamespaces,
           {.id = "user.gap.key-quota-shared",
            .kind = CheckKind::Gap,
            .type = NsType::User,
-           .title = "the key quota (kernel.keys.maxkeys) is the uid's across all user namespaces: a container's keys count against the host's",
+           .title = "the key quota (kernel.keys.maxkeys) is the uid's across all user namespaces: a container's keys "
+                    "count against the host's",
            .needs = {.namespaces = kUserNeeds, .kconfig = {"CONFIG_KEYS"}}}) {
   skip_unless_caller_may_create_user_ns();
   // The owner's uid as the host sees it: root's keys count under root_maxkeys, so the
@@ -120,7 +125,9 @@ NSM_CHECK(KeyringGap, KeyQuotaIsPerUidAcrossNamespaces,
     const long serial = add_user_key(description);
     if (serial < 0) throw_sys("add_key(user, @u)");
     keyctl(KEYCTL_SET_TIMEOUT, serial, 60);
-    link.send({{"before", inside_before}, {"after", key_count(0)}, {"maxkeys", read_sysctl("kernel.keys.maxkeys").value_or("")}});
+    link.send({{"before", inside_before},
+               {"after", key_count(0)},
+               {"maxkeys", read_sysctl("kernel.keys.maxkeys").value_or("")}});
     link.recv();
     keyctl(KEYCTL_INVALIDATE, serial);
   });
@@ -129,10 +136,11 @@ NSM_CHECK(KeyringGap, KeyQuotaIsPerUidAcrossNamespaces,
   owner.send("done");
   owner.finish();
   const std::string evidence = fmt::format(
-      "uid {} on the host: {} keys before; inside its user namespace (root mapped to it): {} before adding one, {} after, maxkeys {} "
+      "uid {} on the host: {} keys before; inside its user namespace (root mapped to it): {} before adding one, {} "
+      "after, maxkeys {} "
       "(host {}); the host's count for uid {} meanwhile: {}",
-      kuid, host_before, inside["before"].get<long>(), inside["after"].get<long>(), inside["maxkeys"].get<std::string>(),
-      read_sysctl("kernel.keys.maxkeys").value_or("?"), kuid, host_meanwhile);
+      kuid, host_before, inside["before"].get<long>(), inside["after"].get<long>(),
+      inside["maxkeys"].get<std::string>(), read_sysctl("kernel.keys.maxkeys").value_or("?"), kuid, host_meanwhile);
   const long added = inside["after"].get<long>() - inside["before"].get<long>();
   if (added != 1) broken("the count inside did not grow by the one key added: " + evidence);
   // One count per uid: what the container's keyrings and key add up to is what the host

@@ -53,7 +53,8 @@ void set_user_limit(const std::string& name, long value) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) throw_sys("open(" + path + ")");
   const std::string text = std::to_string(value);
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_sys("write(" + path + ")");
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw_sys("write(" + path + ")");
 }
 
 // The real uid of a process, as the test process's user namespace sees it.
@@ -85,7 +86,8 @@ struct LimitResult {
   std::string outside;
   std::string host_before, host_after;
 };
-LimitResult limit_inside_not_outside(const std::string& name, long limit, const std::function<std::string(std::vector<UniqueFd>&)>& attempt) {
+LimitResult limit_inside_not_outside(const std::string& name, long limit,
+                                     const std::function<std::string(std::vector<UniqueFd>&)>& attempt) {
   LimitResult result;
   result.host_before = user_limit(name);
   Peer ns = Peer::spawn(in_own_user_ns(0), [name, limit, &attempt](Link& link) {
@@ -239,7 +241,9 @@ NSM_CHECK(UserLimits, NprocCountedPerUserNamespace,
   const json r = in_child(nproc_user_ns(), [] {
     require_apart_from_suite(kUser, "fork under RLIMIT_NPROC");
     become_root_inside();
-    struct rlimit lim {kLimit, kLimit};
+    struct rlimit lim {
+      kLimit, kLimit
+    };
     if (::setrlimit(RLIMIT_NPROC, &lim) != 0) throw_sys("setrlimit(RLIMIT_NPROC)");
     auto [from, to] = make_pipe();
     json forks = json::array();
@@ -271,6 +275,7 @@ NSM_CHECK(UserLimits, NprocCountedPerUserNamespace,
   ASSERT_NE(forks.back(), "ok") << "3 forks under RLIMIT_NPROC " << kLimit << " were all allowed: " << forks.dump();
   EXPECT_EQ(forks.back(), "EAGAIN");
   if (forks.size() == 3)
-    note("one process more than the limit: off by one as in 5.14 to 5.17 (fixed by \"ucounts: Enforce RLIMIT_NPROC not "
-         "RLIMIT_NPROC+1\")");
+    note(
+        "one process more than the limit: off by one as in 5.14 to 5.17 (fixed by \"ucounts: Enforce RLIMIT_NPROC not "
+        "RLIMIT_NPROC+1\")");
 }

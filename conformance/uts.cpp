@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "conformance/harness/check.h"
-#include "conformance/harness/uts_names.h"
 #include "conformance/harness/child.h"
+#include "conformance/harness/uts_names.h"
 #include "core/error.h"
 #include "core/proc.h"
 

@@ -44,25 +44,28 @@ void expect_limit(const json& r, const std::string& host_before, const std::stri
 
 }  // namespace
 
-NSM_CHECK(UtsNamespaceLimits, HostnameIsAtMost64Bytes,
-          {.id = "uts.limits.hostname-64-bytes",
-           .kind = CheckKind::Guarantee,
-           .type = kUts,
-           .title = "a hostname of 64 bytes is taken whole inside a UTS namespace; 65 bytes is EINVAL and changes nothing",
-           .needs = {.namespaces = {kUts}},
-           .refs = {"LTP sethostname03"}}) {
+NSM_CHECK(
+    UtsNamespaceLimits, HostnameIsAtMost64Bytes,
+    {.id = "uts.limits.hostname-64-bytes",
+     .kind = CheckKind::Guarantee,
+     .type = kUts,
+     .title = "a hostname of 64 bytes is taken whole inside a UTS namespace; 65 bytes is EINVAL and changes nothing",
+     .needs = {.namespaces = {kUts}},
+     .refs = {"LTP sethostname03"}}) {
   const std::string host = hostname();
   const json r = set_at_and_past_limit(try_set_hostname, hostname);
   expect_limit(r, host, hostname());
 }
 
-NSM_CHECK(UtsNamespaceLimits, DomainnameIsAtMost64Bytes,
-          {.id = "uts.limits.domainname-64-bytes",
-           .kind = CheckKind::Guarantee,
-           .type = kUts,
-           .title = "a NIS domain name of 64 bytes is taken whole inside a UTS namespace; 65 bytes is EINVAL and changes nothing",
-           .needs = {.namespaces = {kUts}},
-           .refs = {"LTP setdomainname03"}}) {
+NSM_CHECK(
+    UtsNamespaceLimits, DomainnameIsAtMost64Bytes,
+    {.id = "uts.limits.domainname-64-bytes",
+     .kind = CheckKind::Guarantee,
+     .type = kUts,
+     .title =
+         "a NIS domain name of 64 bytes is taken whole inside a UTS namespace; 65 bytes is EINVAL and changes nothing",
+     .needs = {.namespaces = {kUts}},
+     .refs = {"LTP setdomainname03"}}) {
   const std::string host = domainname();
   const json r = set_at_and_past_limit(try_set_domainname, domainname);
   expect_limit(r, host, domainname());

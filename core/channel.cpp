@@ -18,7 +18,8 @@ constexpr size_t kMaxFdsPerMessage = 16;
 
 std::pair<Channel, Channel> Channel::make_pair() {
   int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw_sys("socketpair(AF_UNIX, SOCK_SEQPACKET)");
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    throw_sys("socketpair(AF_UNIX, SOCK_SEQPACKET)");
   return {Channel(UniqueFd(sv[0])), Channel(UniqueFd(sv[1]))};
 }
 
@@ -33,7 +34,9 @@ void send_datagram(int fd, char frame, std::string_view data, std::span<const in
   framed.reserve(data.size() + 1);
   framed.push_back(frame);
   framed.append(data);
-  struct iovec iov {framed.data(), framed.size()};
+  struct iovec iov {
+    framed.data(), framed.size()
+  };
   struct msghdr msg {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -55,7 +58,8 @@ void send_datagram(int fd, char frame, std::string_view data, std::span<const in
 }  // namespace
 
 void Channel::send(std::string_view data, std::span<const int> fds) {
-  if (fds.size() > kMaxFdsPerMessage) throw ToolError(fmt::format("Channel::send: {} fds, at most {}", fds.size(), kMaxFdsPerMessage));
+  if (fds.size() > kMaxFdsPerMessage)
+    throw ToolError(fmt::format("Channel::send: {} fds, at most {}", fds.size(), kMaxFdsPerMessage));
   while (data.size() > kFragment) {
     send_datagram(fd_.get(), 'c', data.substr(0, kFragment), fds);
     fds = {};
@@ -69,8 +73,11 @@ std::optional<Channel::Message> Channel::recv(std::chrono::milliseconds timeout)
   Message out;
   for (;;) {
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      struct pollfd p {fd_.get(), POLLIN, 0};
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      struct pollfd p {
+        fd_.get(), POLLIN, 0
+      };
       const int r = ::poll(&p, 1, static_cast<int>(std::max<long>(0, left.count())));
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) throw_sys("poll(channel)");
@@ -89,7 +96,9 @@ std::optional<Channel::Message> Channel::recv(std::chrono::milliseconds timeout)
     }
 
     std::string buffer(static_cast<size_t>(size), '\0');
-    struct iovec iov {buffer.data(), buffer.size()};
+    struct iovec iov {
+      buffer.data(), buffer.size()
+    };
     struct msghdr msg {};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;

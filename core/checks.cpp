@@ -11,8 +11,10 @@
 namespace nsm {
 
 namespace {
-constexpr std::array<std::pair<CheckKind, std::string_view>, 4> kKinds{{
-    {CheckKind::Probe, "probe"}, {CheckKind::Guarantee, "guarantee"}, {CheckKind::Gap, "gap"}, {CheckKind::Bench, "bench"}}};
+constexpr std::array<std::pair<CheckKind, std::string_view>, 4> kKinds{{{CheckKind::Probe, "probe"},
+                                                                        {CheckKind::Guarantee, "guarantee"},
+                                                                        {CheckKind::Gap, "gap"},
+                                                                        {CheckKind::Bench, "bench"}}};
 
 struct OutcomeNames {
   Outcome outcome;
@@ -29,10 +31,14 @@ constexpr std::array<OutcomeNames, 6> kOutcomes{{
 }};
 
 std::string capability_name(int cap) {
-  static constexpr std::array<std::pair<int, std::string_view>, 8> known{{
-      {CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}, {CAP_NET_ADMIN, "CAP_NET_ADMIN"}, {CAP_SYS_TIME, "CAP_SYS_TIME"},
-      {CAP_SYS_MODULE, "CAP_SYS_MODULE"}, {CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE"}, {CAP_SYSLOG, "CAP_SYSLOG"},
-      {CAP_SETUID, "CAP_SETUID"}, {CAP_SYS_PTRACE, "CAP_SYS_PTRACE"}}};
+  static constexpr std::array<std::pair<int, std::string_view>, 8> known{{{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"},
+                                                                          {CAP_NET_ADMIN, "CAP_NET_ADMIN"},
+                                                                          {CAP_SYS_TIME, "CAP_SYS_TIME"},
+                                                                          {CAP_SYS_MODULE, "CAP_SYS_MODULE"},
+                                                                          {CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE"},
+                                                                          {CAP_SYSLOG, "CAP_SYSLOG"},
+                                                                          {CAP_SETUID, "CAP_SETUID"},
+                                                                          {CAP_SYS_PTRACE, "CAP_SYS_PTRACE"}}};
   for (auto [n, name] : known)
     if (n == cap) return std::string(name);
   return fmt::format("CAP_{}", cap);

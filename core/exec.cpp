@@ -5,10 +5,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
 #include <deque>
 #include <tuple>
 
@@ -60,7 +60,8 @@ class ForwardInterrupts {
   ForwardInterrupts& operator=(const ForwardInterrupts&) = delete;
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {
+  }, old_term_{};
 };
 
 // Ours with `set` applied (a name in it replaces ours), or `set` alone.
@@ -96,7 +97,10 @@ std::string describe_command(const std::vector<std::string>& argv) {
 }
 
 Program::Program(Child child, ProgramOptions options, std::vector<UniqueFd> pipes, UniqueFd stdin_write)
-    : child_(std::move(child)), options_(std::move(options)), pipes_(std::move(pipes)), stdin_(std::move(stdin_write)) {}
+    : child_(std::move(child)),
+      options_(std::move(options)),
+      pipes_(std::move(pipes)),
+      stdin_(std::move(stdin_write)) {}
 
 Program Program::start(const std::vector<std::string>& argv, ProgramOptions options) {
   if (argv.empty()) throw ToolError("Program::start: no program given");
@@ -112,9 +116,11 @@ Program Program::start(const std::vector<std::string>& argv, ProgramOptions opti
   for (auto& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);
 
-  std::vector<UniqueFd> ours;      // read ends we keep
-  std::vector<UniqueFd> theirs;    // write ends the child gets, closed here after the start
-  const int pipe_count = options.output == Output::Capture ? 2 : options.output == Output::Lines || options.output == Output::Read ? 1 : 0;
+  std::vector<UniqueFd> ours;    // read ends we keep
+  std::vector<UniqueFd> theirs;  // write ends the child gets, closed here after the start
+  const int pipe_count = options.output == Output::Capture                                   ? 2
+                         : options.output == Output::Lines || options.output == Output::Read ? 1
+                                                                                             : 0;
   for (int i = 0; i < pipe_count; ++i) {
     auto [read_end, write_end] = make_pipe();
     ours.push_back(std::move(read_end));
@@ -153,8 +159,10 @@ Program Program::start(const std::vector<std::string>& argv, ProgramOptions opti
     if (options.output == Output::File || options.output == Output::Read) {
       const int fd = ::open(options.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (fd < 0) throw_sys(fmt::format("open({})", options.output_path));
-      if (options.output == Output::File) place(fd, STDOUT_FILENO, "stdout");
-      else place(out_fd, STDOUT_FILENO, "stdout");
+      if (options.output == Output::File)
+        place(fd, STDOUT_FILENO, "stdout");
+      else
+        place(out_fd, STDOUT_FILENO, "stdout");
       place(fd, STDERR_FILENO, "stderr");
     } else if (options.output != Output::Inherit) {
       place(out_fd, STDOUT_FILENO, "stdout");
@@ -180,9 +188,12 @@ std::optional<std::string> Program::read_line(std::chrono::milliseconds timeout)
       return line;
     }
     if (pipes_.empty() || !pipes_[0].valid()) return std::nullopt;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
-    struct pollfd p {pipes_[0].get(), POLLIN, 0};
+    struct pollfd p {
+      pipes_[0].get(), POLLIN, 0
+    };
     const int r = ::poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno == EINTR) return std::nullopt;
     if (r < 0) throw_sys("poll(stdout)");
@@ -223,7 +234,8 @@ ProgramResult Program::finish() {
     }
     pending.append(data, n);
     size_t start = 0;
-    for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) emit(pending.substr(start, nl - start));
+    for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
+      emit(pending.substr(start, nl - start));
     pending.erase(0, start);
   };
 
@@ -244,8 +256,10 @@ ProgramResult Program::finish() {
         char buf[65536];
         const ssize_t n = ::read(fds[k].fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) pipes_[index[k]].reset();
-        else take(index[k], buf, static_cast<size_t>(n));
+        if (n <= 0)
+          pipes_[index[k]].reset();
+        else
+          take(index[k], buf, static_cast<size_t>(n));
       }
     }
     if (!pending.empty()) emit(std::move(pending));

@@ -20,9 +20,7 @@ IdMap IdMap::root_is(uid_t uid, gid_t gid) {
   return IdMap{{{0, static_cast<uint32_t>(uid), 1}}, {{0, static_cast<uint32_t>(gid), 1}}, true};
 }
 
-IdMap IdMap::identity() {
-  return IdMap{{{0, 0, 4294967295u}}, {{0, 0, 4294967295u}}, false};
-}
+IdMap IdMap::identity() { return IdMap{{{0, 0, 4294967295u}}, {{0, 0, 4294967295u}}, false}; }
 
 std::string IdMap::format(const std::vector<IdRange>& ranges) {
   std::string out;
@@ -35,7 +33,8 @@ void write_proc_file(const std::string& path, const std::string& text) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) throw_sys(fmt::format("open({})", path));
   // The kernel wants the whole map in a single write.
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_sys(fmt::format("write({})", path));
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw_sys(fmt::format("write({})", path));
 }
 }  // namespace
 

@@ -15,10 +15,14 @@ namespace nsm {
 
 std::string_view tristate_name(Tristate t) {
   switch (t) {
-    case Tristate::Yes: return "y";
-    case Tristate::Module: return "m";
-    case Tristate::No: return "n";
-    case Tristate::Absent: return "absent";
+    case Tristate::Yes:
+      return "y";
+    case Tristate::Module:
+      return "m";
+    case Tristate::No:
+      return "n";
+    case Tristate::Absent:
+      return "absent";
   }
   return "absent";
 }
@@ -81,24 +85,28 @@ KernelConfig KernelConfig::parse(std::string_view text, std::string source) {
     }
     const size_t n = symbol_length(line);
     if (n == 0 || n >= line.size() || line[n] != '=')
-      throw InputError(fmt::format("{}: line {}: not a kernel config line: '{}'", cfg.source_, line_no, printable(line)));
+      throw InputError(
+          fmt::format("{}: line {}: not a kernel config line: '{}'", cfg.source_, line_no, printable(line)));
     const std::string symbol(line.substr(0, n));
     cfg.lines_.insert_or_assign(symbol, std::string(line));
     cfg.values_.insert_or_assign(symbol, std::string(line.substr(n + 1)));
   }
-  if (cfg.lines_.empty())
-    throw InputError(fmt::format("{}: not a kernel config (no CONFIG_ symbols)", cfg.source_));
+  if (cfg.lines_.empty()) throw InputError(fmt::format("{}: not a kernel config (no CONFIG_ symbols)", cfg.source_));
   return cfg;
 }
 
 KernelConfig KernelConfig::load(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw InputError(fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
+  if (::stat(path.c_str(), &st) != 0)
+    throw InputError(
+        fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
   if (S_ISDIR(st.st_mode)) throw InputError(fmt::format("{}: cannot read kernel config: it is a directory", path));
 
   // gzopen reads plain files transparently, so one path serves both forms.
   gzFile gz = ::gzopen(path.c_str(), "rb");
-  if (!gz) throw InputError(fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
+  if (!gz)
+    throw InputError(
+        fmt::format("{}: cannot read kernel config: {} ({})", path, errno_name(errno), std::strerror(errno)));
   std::string text;
   char buf[65536];
   for (;;) {
@@ -121,7 +129,9 @@ KernelConfig KernelConfig::load(const std::string& path) {
   int zerr = 0;
   const char* msg = ::gzerror(gz, &zerr);
   ::gzclose(gz);
-  if (zerr != Z_OK) throw InputError(fmt::format("{}: cannot read kernel config: {}", path, zerr == Z_BUF_ERROR ? "truncated gzip stream (unexpected end of file)" : msg));
+  if (zerr != Z_OK)
+    throw InputError(fmt::format("{}: cannot read kernel config: {}", path,
+                                 zerr == Z_BUF_ERROR ? "truncated gzip stream (unexpected end of file)" : msg));
   return parse(text, path);
 }
 

@@ -46,7 +46,7 @@ class KernelConfig {
 
 // Where a running kernel's config was looked for, and what was found.
 struct ConfigLookup {
-  std::vector<std::string> tried;    // every path considered, in order
+  std::vector<std::string> tried;  // every path considered, in order
   std::optional<KernelConfig> config;
   std::optional<std::string> error;  // a candidate existed but could not be read/parsed
 };
@@ -55,7 +55,6 @@ struct ConfigLookup {
 // candidate), /proc/config.gz, /lib/modules/R/build/.config, /lib/modules/R/config,
 // /boot/config-R. A candidate that exists but is broken stops the search with `error`:
 // a wrong config must not be silently replaced by another.
-ConfigLookup find_kernel_config(const std::optional<std::string>& explicit_path,
-                                const std::string& release);
+ConfigLookup find_kernel_config(const std::optional<std::string>& explicit_path, const std::string& release);
 
 }  // namespace nsm

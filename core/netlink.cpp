@@ -27,19 +27,32 @@ namespace {
 // libnl's NLE_* codes back to the nearest errno, for errors the kernel did not send.
 int errno_for_nl_code(int code) {
   switch (code) {
-    case NLE_NOMEM: return ENOMEM;
-    case NLE_EXIST: return EEXIST;
-    case NLE_INVAL: return EINVAL;
-    case NLE_RANGE: return ERANGE;
-    case NLE_PERM: return EPERM;
-    case NLE_NODEV: return ENODEV;
-    case NLE_OBJ_NOTFOUND: return ENOENT;
-    case NLE_OPNOTSUPP: return EOPNOTSUPP;
-    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
-    case NLE_BUSY: return EBUSY;
-    case NLE_AGAIN: return EAGAIN;
-    case NLE_NOACCESS: return EACCES;
-    default: return EIO;
+    case NLE_NOMEM:
+      return ENOMEM;
+    case NLE_EXIST:
+      return EEXIST;
+    case NLE_INVAL:
+      return EINVAL;
+    case NLE_RANGE:
+      return ERANGE;
+    case NLE_PERM:
+      return EPERM;
+    case NLE_NODEV:
+      return ENODEV;
+    case NLE_OBJ_NOTFOUND:
+      return ENOENT;
+    case NLE_OPNOTSUPP:
+      return EOPNOTSUPP;
+    case NLE_AF_NOSUPPORT:
+      return EAFNOSUPPORT;
+    case NLE_BUSY:
+      return EBUSY;
+    case NLE_AGAIN:
+      return EAGAIN;
+    case NLE_NOACCESS:
+      return EACCES;
+    default:
+      return EIO;
   }
 }
 
@@ -132,7 +145,6 @@ std::vector<LinkInfo> RouteSocket::links() {
   nl_cache_free(cache);
   return out;
 }
-
 
 std::optional<LinkInfo> RouteSocket::link(std::string_view name) {
   // One RTM_GETLINK by name, not a dump: setup code calls this for every change it makes,
@@ -233,15 +245,18 @@ void RouteSocket::mark_if_shared(std::string_view name) {
   if (state_->netns != 0 && state_->netns != kStartNetns) return;
   const int ifindex = must_link(name).ifindex;
   const std::string marker = nsm_link_marker();
-  check(change_link(get(), ifindex, [&](rtnl_link* c) { rtnl_link_set_ifalias(c, marker.c_str()); }), "RTM_NEWLINK ifalias", name);
+  check(change_link(get(), ifindex, [&](rtnl_link* c) { rtnl_link_set_ifalias(c, marker.c_str()); }),
+        "RTM_NEWLINK ifalias", name);
 }
 
 void RouteSocket::set_up(std::string_view name, bool up) {
   const int ifindex = must_link(name).ifindex;
   check(change_link(get(), ifindex,
                     [up](rtnl_link* c) {
-                      if (up) rtnl_link_set_flags(c, IFF_UP);
-                      else rtnl_link_unset_flags(c, IFF_UP);
+                      if (up)
+                        rtnl_link_set_flags(c, IFF_UP);
+                      else
+                        rtnl_link_unset_flags(c, IFF_UP);
                     }),
         up ? "RTM_NEWLINK up" : "RTM_NEWLINK down", name);
 }

@@ -32,7 +32,7 @@ class NetlinkError : public SysError {
 struct LinkInfo {
   int ifindex = 0;
   std::string name;
-  std::string kind;  // "veth", "bridge", ... ; empty for lo and other kind-less devices
+  std::string kind;    // "veth", "bridge", ... ; empty for lo and other kind-less devices
   unsigned flags = 0;  // IFF_*
   int master = 0;      // the bridge's ifindex when enslaved
   std::string alias;   // IFLA_IFALIAS ("" when none)

@@ -15,7 +15,9 @@ namespace nsm {
 
 namespace {
 
-std::string ns_path(std::string_view proc, std::string_view entry) { return fmt::format("/proc/{}/ns/{}", proc, entry); }
+std::string ns_path(std::string_view proc, std::string_view entry) {
+  return fmt::format("/proc/{}/ns/{}", proc, entry);
+}
 
 // Every CLONE_NEW* type in flags, in the table's order.
 std::vector<NsType> types_in(int flags) {
@@ -30,9 +32,10 @@ NsId caller_after(NsType type, std::string_view call) {
   const std::string_view entry = entry_changed_by_unshare(type);
   auto id = ns_id_at("thread-self", entry);
   if (!id)
-    throw ToolError(fmt::format("{} succeeded, but /proc/thread-self/ns/{} does not exist, so nothing can prove that it "
-                            "did its job (kernel without that entry)",
-                            call, entry));
+    throw ToolError(
+        fmt::format("{} succeeded, but /proc/thread-self/ns/{} does not exist, so nothing can prove that it "
+                    "did its job (kernel without that entry)",
+                    call, entry));
   return *id;
 }
 
@@ -98,11 +101,12 @@ void verify_child_namespaces(pid_t child, int clone_flags, const NsSnapshot& par
     const auto id = ns_id_at(proc, e.entry);
     if (!id || !e.id)
       throw ToolError(fmt::format("{}({}) succeeded, but /proc/{}/ns/{} does not exist, so nothing can prove it", call,
-                              ns_info(e.type).clone_flag_name, id ? std::string("thread-self") : proc, e.entry));
+                                  ns_info(e.type).clone_flag_name, id ? std::string("thread-self") : proc, e.entry));
     if (*id == *e.id)
-      throw KernelFault(fmt::format("the kernel returned success for {}({}) but gave no new {} namespace: the child is "
-                                    "in the caller's {}",
-                                    call, clone_flags_name(clone_flags), ns_name(e.type), ns_id_text(e.entry, *e.id)));
+      throw KernelFault(
+          fmt::format("the kernel returned success for {}({}) but gave no new {} namespace: the child is "
+                      "in the caller's {}",
+                      call, clone_flags_name(clone_flags), ns_name(e.type), ns_id_text(e.entry, *e.id)));
   }
 }
 
@@ -134,10 +138,10 @@ void setns_verified(int fd, NsType type, int nstype) {
   if (::setns(fd, nstype) != 0) throw_sys(call);
   const NsId now = caller_after(type, call);
   if (now != target)
-    throw KernelFault(fmt::format("the kernel returned success for {} but the caller is not in the target namespace: "
-                                  "{} instead of {}",
-                                  call, ns_id_text(entry_changed_by_unshare(type), now),
-                                  ns_id_text(entry_changed_by_unshare(type), target)));
+    throw KernelFault(fmt::format(
+        "the kernel returned success for {} but the caller is not in the target namespace: "
+        "{} instead of {}",
+        call, ns_id_text(entry_changed_by_unshare(type), now), ns_id_text(entry_changed_by_unshare(type), target)));
 }
 
 void setns_pidfd_verified(int pidfd, int flags, const NsSnapshot& target) {
@@ -147,10 +151,10 @@ void setns_pidfd_verified(int pidfd, int flags, const NsSnapshot& target) {
     if (!(flags & ns_info(e.type).clone_flag)) continue;
     const NsId now = caller_after(e.type, call);
     if (now != *e.id)
-      throw KernelFault(fmt::format("the kernel returned success for {} but the caller's {} namespace is {}, not the "
-                                    "target's {}",
-                                    call, ns_name(e.type), ns_id_text(entry_changed_by_unshare(e.type), now),
-                                    ns_id_text(e.entry, *e.id)));
+      throw KernelFault(fmt::format(
+          "the kernel returned success for {} but the caller's {} namespace is {}, not the "
+          "target's {}",
+          call, ns_name(e.type), ns_id_text(entry_changed_by_unshare(e.type), now), ns_id_text(e.entry, *e.id)));
   }
 }
 

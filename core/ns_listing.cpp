@@ -34,11 +34,12 @@ namespace nsm {
 
 namespace {
 
-constexpr int kNsfsRoot = -10003;  // FD_NSFS_ROOT: the mount fd that means "nsfs" (6.18)
+constexpr int kNsfsRoot = -10003;          // FD_NSFS_ROOT: the mount fd that means "nsfs" (6.18)
 constexpr uint64_t kListFromRoot = ~0ULL;  // LSMT_ROOT
-constexpr uint32_t kMntIdReqVer0 = 24;  // struct mnt_id_req without mnt_ns_id (6.8)
-constexpr uint32_t kMntIdReqVer1 = 32;  // with mnt_ns_id (6.11)
-constexpr uint64_t kStatmountMntBasic = 0x2, kStatmountMntPoint = 0x10, kStatmountFsType = 0x20, kStatmountMntNsId = 0x40;
+constexpr uint32_t kMntIdReqVer0 = 24;     // struct mnt_id_req without mnt_ns_id (6.8)
+constexpr uint32_t kMntIdReqVer1 = 32;     // with mnt_ns_id (6.11)
+constexpr uint64_t kStatmountMntBasic = 0x2, kStatmountMntPoint = 0x10, kStatmountFsType = 0x20,
+                   kStatmountMntNsId = 0x40;
 constexpr size_t kPage = 256;
 constexpr int kMaxPages = 4096;  // a bound, not a limit anyone reaches: a million mounts or namespaces
 
@@ -93,7 +94,8 @@ std::vector<uint64_t> list_mounts(uint64_t mnt_ns_id) {
     MntIdReq req = mount_request(kListFromRoot, after, mnt_ns_id);
     uint64_t batch[kPage];
     const long n = ::syscall(SYS_listmount, &req, batch, kPage, 0);
-    if (n < 0) throw_sys(mnt_ns_id ? fmt::format("listmount(mount namespace {})", mnt_ns_id) : "listmount(own mount namespace)");
+    if (n < 0)
+      throw_sys(mnt_ns_id ? fmt::format("listmount(mount namespace {})", mnt_ns_id) : "listmount(own mount namespace)");
     ids.insert(ids.end(), batch, batch + n);
     if (static_cast<size_t>(n) < kPage) return ids;
     after = batch[n - 1];
@@ -102,12 +104,14 @@ std::vector<uint64_t> list_mounts(uint64_t mnt_ns_id) {
 }
 
 MountStatus stat_mount(uint64_t mnt_id, uint64_t mnt_ns_id) {
-  const uint64_t mask = kStatmountMntBasic | kStatmountMntPoint | kStatmountFsType | (mnt_ns_id ? kStatmountMntNsId : 0);
+  const uint64_t mask =
+      kStatmountMntBasic | kStatmountMntPoint | kStatmountFsType | (mnt_ns_id ? kStatmountMntNsId : 0);
   MntIdReq req = mount_request(mnt_id, mask, mnt_ns_id);
   std::vector<char> buf(8192);
   while (::syscall(SYS_statmount, &req, buf.data(), buf.size(), 0) != 0) {
     if (errno != EOVERFLOW || buf.size() >= (1u << 20))
-      throw_sys(fmt::format("statmount(mount {}{})", mnt_id, mnt_ns_id ? fmt::format(" in mount namespace {}", mnt_ns_id) : ""));
+      throw_sys(fmt::format("statmount(mount {}{})", mnt_id,
+                            mnt_ns_id ? fmt::format(" in mount namespace {}", mnt_ns_id) : ""));
     buf.resize(buf.size() * 4);
   }
   StatmountHead head{};
@@ -130,7 +134,8 @@ NsfsHandle NsfsHandle::from_hex(int type, const std::string& hex) {
   if (hex.size() % 2 != 0 || hex.size() > 2 * MAX_HANDLE_SZ) throw ToolError(fmt::format("not a file handle: {}", hex));
   NsfsHandle h;
   h.type = type;
-  for (size_t i = 0; i < hex.size(); i += 2) h.bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  for (size_t i = 0; i < hex.size(); i += 2)
+    h.bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
   return h;
 }
 

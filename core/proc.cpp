@@ -40,11 +40,13 @@ std::string must_read_file(const std::string& path) {
 void write_file(const std::string& path, std::string_view text) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) throw_sys(fmt::format("open({}, O_WRONLY)", path));
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_sys(fmt::format("write({})", path));
+  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw_sys(fmt::format("write({})", path));
 }
 
 std::optional<ino_t> ns_inode(pid_t pid, std::string_view proc_name) {
-  const std::string path = pid == 0 ? fmt::format("/proc/self/ns/{}", proc_name) : fmt::format("/proc/{}/ns/{}", pid, proc_name);
+  const std::string path =
+      pid == 0 ? fmt::format("/proc/self/ns/{}", proc_name) : fmt::format("/proc/{}/ns/{}", pid, proc_name);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
   return st.st_ino;
@@ -67,7 +69,8 @@ bool is_guest() {
     auto cmdline = read_file("/proc/cmdline");
     if (!cmdline) return false;
     // A whole word: "nsmatrix.guest=1" and nothing longer.
-    for (size_t at = cmdline->find("nsmatrix.guest=1"); at != std::string::npos; at = cmdline->find("nsmatrix.guest=1", at + 1)) {
+    for (size_t at = cmdline->find("nsmatrix.guest=1"); at != std::string::npos;
+         at = cmdline->find("nsmatrix.guest=1", at + 1)) {
       const size_t end = at + 16;
       const bool starts = at == 0 || (*cmdline)[at - 1] == ' ';
       const bool ends = end == cmdline->size() || (*cmdline)[end] == ' ' || (*cmdline)[end] == '\n';
@@ -88,8 +91,10 @@ bool has_effective_capability(int cap) {
 }
 
 std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 

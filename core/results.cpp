@@ -71,13 +71,16 @@ nlohmann::json read_json_file(const std::string& path, std::string_view kind, bo
   const bool huge = version->is_number_unsigned() && version->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
   const int64_t v = huge ? INT64_MAX : version->get<int64_t>();
   if (v > kSchemaVersion)
-    throw ResultsError(fmt::format("{}: schema_version {} is newer than this nsmatrix understands ({}); use a newer nsmatrix",
-                                   path, version->dump(), kSchemaVersion));
+    throw ResultsError(
+        fmt::format("{}: schema_version {} is newer than this nsmatrix understands ({}); use a newer nsmatrix", path,
+                    version->dump(), kSchemaVersion));
   if (v < 1) throw ResultsError(fmt::format("{}: schema_version {} is not valid", path, v));
   if (!kind.empty()) {
     auto k = doc.find("kind");
     if (k == doc.end() || !k->is_string() || k->get<std::string>() != kind)
-      throw ResultsError(fmt::format("{}: not a {} file (kind is {})", path, kind, k == doc.end() ? "missing" : k->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+      throw ResultsError(
+          fmt::format("{}: not a {} file (kind is {})", path, kind,
+                      k == doc.end() ? "missing" : k->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   }
   return doc;
 }

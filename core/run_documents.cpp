@@ -119,7 +119,8 @@ void from_json(const json& j, KernelDocument& d) {
     d.guest_binaries.emplace();
     for (const auto& b : *binaries) {
       if (!b.is_object()) wrong("guest_binaries", "an array of objects", b);
-      d.guest_binaries->push_back({string_or_empty(b, "name"), opt_string(b, "build_id"), string_or_empty(b, "host_path")});
+      d.guest_binaries->push_back(
+          {string_or_empty(b, "name"), opt_string(b, "build_id"), string_or_empty(b, "host_path")});
     }
   }
 }
@@ -155,7 +156,8 @@ void from_json(const json& j, StatusDocument& d) {
     if (!durations->is_object()) wrong("durations", "an object", *durations);
     for (const auto& [key, value] : durations->items()) {
       if (value.is_null()) continue;
-      if (!value.is_number()) throw ResultsError(fmt::format("durations.{}: expected a number, found {}", key, value.type_name()));
+      if (!value.is_number())
+        throw ResultsError(fmt::format("durations.{}: expected a number, found {}", key, value.type_name()));
       d.durations[key] = value.get<double>();
     }
   }

@@ -22,11 +22,11 @@ struct GuestBinary {
 
 // kernel.json: which kernel ran, from where, and how it was booted.
 struct KernelDocument {
-  std::string id;                           // the kernel directory's name
-  std::optional<std::string> release;       // uname -r; unknown for a kernel never prepared
-  std::optional<std::string> version;       // "6.1.158"
+  std::string id;                                    // the kernel directory's name
+  std::optional<std::string> release;                // uname -r; unknown for a kernel never prepared
+  std::optional<std::string> version;                // "6.1.158"
   nlohmann::json source = nlohmann::json::object();  // {"type": "running" | "debian" | ...}
-  std::optional<std::string> accel;         // native | kvm | tcg
+  std::optional<std::string> accel;                  // native | kvm | tcg
   std::optional<std::string> qemu_version;
   std::optional<std::string> machine;
   std::optional<double> boot_seconds;
@@ -51,8 +51,8 @@ struct StatusDocument {
   std::map<std::string, double> durations;  // "total_seconds" always; "<stage>_seconds", ...
   std::vector<SplatLine> splats;
   std::optional<long> guest_exit_code;
-  std::optional<nlohmann::json> stages;  // the stage records (pipeline/stages.h), as written
-  std::optional<size_t> splat_count;     // all splats, when more than those listed (VM)
+  std::optional<nlohmann::json> stages;            // the stage records (pipeline/stages.h), as written
+  std::optional<size_t> splat_count;               // all splats, when more than those listed (VM)
   std::optional<std::vector<std::string>> limits;  // caps the host applied to the guest (VM)
   // What the guest reported about its own setup, as it reported it (VM).
   std::optional<nlohmann::json> modules, loopback, root, swap, mount_failures;

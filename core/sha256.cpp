@@ -14,7 +14,8 @@ struct Sha256::Context {
 };
 
 Sha256::Sha256() : context_(std::make_unique<Context>()) {
-  if (!context_->md || EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr) != 1) throw ToolError("EVP_DigestInit_ex(sha256) failed");
+  if (!context_->md || EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr) != 1)
+    throw ToolError("EVP_DigestInit_ex(sha256) failed");
 }
 
 Sha256::~Sha256() = default;

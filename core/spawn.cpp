@@ -1,7 +1,7 @@
 #include "core/spawn.h"
 
-#include <linux/sched.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -176,7 +176,9 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
     args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     pid = ::syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()}, options.own_group, body);
+    if (pid == 0)
+      child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()},
+                 options.own_group, body);
     if (pid < 0) {
       clone3_errno = errno;
       if (clone3_errno != ENOSYS || options.method == CloneMethod::Clone3)
@@ -189,8 +191,11 @@ Child Child::spawn(const SpawnOptions& options, Body body) {
     if (options.clone_flags & CLONE_NEWTIME)
       throw SysError(fmt::format("clone({})", clone_flags_name(options.clone_flags)), ENOSYS,
                      "CLONE_NEWTIME is accepted only by clone3, which this kernel lacks");
-    pid = ::syscall(SYS_clone, static_cast<unsigned long>(options.clone_flags) | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
-    if (pid == 0) child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()}, options.own_group, body);
+    pid = ::syscall(SYS_clone, static_cast<unsigned long>(options.clone_flags) | SIGCHLD, nullptr, nullptr, nullptr,
+                    nullptr);
+    if (pid == 0)
+      child_main(child_end, error_write.get(), go_read.get(), {parent_end.fd(), error_read.get(), go_write.get()},
+                 options.own_group, body);
     if (pid < 0) throw_sys(fmt::format("clone({})", clone_flags_name(options.clone_flags)));
     child.method_ = "clone";
     pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));  // -1 before 5.3
@@ -223,7 +228,9 @@ void Child::signal(int sig) {
   ::kill(pid_, sig);  // no group of its own (or not yet made)
 }
 
-void Child::shorten_deadline(std::chrono::milliseconds from_now) { deadline_ = std::min(deadline_, Clock::now() + from_now); }
+void Child::shorten_deadline(std::chrono::milliseconds from_now) {
+  deadline_ = std::min(deadline_, Clock::now() + from_now);
+}
 
 ChildStatus Child::wait() {
   ChildStatus status;
@@ -232,7 +239,9 @@ ChildStatus Child::wait() {
   bool timed_out = false;
   if (pidfd_) {
     for (;;) {
-      struct pollfd p {pidfd_.get(), POLLIN, 0};
+      struct pollfd p {
+        pidfd_.get(), POLLIN, 0
+      };
       const int r = ::poll(&p, 1, static_cast<int>(time_left().count()));
       if (r < 0 && errno == EINTR) continue;
       if (r == 0) timed_out = true;
@@ -243,7 +252,8 @@ ChildStatus Child::wait() {
     auto pause = std::chrono::microseconds(100);
     for (;;) {
       siginfo_t info{};
-      if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_) break;
+      if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid_)
+        break;
       if (Clock::now() >= deadline_) {
         timed_out = true;
         break;

@@ -55,8 +55,8 @@ struct SpawnOptions {
 struct ChildStatus {
   enum class End { Exited, Signaled, TimedOut };
   End end = End::Exited;
-  int exit_code = -1;                // End::Exited
-  int signal = 0;                    // End::Signaled
+  int exit_code = -1;  // End::Exited
+  int signal = 0;      // End::Signaled
   bool core_dumped = false;
   std::optional<std::string> error;  // the body threw this (exit code kChildThrewExit or
                                      // kChildKernelFaultExit)
@@ -89,8 +89,8 @@ class Child {
   ~Child();  // kills the process group and reaps, if the child is still there
 
   pid_t pid() const { return pid_; }
-  int pidfd() const { return pidfd_.get(); }       // -1 when the kernel has no pidfds
-  const char* method() const { return method_; }   // "clone3" or "clone"
+  int pidfd() const { return pidfd_.get(); }      // -1 when the kernel has no pidfds
+  const char* method() const { return method_; }  // "clone3" or "clone"
   Channel& channel() { return channel_; }
   // Time left before the spawn deadline (never negative).
   std::chrono::milliseconds time_left() const;

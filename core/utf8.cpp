@@ -9,10 +9,14 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   size_t len;
   uint32_t cp;
   if (b < 0x80) return 1;
-  if ((b & 0xE0) == 0xC0) len = 2, cp = b & 0x1F;
-  else if ((b & 0xF0) == 0xE0) len = 3, cp = b & 0x0F;
-  else if ((b & 0xF8) == 0xF0) len = 4, cp = b & 0x07;
-  else return 0;
+  if ((b & 0xE0) == 0xC0)
+    len = 2, cp = b & 0x1F;
+  else if ((b & 0xF0) == 0xE0)
+    len = 3, cp = b & 0x0F;
+  else if ((b & 0xF8) == 0xF0)
+    len = 4, cp = b & 0x07;
+  else
+    return 0;
   if (i + len > s.size()) return 0;
   for (size_t k = 1; k < len; ++k) {
     const auto c = static_cast<unsigned char>(s[i + k]);

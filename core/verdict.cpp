@@ -4,10 +4,14 @@ namespace nsm {
 
 std::string_view verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::Supported: return "supported";
-    case Verdict::Unsupported: return "unsupported";
-    case Verdict::Restricted: return "restricted";
-    case Verdict::Faulty: return "faulty";
+    case Verdict::Supported:
+      return "supported";
+    case Verdict::Unsupported:
+      return "unsupported";
+    case Verdict::Restricted:
+      return "restricted";
+    case Verdict::Faulty:
+      return "faulty";
   }
   return "unsupported";
 }

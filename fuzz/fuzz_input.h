@@ -30,12 +30,12 @@ inline std::vector<std::string_view> split_parts(std::string_view text, size_t n
 }
 
 // A broken invariant of the code under test: a finding, reported as a crash with its input.
-#define NSM_FUZZ_CHECK(cond)                                                   \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
+#define NSM_FUZZ_CHECK(cond)                                                                       \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
       __builtin_fprintf(stderr, "fuzz invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      __builtin_trap();                                                        \
-    }                                                                          \
+      __builtin_trap();                                                                            \
+    }                                                                                              \
   } while (0)
 
 }  // namespace nsm::fuzz

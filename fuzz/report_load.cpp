@@ -37,8 +37,9 @@ const std::filesystem::path& work_dir() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace nsm::reports;
-  static constexpr std::string_view kFiles[] = {nsm::result_files::kKernel, nsm::result_files::kStatus,      nsm::result_files::kProbe,
-                                                nsm::result_files::kConformance, nsm::result_files::kBench, nsm::result_files::kConsole};
+  static constexpr std::string_view kFiles[] = {nsm::result_files::kKernel, nsm::result_files::kStatus,
+                                                nsm::result_files::kProbe,  nsm::result_files::kConformance,
+                                                nsm::result_files::kBench,  nsm::result_files::kConsole};
   const auto parts = nsm::fuzz::split_parts(nsm::fuzz::as_text(data, size), std::size(kFiles));
   const auto dir = work_dir() / "k1";
   for (size_t i = 0; i < std::size(kFiles); ++i) {
@@ -46,7 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parts[i].empty()) {
       std::filesystem::remove(path);
     } else {
-      std::ofstream(path, std::ios::binary | std::ios::trunc).write(parts[i].data(), static_cast<std::streamsize>(parts[i].size()));
+      std::ofstream(path, std::ios::binary | std::ios::trunc)
+          .write(parts[i].data(), static_cast<std::streamsize>(parts[i].size()));
     }
   }
   RunResults run;

@@ -46,7 +46,8 @@ StageRecord run_stage(const Stage& stage, const PipelineOptions& options, int& i
 
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.stage_timeout);
   if (options.deadline)
-    timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(*options.deadline - Clock::now()));
+    timeout =
+        std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(*options.deadline - Clock::now()));
   if (timeout <= std::chrono::milliseconds(0)) return not_started(stage, "the deadline had passed");
 
   ProgramOptions program;
@@ -89,7 +90,8 @@ StageRecord run_stage(const Stage& stage, const PipelineOptions& options, int& i
 
 bool known_stage(std::string_view name) { return name == "probe" || name == "conformance" || name == "bench"; }
 
-Stage stage_command(const std::string& name, const std::string& nsmatrix, const std::string& results_dir, const StageArgs& args) {
+Stage stage_command(const std::string& name, const std::string& nsmatrix, const std::string& results_dir,
+                    const StageArgs& args) {
   if (!known_stage(name)) throw InputError(fmt::format("unknown stage \"{}\" (probe, conformance, bench)", name));
   const std::string file(result_files::of_stage(name));
   const std::string path = results_dir + "/" + file;
@@ -143,7 +145,8 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   for (size_t i = 0; i < count; ++i) {
     const Stage stage = stage_command(options.stages[i], options.nsmatrix, options.results_dir, options.args);
     if (result.interrupted) {
-      result.stages.push_back(not_started(stage, fmt::format("interrupted by SIG{}", ::sigabbrev_np(result.interrupted))));
+      result.stages.push_back(
+          not_started(stage, fmt::format("interrupted by SIG{}", ::sigabbrev_np(result.interrupted))));
     } else {
       const bool due = !options.deadline || Clock::now() < *options.deadline;
       if (due && options.on_start) options.on_start(stage, i + 1, count);

@@ -48,8 +48,8 @@ struct StageRecord {
   std::optional<int> exit_code;  // when its command exited
   std::string end;               // "exited with status 0", "timed out after ...", "not started"
   double seconds = 0;
-  bool results = false;          // its results file was written
-  std::optional<std::string> error;  // why its results are missing or unusable
+  bool results = false;                                       // its results file was written
+  std::optional<std::string> error;                           // why its results are missing or unusable
   bool failures() const { return !error && exit_code == 1; }  // a check failed or broke
   nlohmann::json to_json() const;  // {"name", "command", "exit_code", "end", "seconds", "results", "error"}
 };

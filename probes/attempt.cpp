@@ -23,13 +23,15 @@ std::string unshare_call(NsType type) { return fmt::format("unshare({})", ns_inf
 
 nlohmann::json id_json(std::string_view entry, const std::optional<NsId>& id) {
   if (!id) return nullptr;
-  return {{"text", ns_id_text(entry, *id)}, {"dev", static_cast<unsigned long long>(id->dev)},
+  return {{"text", ns_id_text(entry, *id)},
+          {"dev", static_cast<unsigned long long>(id->dev)},
           {"ino", static_cast<unsigned long long>(id->ino)}};
 }
 
 std::optional<NsId> id_from_json(const nlohmann::json& j) {
   if (j.is_null()) return std::nullopt;
-  return NsId{static_cast<dev_t>(j.at("dev").get<unsigned long long>()), static_cast<ino_t>(j.at("ino").get<unsigned long long>())};
+  return NsId{static_cast<dev_t>(j.at("dev").get<unsigned long long>()),
+              static_cast<ino_t>(j.at("ino").get<unsigned long long>())};
 }
 
 // A user namespace cannot be re-entered from a child one, so for user the setns is a
@@ -57,10 +59,14 @@ class UserJoinHelper {
       long answer[3] = {0, 0, 0};
       UniqueFd fd(::open(fmt::format("/proc/{}/ns/user", parent).c_str(), O_RDONLY | O_CLOEXEC));
       struct stat st {};
-      if (!fd) answer[0] = errno;
-      else if (::setns(fd.get(), CLONE_NEWUSER) != 0) answer[0] = errno;
-      else if (::stat("/proc/thread-self/ns/user", &st) != 0) answer[0] = errno;
-      else answer[1] = static_cast<long>(st.st_dev), answer[2] = static_cast<long>(st.st_ino);
+      if (!fd)
+        answer[0] = errno;
+      else if (::setns(fd.get(), CLONE_NEWUSER) != 0)
+        answer[0] = errno;
+      else if (::stat("/proc/thread-self/ns/user", &st) != 0)
+        answer[0] = errno;
+      else
+        answer[1] = static_cast<long>(st.st_dev), answer[2] = static_cast<long>(st.st_ino);
       (void)!::write(result_w.get(), answer, sizeof answer);
       ::_exit(0);
     }
@@ -104,8 +110,10 @@ nlohmann::json unshare_and_observe(NsType type, bool rootless) {
   out["before"] = id_json(entry, maybe_before);
   std::optional<UserJoinHelper> user_helper;
   if (type == NsType::User && !rootless) user_helper.emplace();
-  if (rootless && type == NsType::User) enter_own_user_namespace();
-  else if (::unshare(info.clone_flag) != 0) throw_sys(unshare_call(type));
+  if (rootless && type == NsType::User)
+    enter_own_user_namespace();
+  else if (::unshare(info.clone_flag) != 0)
+    throw_sys(unshare_call(type));
   if (!maybe_before) return out;  // success with nothing to compare: judge_identities says so
   const NsId before = *maybe_before;
   // A new pid namespace has no entry until its first process: ENOENT is its sign of life.
@@ -117,13 +125,15 @@ nlohmann::json unshare_and_observe(NsType type, bool rootless) {
   }
   if (type == NsType::User) {
     if (!after) throw ToolError("unshare(CLONE_NEWUSER) succeeded, but /proc/thread-self/ns/user disappeared");
-    const std::string call = fmt::format("setns(<{} of the attempt>, CLONE_NEWUSER) by a helper", ns_id_text(entry, *after));
+    const std::string call =
+        fmt::format("setns(<{} of the attempt>, CLONE_NEWUSER) by a helper", ns_id_text(entry, *after));
     out["setns_call"] = call;
     out["setns_target"] = id_json(entry, after);
     out["setns_after"] = id_json(entry, user_helper->join(call));
     return out;
   }
-  const std::string setns = fmt::format("setns(<{} held before the unshare>, {})", ns_id_text(entry, before), info.clone_flag_name);
+  const std::string setns =
+      fmt::format("setns(<{} held before the unshare>, {})", ns_id_text(entry, before), info.clone_flag_name);
   out["setns_call"] = setns;
   if (::setns(held.get(), info.clone_flag) != 0) throw_sys(setns);
   out["setns_after"] = id_json(entry, ns_id_at("thread-self", entry));
@@ -188,7 +198,8 @@ void judge_identities(Attempt& a, NsType type) {
   a.fault.clear();
   if (a.ok && a.unproven) {
     a.faulty = true;
-    a.fault = fmt::format("{} returned 0, but there is no /proc/thread-self/ns/{} to prove it did its job", a.call, a.entry);
+    a.fault =
+        fmt::format("{} returned 0, but there is no /proc/thread-self/ns/{} to prove it did its job", a.call, a.entry);
   }
   if (!a.ok || !a.before) return;
   const std::string_view entry = a.entry;
@@ -197,9 +208,10 @@ void judge_identities(Attempt& a, NsType type) {
     a.fault = fmt::format("{} returned 0, but /proc/thread-self/ns/{} then disappeared", a.call, entry);
   } else if (a.after && *a.after == *a.before) {
     a.faulty = true;
-    a.fault = fmt::format("{} returned 0, but the caller's {} namespace did not change (before {}, after {}): the kernel "
-                          "said yes and gave no new one",
-                          a.call, ns_name(type), ns_id_text(entry, *a.before), ns_id_text(entry, *a.after));
+    a.fault = fmt::format(
+        "{} returned 0, but the caller's {} namespace did not change (before {}, after {}): the kernel "
+        "said yes and gave no new one",
+        a.call, ns_name(type), ns_id_text(entry, *a.before), ns_id_text(entry, *a.after));
   } else if (const NsId target = a.setns_target.value_or(*a.before);
              !a.setns_call.empty() && (!a.setns_after || *a.setns_after != target)) {
     a.faulty = true;
@@ -209,9 +221,7 @@ void judge_identities(Attempt& a, NsType type) {
   }
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 nlohmann::json Attempt::to_json() const {
   nlohmann::json j = {{"tried", tried}, {"ok", ok}};
@@ -226,8 +236,11 @@ nlohmann::json Attempt::to_json() const {
   if (ok && before) {
     nlohmann::json ids = {{"entry", entry}, {"before", id_json(entry, before)}, {"after", id_json(entry, after)}};
     if (!setns_call.empty())
-      ids["setns"] = {{"call", setns_call}, {"target", id_json(entry, setns_target.value_or(*before))}, {"after", id_json(entry, setns_after)}};
-    else ids["setns"] = {{"call", nullptr}, {"note", setns_note}};
+      ids["setns"] = {{"call", setns_call},
+                      {"target", id_json(entry, setns_target.value_or(*before))},
+                      {"after", id_json(entry, setns_after)}};
+    else
+      ids["setns"] = {{"call", nullptr}, {"note", setns_note}};
     j["identities"] = ids;
   }
   j["faulty"] = faulty;

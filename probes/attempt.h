@@ -27,11 +27,11 @@ inline constexpr gid_t kRootlessGid = 65534;
 
 struct Attempt {
   bool tried = false;
-  std::string not_tried;   // why not, when !tried
+  std::string not_tried;  // why not, when !tried
   bool ok = false;
-  std::string call;        // the call that decided: "unshare(CLONE_NEWTIME)", or the failing step
-  int err = 0;             // its errno when !ok (0: the child died without answering)
-  std::string meaning;     // diagnosis of err, or how the child ended
+  std::string call;          // the call that decided: "unshare(CLONE_NEWTIME)", or the failing step
+  int err = 0;               // its errno when !ok (0: the child died without answering)
+  std::string meaning;       // diagnosis of err, or how the child ended
   std::optional<uid_t> uid;  // rootless: the uid outside
 
   // The identities behind ok (none when !ok). before/after: the entry the unshare changes;
@@ -45,7 +45,7 @@ struct Attempt {
   std::string setns_call, setns_note;
   bool unproven = false;  // ok, but the kernel has no nsfs entry to compare (faulty too)
   bool faulty = false;    // ok, yet an identity shows the call did not do its job
-  std::string fault;    // the evidence, in words
+  std::string fault;      // the evidence, in words
 
   nlohmann::json to_json() const;
 };

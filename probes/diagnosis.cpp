@@ -11,7 +11,8 @@
 namespace nsm {
 
 std::string unprivileged_userns_policy() {
-  if (auto v = read_sysctl("kernel.unprivileged_userns_clone"); v && *v == "0") return "kernel.unprivileged_userns_clone=0";
+  if (auto v = read_sysctl("kernel.unprivileged_userns_clone"); v && *v == "0")
+    return "kernel.unprivileged_userns_clone=0";
   if (auto v = read_sysctl("user.max_user_namespaces"); v && *v == "0") return "user.max_user_namespaces=0";
   if (auto v = read_sysctl("kernel.apparmor_restrict_unprivileged_userns"); v && *v == "1")
     return "kernel.apparmor_restrict_unprivileged_userns=1";

@@ -4,8 +4,8 @@
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -138,7 +138,8 @@ FeatureProbe probe_clone3() {
 }
 
 FeatureProbe probe_clone3_newtime() {
-  FeatureProbe f{"probe.clone3-newtime", "CLONE_NEWTIME through clone3()", Verdict::Unsupported, "", "5.6", nlohmann::json::object()};
+  FeatureProbe f{"probe.clone3-newtime",  "CLONE_NEWTIME through clone3()", Verdict::Unsupported, "", "5.6",
+                 nlohmann::json::object()};
   auto r = in_child([] {
     enter_privileged_context();
     const ino_t outside = *ns_inode(0, "time");
@@ -161,13 +162,15 @@ FeatureProbe probe_clone3_newtime() {
     f.evidence["errno"] = r["errno"];
     f.verdict = failure_errno(r) ? verdict_for_errno(failure_errno(r)) : Verdict::Unsupported;
     f.reason = failure_words(r);
-    if (failure_errno(r) == EINVAL) f.reason += " \u2014 the kernel does not know CLONE_NEWTIME (< 5.6 or CONFIG_TIME_NS off)";
+    if (failure_errno(r) == EINVAL)
+      f.reason += " \u2014 the kernel does not know CLONE_NEWTIME (< 5.6 or CONFIG_TIME_NS off)";
   }
   return f;
 }
 
 FeatureProbe probe_pidfd_setns() {
-  FeatureProbe f{"probe.pidfd-setns", "setns() with a pidfd", Verdict::Unsupported, "", "5.8", nlohmann::json::object()};
+  FeatureProbe f{"probe.pidfd-setns",     "setns() with a pidfd", Verdict::Unsupported, "", "5.8",
+                 nlohmann::json::object()};
   auto r = in_child([] {
     enter_privileged_context();
     unshare_verified(CLONE_NEWUTS);
@@ -193,7 +196,7 @@ FeatureProbe probe_pidfd_setns() {
 }
 
 FeatureProbe probe_nsfs_ioctls() {
-  FeatureProbe f{"probe.nsfs-ioctls", "nsfs ioctls (NS_GET_*)", Verdict::Unsupported, "", "4.11",
+  FeatureProbe f{"probe.nsfs-ioctls",     "nsfs ioctls (NS_GET_*)", Verdict::Unsupported, "", "4.11",
                  nlohmann::json::object()};
   std::vector<std::string> failed;
   auto record = [&](const char* name, bool ok, const std::string& detail) {
@@ -203,7 +206,8 @@ FeatureProbe probe_nsfs_ioctls() {
 
   UniqueFd uts(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
   const int type = uts ? ::ioctl(uts.get(), NS_GET_NSTYPE) : -1;
-  record("NS_GET_NSTYPE", type == CLONE_NEWUTS, type < 0 ? errno_name(errno) : fmt::format("{:#x} on /proc/self/ns/uts", type));
+  record("NS_GET_NSTYPE", type == CLONE_NEWUTS,
+         type < 0 ? errno_name(errno) : fmt::format("{:#x} on /proc/self/ns/uts", type));
 
   UniqueFd owner(uts ? ::ioctl(uts.get(), NS_GET_USERNS) : -1);
   if (!owner) {
@@ -233,7 +237,8 @@ FeatureProbe probe_nsfs_ioctls() {
     }
     uid_t owner_uid = static_cast<uid_t>(-1);
     const int rc = child_user ? ::ioctl(child_user.get(), NS_GET_OWNER_UID, &owner_uid) : -1;
-    record("NS_GET_OWNER_UID", rc == 0 && owner_uid == ::geteuid(), rc == 0 ? fmt::format("{}", owner_uid) : errno_name(errno));
+    record("NS_GET_OWNER_UID", rc == 0 && owner_uid == ::geteuid(),
+           rc == 0 ? fmt::format("{}", owner_uid) : errno_name(errno));
     child.channel().close();
     child.wait();
   } catch (const SysError& e) {
@@ -243,14 +248,15 @@ FeatureProbe probe_nsfs_ioctls() {
   }
 
   f.verdict = failed.empty() ? Verdict::Supported : Verdict::Unsupported;
-  f.reason = failed.empty() ? "NS_GET_NSTYPE, NS_GET_USERNS, NS_GET_PARENT and NS_GET_OWNER_UID answer correctly" : fmt::format("failed: {}", fmt::join(failed, "; "));
+  f.reason = failed.empty() ? "NS_GET_NSTYPE, NS_GET_USERNS, NS_GET_PARENT and NS_GET_OWNER_UID answer correctly"
+                            : fmt::format("failed: {}", fmt::join(failed, "; "));
   return f;
 }
 
 // An nsfs ioctl that answers a 64-bit id on /proc/self/ns/ENTRY: ENOTTY is "the kernel has no
 // such ioctl"; the id must be non-zero.
-FeatureProbe probe_ns_id_ioctl(std::string id, std::string title, const char* first, unsigned long request, const char* request_name,
-                               const char* entry) {
+FeatureProbe probe_ns_id_ioctl(std::string id, std::string title, const char* first, unsigned long request,
+                               const char* request_name, const char* entry) {
   FeatureProbe f{std::move(id), std::move(title), Verdict::Unsupported, "", first, nlohmann::json::object()};
   f.evidence["call"] = fmt::format("ioctl(/proc/self/ns/{}, {})", entry, request_name);
   UniqueFd fd(::open(fmt::format("/proc/self/ns/{}", entry).c_str(), O_RDONLY | O_CLOEXEC));
@@ -264,17 +270,23 @@ FeatureProbe probe_ns_id_ioctl(std::string id, std::string title, const char* fi
     const int err = errno;
     f.evidence["errno"] = errno_name(err);
     f.verdict = err == ENOTTY ? Verdict::Unsupported : verdict_for_errno(err);
-    f.reason = fmt::format("{}: {}{}", request_name, errno_name(err), err == ENOTTY ? fmt::format(" \u2014 kernel < {}", first) : "");
+    f.reason = fmt::format("{}: {}{}", request_name, errno_name(err),
+                           err == ENOTTY ? fmt::format(" \u2014 kernel < {}", first) : "");
     return f;
   }
   f.evidence["id"] = value;
   f.verdict = value ? Verdict::Supported : Verdict::Faulty;
-  f.reason = value ? fmt::format("{} answered {}", request_name, value) : fmt::format("{} answered 0, which is no id", request_name);
+  f.reason = value ? fmt::format("{} answered {}", request_name, value)
+                   : fmt::format("{} answered 0, which is no id", request_name);
   return f;
 }
 
 FeatureProbe probe_nsfs_pid_translation() {
-  FeatureProbe f{"probe.nsfs-pid-translation", "nsfs pid translation (NS_GET_PID_FROM_PIDNS ...)", Verdict::Unsupported, "", "6.11",
+  FeatureProbe f{"probe.nsfs-pid-translation",
+                 "nsfs pid translation (NS_GET_PID_FROM_PIDNS ...)",
+                 Verdict::Unsupported,
+                 "",
+                 "6.11",
                  nlohmann::json::object()};
   f.evidence["call"] = "ioctl(/proc/self/ns/pid, NS_GET_PID_FROM_PIDNS, getpid())";
   UniqueFd fd(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
@@ -283,20 +295,23 @@ FeatureProbe probe_nsfs_pid_translation() {
     const int err = errno;
     f.evidence["errno"] = errno_name(err);
     f.verdict = err == ENOTTY || err == ENOENT ? Verdict::Unsupported : verdict_for_errno(err);
-    f.reason = fmt::format("NS_GET_PID_FROM_PIDNS: {}{}", errno_name(err), err == ENOTTY ? " \u2014 kernel < 6.11" : "");
+    f.reason =
+        fmt::format("NS_GET_PID_FROM_PIDNS: {}{}", errno_name(err), err == ENOTTY ? " \u2014 kernel < 6.11" : "");
     return f;
   }
   f.evidence["answer"] = r;
   // Our own pid, translated from our own namespace into it, is our pid.
   f.verdict = r == ::getpid() ? Verdict::Supported : Verdict::Faulty;
-  f.reason = r == ::getpid() ? "our own pid translates to itself" : fmt::format("our pid {} translated to {}", ::getpid(), r);
+  f.reason =
+      r == ::getpid() ? "our own pid translates to itself" : fmt::format("our pid {} translated to {}", ::getpid(), r);
   return f;
 }
 
 // listmount(2)/statmount(2) in a mount namespace of the probe's own: every listed id
 // must stat as itself.
 FeatureProbe probe_listmount() {
-  FeatureProbe f{"probe.listmount", "listmount() and statmount()", Verdict::Unsupported, "", "6.8", nlohmann::json::object()};
+  FeatureProbe f{"probe.listmount",       "listmount() and statmount()", Verdict::Unsupported, "", "6.8",
+                 nlohmann::json::object()};
   f.evidence["call"] = "listmount(LSMT_ROOT), statmount(first id)";
   auto r = in_child([] {
     enter_privileged_context();
@@ -304,14 +319,15 @@ FeatureProbe probe_listmount() {
     const auto ids = list_mounts();
     if (ids.empty()) return nlohmann::json{{"ok", true}, {"mounts", 0}};
     const MountStatus s = stat_mount(ids.front());
-    return nlohmann::json{{"ok", true}, {"mounts", ids.size()}, {"first", ids.front()}, {"statted", s.mnt_id}, {"fs_type", s.fs_type}};
+    return nlohmann::json{
+        {"ok", true}, {"mounts", ids.size()}, {"first", ids.front()}, {"statted", s.mnt_id}, {"fs_type", s.fs_type}};
   });
   if (r.value("ok", false)) {
     f.evidence["mounts"] = r["mounts"];
     const bool consistent = r["mounts"].get<size_t>() > 0 && r["first"] == r["statted"];
     f.verdict = consistent ? Verdict::Supported : Verdict::Faulty;
-    f.reason = consistent ? fmt::format("listmount listed {} mounts; statmount of the first names it ({})", r["mounts"].get<size_t>(),
-                                        r["fs_type"].get<std::string>())
+    f.reason = consistent ? fmt::format("listmount listed {} mounts; statmount of the first names it ({})",
+                                        r["mounts"].get<size_t>(), r["fs_type"].get<std::string>())
                           : fmt::format("listmount and statmount disagree: {}", r.dump());
   } else if (!faulted(f, r)) {
     const int err = failure_errno(r);
@@ -325,8 +341,12 @@ FeatureProbe probe_listmount() {
 // A file handle of an nsfs file (a UTS namespace of the probe's own) opened again through
 // FD_NSFS_ROOT must give that namespace.
 FeatureProbe probe_nsfs_file_handles() {
-  FeatureProbe f{"probe.nsfs-file-handles", "nsfs file handles (name_to_handle_at, open_by_handle_at(FD_NSFS_ROOT))",
-                 Verdict::Unsupported, "", "6.18", nlohmann::json::object()};
+  FeatureProbe f{"probe.nsfs-file-handles",
+                 "nsfs file handles (name_to_handle_at, open_by_handle_at(FD_NSFS_ROOT))",
+                 Verdict::Unsupported,
+                 "",
+                 "6.18",
+                 nlohmann::json::object()};
   f.evidence["call"] = "name_to_handle_at(/proc/self/ns/uts), open_by_handle_at(FD_NSFS_ROOT)";
   auto r = in_child([] {
     enter_privileged_context();
@@ -337,10 +357,12 @@ FeatureProbe probe_nsfs_file_handles() {
     int err = 0;
     UniqueFd opened = open_nsfs_handle(handle, err);
     if (!opened) throw SysError("open_by_handle_at(FD_NSFS_ROOT)", err);
-    struct stat a {}, b {};
+    struct stat a {
+    }, b{};
     ::fstat(own.get(), &a);
     ::fstat(opened.get(), &b);
-    return nlohmann::json{{"ok", true}, {"same", a.st_ino == b.st_ino && a.st_dev == b.st_dev}, {"bytes", handle.bytes.size()}};
+    return nlohmann::json{
+        {"ok", true}, {"same", a.st_ino == b.st_ino && a.st_dev == b.st_dev}, {"bytes", handle.bytes.size()}};
   });
   if (r.value("ok", false)) {
     const bool same = r.value("same", false);
@@ -370,7 +392,8 @@ FeatureProbe probe_listns() {
     UniqueFd own(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
     if (!own) throw_sys("open(/proc/self/ns/uts)");
     const uint64_t id = nsfs_id(own.get());
-    return nlohmann::json{{"ok", true}, {"listed", ids.size()}, {"found", std::find(ids.begin(), ids.end(), id) != ids.end()}};
+    return nlohmann::json{
+        {"ok", true}, {"listed", ids.size()}, {"found", std::find(ids.begin(), ids.end(), id) != ids.end()}};
   });
   if (r.value("ok", false)) {
     const bool found = r.value("found", false);
@@ -387,7 +410,8 @@ FeatureProbe probe_listns() {
 }
 
 FeatureProbe probe_so_netns_cookie() {
-  FeatureProbe f{"probe.so-netns-cookie", "SO_NETNS_COOKIE", Verdict::Unsupported, "", "5.14", nlohmann::json::object()};
+  FeatureProbe f{"probe.so-netns-cookie", "SO_NETNS_COOKIE", Verdict::Unsupported, "", "5.14",
+                 nlohmann::json::object()};
   f.evidence["call"] = "getsockopt(SOL_SOCKET, SO_NETNS_COOKIE)";
   UniqueFd s(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   uint64_t cookie = 0;
@@ -401,13 +425,15 @@ FeatureProbe probe_so_netns_cookie() {
   }
   f.evidence["cookie"] = cookie;
   f.verdict = cookie ? Verdict::Supported : Verdict::Faulty;
-  f.reason = cookie ? fmt::format("our network namespace's cookie is {}", cookie) : "the cookie is 0, which names nothing";
+  f.reason =
+      cookie ? fmt::format("our network namespace's cookie is {}", cookie) : "the cookie is 0, which names nothing";
   return f;
 }
 
 FeatureProbe probe_idmapped_mounts() {
-  FeatureProbe f{"probe.idmapped-mounts", "idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP)", Verdict::Unsupported, "", "5.12",
-                 nlohmann::json::object()};
+  FeatureProbe f{
+      "probe.idmapped-mounts", "idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP)", Verdict::Unsupported, "", "5.12",
+      nlohmann::json::object()};
   f.evidence["call"] = "mount_setattr(MOUNT_ATTR_IDMAP, userns_fd: an fd that is not open)";
   // No mount is touched: a kernel that knows MOUNT_ATTR_IDMAP looks the user namespace fd
   // up before any path and answers EBADF; one that does not know the flag says EINVAL.
@@ -421,7 +447,8 @@ FeatureProbe probe_idmapped_mounts() {
     attr.attr_set = MOUNT_ATTR_IDMAP;
     attr.userns_fd = static_cast<uint64_t>(unused);
     const long rc = ::syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &attr, sizeof attr);
-    return nlohmann::json{{"ok", true}, {"result", rc == 0 ? "ok" : errno_name(errno)}, {"errno_number", rc == 0 ? 0 : errno}};
+    return nlohmann::json{
+        {"ok", true}, {"result", rc == 0 ? "ok" : errno_name(errno)}, {"errno_number", rc == 0 ? 0 : errno}};
   });
   if (faulted(f, r)) return f;
   if (!r.value("ok", false)) {
@@ -434,8 +461,9 @@ FeatureProbe probe_idmapped_mounts() {
   f.evidence["errno"] = result;
   if (result == "EBADF") {
     f.verdict = Verdict::Supported;
-    f.reason = "mount_setattr knows MOUNT_ATTR_IDMAP (it looked up the user namespace fd); a filesystem must allow it too "
-               "(tmpfs from 6.3)";
+    f.reason =
+        "mount_setattr knows MOUNT_ATTR_IDMAP (it looked up the user namespace fd); a filesystem must allow it too "
+        "(tmpfs from 6.3)";
   } else if (result == "ENOSYS") {
     f.reason = "mount_setattr: ENOSYS \u2014 kernel < 5.12, or a seccomp filter";
   } else if (result == "EINVAL") {
@@ -448,7 +476,8 @@ FeatureProbe probe_idmapped_mounts() {
 }
 
 FeatureProbe probe_timens_offsets() {
-  FeatureProbe f{"probe.timens-offsets", "/proc/self/timens_offsets", Verdict::Unsupported, "", "5.6", nlohmann::json::object()};
+  FeatureProbe f{"probe.timens-offsets",  "/proc/self/timens_offsets", Verdict::Unsupported, "", "5.6",
+                 nlohmann::json::object()};
   auto text = read_file("/proc/self/timens_offsets");
   f.evidence["path"] = "/proc/self/timens_offsets";
   if (text) {
@@ -463,7 +492,8 @@ FeatureProbe probe_timens_offsets() {
 }
 
 FeatureProbe probe_max_namespaces() {
-  FeatureProbe f{"probe.max-namespaces", "namespace limits (user.max_*_namespaces)", Verdict::Supported, "", "4.9", nlohmann::json::object()};
+  FeatureProbe f{"probe.max-namespaces",  "namespace limits (user.max_*_namespaces)", Verdict::Supported, "", "4.9",
+                 nlohmann::json::object()};
   std::vector<std::string> zero;
   bool any = false;
   for (const auto& info : ns_types()) {
@@ -498,7 +528,8 @@ FeatureProbe probe_sysctl_gate(std::string id, std::string title, std::string sy
 }
 
 FeatureProbe probe_cgroup_v2() {
-  FeatureProbe f{"probe.cgroup-v2", "cgroup v2 (unified hierarchy)", Verdict::Unsupported, "", "4.5", nlohmann::json::object()};
+  FeatureProbe f{"probe.cgroup-v2",       "cgroup v2 (unified hierarchy)", Verdict::Unsupported, "", "4.5",
+                 nlohmann::json::object()};
   auto filesystems = read_file("/proc/filesystems");
   const bool known = filesystems && filesystems->find("\tcgroup2\n") != std::string::npos;
   f.evidence["cgroup2_in_proc_filesystems"] = known;
@@ -516,7 +547,8 @@ FeatureProbe probe_cgroup_v2() {
   }
   f.evidence["layout"] = layout;
   f.verdict = known ? Verdict::Supported : Verdict::Unsupported;
-  f.reason = known ? fmt::format("the kernel has cgroup2; the host's layout is {}", layout) : "cgroup2 is not in /proc/filesystems";
+  f.reason = known ? fmt::format("the kernel has cgroup2; the host's layout is {}", layout)
+                   : "cgroup2 is not in /proc/filesystems";
   return f;
 }
 
@@ -524,14 +556,18 @@ struct LinkKind {
   const char* kind;
   const char* kconfig;
 };
-constexpr std::array<LinkKind, 5> kLinkKinds{{
-    {"veth", "CONFIG_VETH"}, {"bridge", "CONFIG_BRIDGE"}, {"macvlan", "CONFIG_MACVLAN"}, {"vxlan", "CONFIG_VXLAN"}, {"netkit", "CONFIG_NETKIT"}}};
+constexpr std::array<LinkKind, 5> kLinkKinds{{{"veth", "CONFIG_VETH"},
+                                              {"bridge", "CONFIG_BRIDGE"},
+                                              {"macvlan", "CONFIG_MACVLAN"},
+                                              {"vxlan", "CONFIG_VXLAN"},
+                                              {"netkit", "CONFIG_NETKIT"}}};
 
 }  // namespace
 
 FeatureProbe probe_rootless_userns() {
-  FeatureProbe f{"probe.rootless-userns", "rootless user namespaces (unshare, id maps, a mount)", Verdict::Unsupported, "", "3.8",
-                 nlohmann::json::object()};
+  FeatureProbe f{
+      "probe.rootless-userns", "rootless user namespaces (unshare, id maps, a mount)", Verdict::Unsupported, "", "3.8",
+      nlohmann::json::object()};
   const uid_t uid = is_root() ? kRootlessUid : ::geteuid();
   f.evidence["uid"] = uid;
   // Ubuntu 24.04's AppArmor lets unshare succeed and fails later: try every step.
@@ -568,13 +604,17 @@ std::vector<FeatureProbe> probe_link_kinds(const KernelFacts& facts) {
     for (const auto& k : kLinkKinds) {
       try {
         const std::string kind = k.kind;
-        if (kind == "veth") rt.add_veth("nsm-pv0", "nsm-pv1");
-        else if (kind == "bridge") rt.add_bridge("nsm-pbr");
+        if (kind == "veth")
+          rt.add_veth("nsm-pv0", "nsm-pv1");
+        else if (kind == "bridge")
+          rt.add_bridge("nsm-pbr");
         else if (kind == "macvlan") {
           if (!rt.link("nsm-pv0")) rt.add_link_of_kind("dummy", "nsm-pv0");
           rt.add_macvlan("nsm-pmv", "nsm-pv0");
-        } else if (kind == "vxlan") rt.add_vxlan("nsm-pvx", 42);
-        else rt.add_link_of_kind(kind, "nsm-pnk");
+        } else if (kind == "vxlan")
+          rt.add_vxlan("nsm-pvx", 42);
+        else
+          rt.add_link_of_kind(kind, "nsm-pnk");
         out[kind] = {{"ok", true}};
       } catch (const NetlinkError& e) {
         out[k.kind] = {{"ok", false}, {"errno", errno_name(e.err())}, {"errno_number", e.err()}, {"error", e.what()}};
@@ -584,9 +624,16 @@ std::vector<FeatureProbe> probe_link_kinds(const KernelFacts& facts) {
   });
   std::vector<FeatureProbe> probes;
   for (const auto& k : kLinkKinds) {
-    FeatureProbe f{fmt::format("probe.link.{}", k.kind), fmt::format("{} links", k.kind), Verdict::Unsupported, "", "", nlohmann::json::object()};
+    FeatureProbe f{fmt::format("probe.link.{}", k.kind),
+                   fmt::format("{} links", k.kind),
+                   Verdict::Unsupported,
+                   "",
+                   "",
+                   nlohmann::json::object()};
     const auto kconfig = kconfig_evidence(k.kconfig, facts.config);
-    f.evidence["kconfig"] = kconfig.value == "unknown" ? nlohmann::json(nullptr) : nlohmann::json(kconfig.line.empty() ? kconfig.symbol + " absent" : kconfig.line);
+    f.evidence["kconfig"] = kconfig.value == "unknown"
+                                ? nlohmann::json(nullptr)
+                                : nlohmann::json(kconfig.line.empty() ? kconfig.symbol + " absent" : kconfig.line);
     f.evidence["created"] = false;
     if (!r.value("ok", false) && faulted(f, r)) {
       f.reason += " (in the scratch network namespace)";
@@ -603,7 +650,9 @@ std::vector<FeatureProbe> probe_link_kinds(const KernelFacts& facts) {
       f.evidence["errno"] = e["errno"];
       f.verdict = verdict_for_errno(err);
       f.reason = e.value("error", std::string("failed"));
-      if (err == EOPNOTSUPP) f.reason += fmt::format(" \u2014 the kernel has no {} driver ({} off, or its module is missing)", k.kind, k.kconfig);
+      if (err == EOPNOTSUPP)
+        f.reason +=
+            fmt::format(" \u2014 the kernel has no {} driver ({} off, or its module is missing)", k.kind, k.kconfig);
     }
     probes.push_back(std::move(f));
   }
@@ -616,9 +665,10 @@ std::vector<FeatureProbe> probe_features(const KernelFacts& facts) {
   out.push_back(probe_clone3_newtime());
   out.push_back(probe_pidfd_setns());
   out.push_back(probe_nsfs_ioctls());
-  out.push_back(probe_ns_id_ioctl("probe.nsfs-mntns-id", "mount namespace ids (NS_GET_MNTNS_ID)", "6.11", NS_GET_MNTNS_ID,
-                                  "NS_GET_MNTNS_ID", "mnt"));
-  out.push_back(probe_ns_id_ioctl("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18", NS_GET_ID, "NS_GET_ID", "uts"));
+  out.push_back(probe_ns_id_ioctl("probe.nsfs-mntns-id", "mount namespace ids (NS_GET_MNTNS_ID)", "6.11",
+                                  NS_GET_MNTNS_ID, "NS_GET_MNTNS_ID", "mnt"));
+  out.push_back(probe_ns_id_ioctl("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18", NS_GET_ID,
+                                  "NS_GET_ID", "uts"));
   out.push_back(probe_nsfs_pid_translation());
   out.push_back(probe_listmount());
   out.push_back(probe_nsfs_file_handles());
@@ -629,7 +679,8 @@ std::vector<FeatureProbe> probe_features(const KernelFacts& facts) {
   out.push_back(probe_max_namespaces());
   out.push_back(probe_sysctl_gate("probe.sysctl.unprivileged-userns-clone", "kernel.unprivileged_userns_clone (Debian)",
                                   "kernel.unprivileged_userns_clone", "0"));
-  out.push_back(probe_sysctl_gate("probe.sysctl.apparmor-restrict-userns", "kernel.apparmor_restrict_unprivileged_userns (Ubuntu)",
+  out.push_back(probe_sysctl_gate("probe.sysctl.apparmor-restrict-userns",
+                                  "kernel.apparmor_restrict_unprivileged_userns (Ubuntu)",
                                   "kernel.apparmor_restrict_unprivileged_userns", "1"));
   out.push_back(probe_rootless_userns());
   out.push_back(probe_cgroup_v2());
@@ -666,18 +717,26 @@ std::vector<FeatureProbe> evaluate_features_from_config(const KernelFacts& facts
   out.push_back(by_version("probe.nsfs-ns-id", "namespace ids of every type (NS_GET_ID)", "6.18"));
   out.push_back(by_version("probe.nsfs-pid-translation", "nsfs pid translation (NS_GET_PID_FROM_PIDNS ...)", "6.11"));
   out.push_back(by_version("probe.listmount", "listmount() and statmount()", "6.8"));
-  out.push_back(by_version("probe.nsfs-file-handles", "nsfs file handles (name_to_handle_at, open_by_handle_at(FD_NSFS_ROOT))", "6.18"));
+  out.push_back(by_version("probe.nsfs-file-handles",
+                           "nsfs file handles (name_to_handle_at, open_by_handle_at(FD_NSFS_ROOT))", "6.18"));
   out.push_back(by_version("probe.listns", "listns()", "6.19"));
   out.push_back(by_version("probe.so-netns-cookie", "SO_NETNS_COOKIE", "5.14"));
   out.push_back(by_version("probe.idmapped-mounts", "idmapped mounts (mount_setattr MOUNT_ATTR_IDMAP)", "5.12"));
   for (const auto& k : kLinkKinds) {
-    FeatureProbe f{fmt::format("probe.link.{}", k.kind), fmt::format("{} links", k.kind), Verdict::Unsupported, "", "", nlohmann::json::object()};
+    FeatureProbe f{fmt::format("probe.link.{}", k.kind),
+                   fmt::format("{} links", k.kind),
+                   Verdict::Unsupported,
+                   "",
+                   "",
+                   nlohmann::json::object()};
     const auto e = kconfig_evidence(k.kconfig, facts.config);
     f.evidence["kconfig"] = e.line.empty() ? std::string(k.kconfig) + " " + e.value : e.line;
     f.evidence["judged_by"] = "kconfig";
     const bool on = e.value == "y" || e.value == "m";
     f.verdict = on ? Verdict::Supported : Verdict::Unsupported;
-    f.reason = on ? e.line : (e.value == "n" ? fmt::format("{} is not set", k.kconfig) : fmt::format("{} is {}", k.kconfig, e.value));
+    f.reason =
+        on ? e.line
+           : (e.value == "n" ? fmt::format("{} is not set", k.kconfig) : fmt::format("{} is {}", k.kconfig, e.value));
     out.push_back(std::move(f));
   }
   return out;

@@ -53,7 +53,8 @@ void add_version_facts(NamespaceProbe& p, const NsTypeInfo& info, const KernelFa
 }
 
 std::string too_old_words(const NamespaceProbe& p, const NsTypeInfo& info) {
-  return fmt::format("kernel {} < {}, where {} namespaces first appeared", p.kernel_version, info.first_version, info.name);
+  return fmt::format("kernel {} < {}, where {} namespaces first appeared", p.kernel_version, info.first_version,
+                     info.name);
 }
 
 // An unsupported verdict from a failed attempt, preceded by the other sources that agree
@@ -96,7 +97,8 @@ NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
       p.reason = fmt::format("kernel fault: {}", deciding.fault);
     } else if (deciding.ok) {
       p.verdict = Verdict::Supported;
-      p.reason = attempt_words(deciding) + (root ? " as root" : fmt::format(" as uid {} in its own user namespace", ::geteuid()));
+      p.reason = attempt_words(deciding) +
+                 (root ? " as root" : fmt::format(" as uid {} in its own user namespace", ::geteuid()));
     } else {
       p.verdict = verdict_for_errno(deciding.err);
       p.reason = attempt_words(deciding);
@@ -130,13 +132,17 @@ NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
       p.disagreements.push_back(fmt::format("{}, yet {}: believing the attempt (is the config file this kernel's?)",
                                             kconfig_off_words(p.kconfig), attempt_words(deciding)));
     if (!exists && kconfig_on(p.kconfig) && !p.kconfig.symbol.empty())
-      p.disagreements.push_back(fmt::format("{} ({}), yet {}: believing the attempt", p.kconfig.line, p.kconfig.source, attempt_words(deciding)));
+      p.disagreements.push_back(fmt::format("{} ({}), yet {}: believing the attempt", p.kconfig.line, p.kconfig.source,
+                                            attempt_words(deciding)));
     if (exists && !*p.proc_ns_present)
-      p.disagreements.push_back(fmt::format("/proc/self/ns/{} is missing, yet {}: believing the attempt", info.proc_name, attempt_words(deciding)));
+      p.disagreements.push_back(fmt::format("/proc/self/ns/{} is missing, yet {}: believing the attempt",
+                                            info.proc_name, attempt_words(deciding)));
     if (!exists && *p.proc_ns_present)
-      p.disagreements.push_back(fmt::format("/proc/self/ns/{} is present, yet {}: believing the attempt", info.proc_name, attempt_words(deciding)));
+      p.disagreements.push_back(fmt::format("/proc/self/ns/{} is present, yet {}: believing the attempt",
+                                            info.proc_name, attempt_words(deciding)));
     if (exists && p.new_enough == false)
-      p.disagreements.push_back(fmt::format("{}, yet {}: believing the attempt (a backport?)", too_old_words(p, info), attempt_words(deciding)));
+      p.disagreements.push_back(fmt::format("{}, yet {}: believing the attempt (a backport?)", too_old_words(p, info),
+                                            attempt_words(deciding)));
   }
   return p;
 }
@@ -166,7 +172,8 @@ NamespaceProbe evaluate_namespace_from_config(NsType type, const KernelFacts& fa
     p.reason = "no config: judged by the kernel version alone";
   }
   if (p.new_enough == false && kconfig_on(p.kconfig) && !p.kconfig.symbol.empty())
-    p.disagreements.push_back(fmt::format("{} is set, yet {}: believing the version", p.kconfig.symbol, too_old_words(p, info)));
+    p.disagreements.push_back(
+        fmt::format("{} is set, yet {}: believing the version", p.kconfig.symbol, too_old_words(p, info)));
   return p;
 }
 

@@ -12,8 +12,8 @@
 #include "core/kernel_config.h"
 #include "core/kernel_version.h"
 #include "core/ns_types.h"
-#include "probes/attempt.h"
 #include "core/verdict.h"
+#include "probes/attempt.h"
 
 namespace nsm {
 
@@ -41,7 +41,7 @@ struct NamespaceProbe {
   std::string kernel_version;           // "6.18.44", or empty
   std::optional<Attempt> attempt;       // as the caller (root); nullopt in config-only mode
   std::optional<Attempt> rootless;
-  std::string believed;                 // "attempt", "kconfig" or "version"
+  std::string believed;  // "attempt", "kconfig" or "version"
   std::vector<std::string> disagreements;
 
   nlohmann::json to_json() const;

@@ -23,9 +23,9 @@ struct InitialInode {
   bool always_fixed;
 };
 constexpr InitialInode kInitialInodes[] = {
-    {"ipc", 0xEFFFFFFFU, true},    {"uts", 0xEFFFFFFEU, true},  {"user", 0xEFFFFFFDU, true},
-    {"pid", 0xEFFFFFFCU, true},    {"cgroup", 0xEFFFFFFBU, true}, {"time", 0xEFFFFFFAU, true},
-    {"net", 0xEFFFFFF9U, false},   {"mnt", 0xEFFFFFF8U, false},
+    {"ipc", 0xEFFFFFFFU, true},  {"uts", 0xEFFFFFFEU, true},    {"user", 0xEFFFFFFDU, true},
+    {"pid", 0xEFFFFFFCU, true},  {"cgroup", 0xEFFFFFFBU, true}, {"time", 0xEFFFFFFAU, true},
+    {"net", 0xEFFFFFF9U, false}, {"mnt", 0xEFFFFFF8U, false},
 };
 constexpr ino_t kInitialPidInode = 0xEFFFFFFCU;  // PROC_PID_INIT_INO, fixed since 3.8
 
@@ -34,7 +34,8 @@ nlohmann::json config_json(const ConfigLookup& lookup, const std::optional<Kerne
   if (lookup.error) j["error"] = *lookup.error;
   if (lookup.config) {
     j["source"] = lookup.config->source();
-    j["header_version"] = lookup.config->header_version() ? nlohmann::json(*lookup.config->header_version()) : nlohmann::json(nullptr);
+    j["header_version"] =
+        lookup.config->header_version() ? nlohmann::json(*lookup.config->header_version()) : nlohmann::json(nullptr);
     if (running && lookup.config->header_version()) {
       if (auto v = KernelVersion::parse(*lookup.config->header_version()))
         j["matches_running"] = v->major == running->major && v->minor == running->minor;
@@ -61,15 +62,20 @@ nlohmann::json initial_namespaces() {
     if (!mine) {
       entry = {{"initial", nullptr}, {"evidence", fmt::format("/proc/self/ns/{} is missing", fixed.proc_name)}};
     } else if (*mine == fixed.inode) {
-      entry = {{"initial", true}, {"evidence", fmt::format("inode {:#x} is the initial namespace's fixed number", *mine)}};
+      entry = {{"initial", true},
+               {"evidence", fmt::format("inode {:#x} is the initial namespace's fixed number", *mine)}};
     } else if (fixed.always_fixed) {
-      entry = {{"initial", false}, {"evidence", fmt::format("inode {} is not the initial namespace's fixed {:#x}", *mine, fixed.inode)}};
+      entry = {{"initial", false},
+               {"evidence", fmt::format("inode {} is not the initial namespace's fixed {:#x}", *mine, fixed.inode)}};
     } else if (init && init_is_host_init) {
-      entry = {{"initial", *mine == *init}, {"evidence", fmt::format("inode {} vs PID 1's {} (PID 1 is the initial PID namespace's)", *mine, *init)}};
+      entry = {
+          {"initial", *mine == *init},
+          {"evidence", fmt::format("inode {} vs PID 1's {} (PID 1 is the initial PID namespace's)", *mine, *init)}};
     } else {
       entry = {{"initial", nullptr},
-               {"evidence", fmt::format("inode {}; this kernel may not fix the initial number, and PID 1 {}", *mine,
-                                        init ? "is not the initial PID namespace's init (a container's /proc)" : "is unreadable")}};
+               {"evidence",
+                fmt::format("inode {}; this kernel may not fix the initial number, and PID 1 {}", *mine,
+                            init ? "is not the initial PID namespace's init (a container's /proc)" : "is unreadable")}};
     }
     out[std::string(fixed.proc_name)] = entry;
   }
@@ -96,10 +102,11 @@ ProbeReport run_probe(const ProbeOptions& options) {
     facts.version = KernelVersion::parse(u.release);
     lookup = find_kernel_config(options.kconfig_path, u.release);
     if (options.kconfig_path && lookup.error) throw InputError(*lookup.error);
-    nlohmann::json kernel = {{"release", u.release},
-                             {"version", facts.version ? nlohmann::json(facts.version->numbers()) : nlohmann::json(nullptr)},
-                             {"machine", u.machine},
-                             {"uname_version", u.version}};
+    nlohmann::json kernel = {
+        {"release", u.release},
+        {"version", facts.version ? nlohmann::json(facts.version->numbers()) : nlohmann::json(nullptr)},
+        {"machine", u.machine},
+        {"uname_version", u.version}};
     if (auto debian = debian_upstream_version(u.version)) kernel["debian_upstream_version"] = debian->numbers();
     report.kernel = kernel;
     report.process = {{"euid", ::geteuid()},

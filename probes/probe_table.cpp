@@ -32,7 +32,10 @@ struct Style {
     return colour ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
   }
   std::string verdict(Verdict v, std::string_view text, size_t width) const {
-    const char* code = v == Verdict::Supported ? "32" : v == Verdict::Unsupported ? "31" : v == Verdict::Faulty ? "1;31" : "33";
+    const char* code = v == Verdict::Supported     ? "32"
+                       : v == Verdict::Unsupported ? "31"
+                       : v == Verdict::Faulty      ? "1;31"
+                                                   : "33";
     return paint(pad(text, width), code);
   }
   std::string dim(std::string_view text) const { return paint(text, "2"); }
@@ -67,9 +70,9 @@ std::string kconfig_cell(const KconfigEvidence& k) {
 // A table whose cells may carry colour codes: widths come from the plain text.
 struct Table {
   std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;         // plain text
-  std::vector<std::vector<std::string>> notes;        // lines printed under each row
-  std::vector<Verdict> verdicts;                      // column 1 is the verdict
+  std::vector<std::vector<std::string>> rows;   // plain text
+  std::vector<std::vector<std::string>> notes;  // lines printed under each row
+  std::vector<Verdict> verdicts;                // column 1 is the verdict
 };
 
 std::string render(const Table& t, const Style& style) {
@@ -84,7 +87,8 @@ std::string render(const Table& t, const Style& style) {
   for (size_t r = 0; r < t.rows.size(); ++r) {
     out += " ";
     for (size_t c = 0; c < t.rows[r].size(); ++c) {
-      const std::string cell = c == 1 ? style.verdict(t.verdicts[r], t.rows[r][c], width[c]) : pad(t.rows[r][c], width[c]);
+      const std::string cell =
+          c == 1 ? style.verdict(t.verdicts[r], t.rows[r][c], width[c]) : pad(t.rows[r][c], width[c]);
       out += cell + (c + 1 < t.rows[r].size() ? "  " : "");
     }
     // No trailing spaces from the padding of the last column.
@@ -104,12 +108,16 @@ std::string render_probe_table(const ProbeReport& report, bool colour) {
 
   // Heading: what was judged, from which config, as whom.
   const auto& cfg = report.config;
-  std::string config_words = cfg.value("found", false)
-                                 ? fmt::format("config {}{}", cfg["source"].get<std::string>(),
-                                               cfg["header_version"].is_string() ? fmt::format(" ({})", cfg["header_version"].get<std::string>()) : "")
-                                 : "no kernel config found" + (cfg["error"].is_string() ? fmt::format(" ({})", cfg["error"].get<std::string>()) : "");
+  std::string config_words =
+      cfg.value("found", false)
+          ? fmt::format(
+                "config {}{}", cfg["source"].get<std::string>(),
+                cfg["header_version"].is_string() ? fmt::format(" ({})", cfg["header_version"].get<std::string>()) : "")
+          : "no kernel config found" +
+                (cfg["error"].is_string() ? fmt::format(" ({})", cfg["error"].get<std::string>()) : "");
   if (running) {
-    out += style.bold(fmt::format("nsmatrix probe \u00b7 kernel {} {}", report.kernel.value("release", "?"), report.kernel.value("machine", "")));
+    out += style.bold(fmt::format("nsmatrix probe \u00b7 kernel {} {}", report.kernel.value("release", "?"),
+                                  report.kernel.value("machine", "")));
     out += fmt::format(" \u00b7 {} \u00b7 uid {}\n\n", config_words, report.process.value("euid", -1));
   } else {
     out += style.bold("nsmatrix probe --config \u00b7 ") + config_words;
@@ -118,8 +126,9 @@ std::string render_probe_table(const ProbeReport& report, bool colour) {
   }
 
   Table types;
-  types.header = running ? std::vector<std::string>{"TYPE", "VERDICT", "KCONFIG", "/proc/self/ns", "SINCE", "AS ROOT", "ROOTLESS"}
-                         : std::vector<std::string>{"TYPE", "VERDICT", "KCONFIG", "SINCE"};
+  types.header =
+      running ? std::vector<std::string>{"TYPE", "VERDICT", "KCONFIG", "/proc/self/ns", "SINCE", "AS ROOT", "ROOTLESS"}
+              : std::vector<std::string>{"TYPE", "VERDICT", "KCONFIG", "SINCE"};
   for (const auto& p : report.namespaces) {
     const auto& info = ns_info(p.type);
     std::vector<std::string> row = {std::string(info.name), verdict_cell(p.verdict), kconfig_cell(p.kconfig)};
@@ -132,7 +141,8 @@ std::string render_probe_table(const ProbeReport& report, bool colour) {
     std::vector<std::string> notes;
     if (p.verdict != Verdict::Supported) notes.push_back("\u2514 " + p.reason);
     if (running && p.verdict == Verdict::Supported && p.rootless && p.rootless->tried && !p.rootless->ok)
-      notes.push_back(fmt::format("\u2514 rootless: {}: {} \u2014 {}", p.rootless->call, errno_name(p.rootless->err), p.rootless->meaning));
+      notes.push_back(fmt::format("\u2514 rootless: {}: {} \u2014 {}", p.rootless->call, errno_name(p.rootless->err),
+                                  p.rootless->meaning));
     for (const auto& d : p.disagreements) notes.push_back("! sources disagree: " + d);
     types.rows.push_back(std::move(row));
     types.notes.push_back(std::move(notes));
@@ -153,11 +163,15 @@ std::string render_probe_table(const ProbeReport& report, bool colour) {
   if (running) {
     std::vector<std::string> not_initial, unknown;
     for (const auto& [name, entry] : report.process["initial_namespaces"].items()) {
-      if (entry["initial"].is_null()) unknown.push_back(name);
-      else if (!entry["initial"].get<bool>()) not_initial.push_back(name);
+      if (entry["initial"].is_null())
+        unknown.push_back(name);
+      else if (!entry["initial"].get<bool>())
+        not_initial.push_back(name);
     }
     out += "\n";
-    out += not_initial.empty() ? " This process is in the initial namespaces" : fmt::format(" This process is NOT in the initial {} namespaces", fmt::join(not_initial, ", "));
+    out += not_initial.empty()
+               ? " This process is in the initial namespaces"
+               : fmt::format(" This process is NOT in the initial {} namespaces", fmt::join(not_initial, ", "));
     out += unknown.empty() ? ".\n" : fmt::format(" (undecidable for {}).\n", fmt::join(unknown, ", "));
   }
   return out;

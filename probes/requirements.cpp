@@ -29,7 +29,8 @@ class Environment {
   std::optional<std::string> unmet(const Requirements& needs) {
     std::lock_guard lock(mutex_);
     if (needs.guest_only && !is_guest())
-      return "guest-only: changes global state; runs only in a QEMU guest (nsmatrix.guest=1 on the kernel command line)";
+      return "guest-only: changes global state; runs only in a QEMU guest (nsmatrix.guest=1 on the kernel command "
+             "line)";
     if (needs.root && !(::geteuid() == 0 && has_effective_capability(21 /* CAP_SYS_ADMIN */)))
       return fmt::format("needs root (euid 0 with CAP_SYS_ADMIN); running as uid {}", ::geteuid());
     for (int cap : needs.capabilities) {
@@ -57,17 +58,20 @@ class Environment {
     }
     if (needs.rootless) {
       const FeatureProbe& f = rootless();
-      if (f.verdict != Verdict::Supported && f.verdict != Verdict::Faulty) return fmt::format("rootless user namespaces {}: {}", verdict_name(f.verdict), f.reason);
+      if (f.verdict != Verdict::Supported && f.verdict != Verdict::Faulty)
+        return fmt::format("rootless user namespaces {}: {}", verdict_name(f.verdict), f.reason);
     }
     for (const auto& id : needs.features) {
       const FeatureProbe* f = feature(id);
       if (!f) return fmt::format("unknown feature '{}' in the requirements", id);
-      if (f->verdict != Verdict::Supported && f->verdict != Verdict::Faulty) return fmt::format("{} {}: {}", f->title, verdict_name(f->verdict), f->reason);
+      if (f->verdict != Verdict::Supported && f->verdict != Verdict::Faulty)
+        return fmt::format("{} {}: {}", f->title, verdict_name(f->verdict), f->reason);
     }
     for (const auto& kind : needs.link_kinds) {
       const FeatureProbe* f = link_kind(kind);
       if (!f) return fmt::format("unknown link kind '{}' in the requirements", kind);
-      if (f->verdict != Verdict::Supported && f->verdict != Verdict::Faulty) return fmt::format("{} links {}: {}", kind, verdict_name(f->verdict), f->reason);
+      if (f->verdict != Verdict::Supported && f->verdict != Verdict::Faulty)
+        return fmt::format("{} links {}: {}", kind, verdict_name(f->verdict), f->reason);
     }
     return std::nullopt;
   }
@@ -75,13 +79,20 @@ class Environment {
  private:
   static std::string capability_label(int cap) {
     switch (cap) {
-      case 12: return "CAP_NET_ADMIN";
-      case 16: return "CAP_SYS_MODULE";
-      case 21: return "CAP_SYS_ADMIN";
-      case 24: return "CAP_SYS_RESOURCE";
-      case 25: return "CAP_SYS_TIME";
-      case 34: return "CAP_SYSLOG";
-      default: return fmt::format("CAP_{}", cap);
+      case 12:
+        return "CAP_NET_ADMIN";
+      case 16:
+        return "CAP_SYS_MODULE";
+      case 21:
+        return "CAP_SYS_ADMIN";
+      case 24:
+        return "CAP_SYS_RESOURCE";
+      case 25:
+        return "CAP_SYS_TIME";
+      case 34:
+        return "CAP_SYSLOG";
+      default:
+        return fmt::format("CAP_{}", cap);
     }
   }
 

@@ -10,15 +10,22 @@ namespace nsm::reports {
 
 std::string_view json_type_words(const nlohmann::json& value) {
   switch (value.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::object: return "an object";
-    case nlohmann::json::value_t::array: return "an array";
-    case nlohmann::json::value_t::string: return "a string";
-    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
     case nlohmann::json::value_t::number_integer:
     case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float: return "a number";
-    default: return "an unexpected value";
+    case nlohmann::json::value_t::number_float:
+      return "a number";
+    default:
+      return "an unexpected value";
   }
 }
 
@@ -153,8 +160,7 @@ std::vector<std::string> JsonFields::opt_strings(std::string_view key) const {
   if (!v.is_array()) fail(key, fmt::format("expected an array, found {}", json_type_words(v)));
   std::vector<std::string> out;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string())
-      fail(key, fmt::format("item {}: expected a string, found {}", i, json_type_words(v[i])));
+    if (!v[i].is_string()) fail(key, fmt::format("item {}: expected a string, found {}", i, json_type_words(v[i])));
     out.push_back(v[i].get<std::string>());
   }
   return out;

@@ -49,7 +49,8 @@ Case check_case(const KernelResults& k, const CheckResult& c) {
   if (!c.test.empty()) tc.properties.emplace_back("gtest", c.test);
   for (const auto& ref : c.refs) tc.properties.emplace_back("ref", ref);  // one property per ref, in order
   switch (c.outcome) {
-    case Outcome::Pass: break;
+    case Outcome::Pass:
+      break;
     case Outcome::Fail:
       tc.end = Case::End::Failure;
       tc.type = "fail";
@@ -192,7 +193,8 @@ Suite runtimes_suite(const RuntimesReport& rt) {
   return s;
 }
 
-void write_properties(std::string& out, const std::vector<std::pair<std::string, std::string>>& props, std::string_view indent) {
+void write_properties(std::string& out, const std::vector<std::pair<std::string, std::string>>& props,
+                      std::string_view indent) {
   if (props.empty()) return;
   out += fmt::format("{}<properties>\n", indent);
   for (const auto& [name, value] : props)
@@ -201,14 +203,19 @@ void write_properties(std::string& out, const std::vector<std::pair<std::string,
 }
 
 void write_case(std::string& out, const Case& c) {
-  out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\">\n", xml_escape(c.classname), xml_escape(c.name),
-                     seconds_text(c.seconds));
+  out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\">\n", xml_escape(c.classname),
+                     xml_escape(c.name), seconds_text(c.seconds));
   write_properties(out, c.properties, "      ");
   const char* tag = nullptr;
   switch (c.end) {
-    case Case::End::Pass: break;
-    case Case::End::Failure: tag = "failure"; break;
-    case Case::End::Error: tag = "error"; break;
+    case Case::End::Pass:
+      break;
+    case Case::End::Failure:
+      tag = "failure";
+      break;
+    case Case::End::Error:
+      tag = "error";
+      break;
     case Case::End::Skipped:
       out += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c.message));
       break;
@@ -236,12 +243,14 @@ std::string junit_xml(const RunResults& run) {
     seconds += s.seconds();
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"nsmatrix {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
-                     xml_escape(run.run_id()), tests, failures, errors, skipped, seconds_text(seconds));
+  out += fmt::format(
+      "<testsuites name=\"nsmatrix {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
+      xml_escape(run.run_id()), tests, failures, errors, skipped, seconds_text(seconds));
   for (const auto& s : suites) {
-    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
-                       xml_escape(s.name), s.cases.size(), s.count(Case::End::Failure), s.count(Case::End::Error),
-                       s.count(Case::End::Skipped), seconds_text(s.seconds()));
+    out +=
+        fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n",
+                    xml_escape(s.name), s.cases.size(), s.count(Case::End::Failure), s.count(Case::End::Error),
+                    s.count(Case::End::Skipped), seconds_text(s.seconds()));
     write_properties(out, s.properties, "    ");
     for (const auto& c : s.cases) write_case(out, c);
     out += "  </testsuite>\n";

@@ -13,23 +13,32 @@ using nlohmann::json;
 
 std::string_view kcidb_status(Outcome o) {
   switch (o) {
-    case Outcome::Pass: return "PASS";
-    case Outcome::Fail: return "FAIL";
-    case Outcome::Skip: return "SKIP";
-    case Outcome::Broken: return "ERROR";
+    case Outcome::Pass:
+      return "PASS";
+    case Outcome::Fail:
+      return "FAIL";
+    case Outcome::Skip:
+      return "SKIP";
+    case Outcome::Broken:
+      return "ERROR";
     case Outcome::GapConfirmed:
-    case Outcome::GapClosed: return "PASS";
+    case Outcome::GapClosed:
+      return "PASS";
   }
   return "ERROR";
 }
 
 std::string_view boot_status(KernelStatus s) {
   switch (s) {
-    case KernelStatus::Ok: return "PASS";
+    case KernelStatus::Ok:
+      return "PASS";
     case KernelStatus::BootFailed:
-    case KernelStatus::Panic: return "FAIL";
-    case KernelStatus::Timeout: return "ERROR";
-    case KernelStatus::InfraError: return "MISS";
+    case KernelStatus::Panic:
+      return "FAIL";
+    case KernelStatus::Timeout:
+      return "ERROR";
+    case KernelStatus::InfraError:
+      return "MISS";
   }
   return "MISS";
 }
@@ -67,7 +76,8 @@ struct Context {
   std::string build_id;
   json& tests;
 
-  void add(std::string id_suffix, std::string path, std::string_view status, std::string comment, json misc = json::object()) {
+  void add(std::string id_suffix, std::string path, std::string_view status, std::string comment,
+           json misc = json::object()) {
     json t = {{"id", fmt::format("{}/{}", build_id, id_suffix)},
               {"build_id", build_id},
               {"origin", kKcidbOrigin},
@@ -134,13 +144,14 @@ void add_kernel(const RunResults& run, const KernelResults& k, json& doc) {
     if (k.status->status != KernelStatus::Ok && k.console_tail) t["log_excerpt"] = excerpt(*k.console_tail);
   }
   const auto infra = k.infra_reasons();
-  for (size_t i = 0; i < infra.size(); ++i) ctx.add(fmt::format("results/{}", i + 1), "nsmatrix.results", "MISS", infra[i]);
+  for (size_t i = 0; i < infra.size(); ++i)
+    ctx.add(fmt::format("results/{}", i + 1), "nsmatrix.results", "MISS", infra[i]);
   if (k.probe) {
     // A kernel fault is the kernel failing, not a finding to record.
     auto probe_status = [](Verdict v) { return v == Verdict::Faulty ? "FAIL" : "DONE"; };
     for (const auto& ns : k.probe->namespaces)
-      ctx.add(ns.id, test_path(ns.id), probe_status(ns.verdict), fmt::format("{}: {}", verdict_name(ns.verdict), ns.reason),
-              {{"verdict", verdict_name(ns.verdict)}});
+      ctx.add(ns.id, test_path(ns.id), probe_status(ns.verdict),
+              fmt::format("{}: {}", verdict_name(ns.verdict), ns.reason), {{"verdict", verdict_name(ns.verdict)}});
     for (const auto& f : k.probe->features)
       ctx.add(f.id, test_path(f.id), probe_status(f.verdict), fmt::format("{}: {}", verdict_name(f.verdict), f.reason),
               {{"verdict", verdict_name(f.verdict)}});
@@ -152,14 +163,21 @@ void add_kernel(const RunResults& run, const KernelResults& k, json& doc) {
 // The runtime axis: one build per run ("runtimes"), a test per container and per gap.
 void add_runtimes(const RunResults& run, const RuntimesReport& rt, json& doc) {
   const std::string id = fmt::format("{}:{}/runtimes", kKcidbOrigin, run.run_id());
-  json checkout = {{"id", id}, {"origin", kKcidbOrigin}, {"comment", "container runtimes on the running kernel"}, {"valid", true}};
+  json checkout = {
+      {"id", id}, {"origin", kKcidbOrigin}, {"comment", "container runtimes on the running kernel"}, {"valid", true}};
   if (!rt.started.empty()) checkout["start_time"] = rt.started;
   doc["checkouts"].push_back(std::move(checkout));
-  json build = {{"id", id}, {"checkout_id", id}, {"origin", kKcidbOrigin}, {"config_name", "runtimes"}, {"status", "PASS"}};
+  json build = {
+      {"id", id}, {"checkout_id", id}, {"origin", kKcidbOrigin}, {"config_name", "runtimes"}, {"status", "PASS"}};
   if (!rt.kernel.empty()) build["comment"] = rt.kernel;
   doc["builds"].push_back(std::move(build));
-  auto add = [&](const std::string& suffix, const std::string& path, std::string_view status, const std::string& comment, json misc) {
-    json t = {{"id", fmt::format("{}/{}", id, suffix)}, {"build_id", id}, {"origin", kKcidbOrigin}, {"path", path}, {"status", status},
+  auto add = [&](const std::string& suffix, const std::string& path, std::string_view status,
+                 const std::string& comment, json misc) {
+    json t = {{"id", fmt::format("{}/{}", id, suffix)},
+              {"build_id", id},
+              {"origin", kKcidbOrigin},
+              {"path", path},
+              {"status", status},
               {"misc", std::move(misc)}};
     if (!comment.empty()) t["comment"] = comment;
     if (!rt.started.empty()) t["start_time"] = rt.started;
@@ -179,8 +197,8 @@ void add_runtimes(const RunResults& run, const RuntimesReport& rt, json& doc) {
     }
     add(c.runtime + "/" + c.profile, "nsmatrix." + base, kcidb_status(c.outcome), c.why, std::move(misc));
     for (const auto& g : c.gaps)
-      add(fmt::format("{}/{}/{}", c.runtime, c.profile, g.id), test_path(base + "." + g.id), kcidb_status(g.outcome), g.title,
-          {{"outcome", outcome_name(g.outcome)}, {"reason", g.evidence}});
+      add(fmt::format("{}/{}/{}", c.runtime, c.profile, g.id), test_path(base + "." + g.id), kcidb_status(g.outcome),
+          g.title, {{"outcome", outcome_name(g.outcome)}, {"reason", g.evidence}});
   }
 }
 

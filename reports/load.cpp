@@ -101,7 +101,8 @@ KernelResults load_kernel(const std::string& dir, const std::string& id) {
   // The directory's name is anyone's bytes: shown valid, the files read by the real path.
   bool bad_name = false;
   k.id = valid_utf8(id, &bad_name);
-  if (bad_name) k.notes.push_back(fmt::format("{}: a directory name that is not UTF-8, shown as {}", valid_utf8(dir), k.id));
+  if (bad_name)
+    k.notes.push_back(fmt::format("{}: a directory name that is not UTF-8, shown as {}", valid_utf8(dir), k.id));
   k.dir = dir;
   if (!is_directory(dir)) {
     k.problems.push_back(fmt::format("{}: missing: the run lists kernel {} but its directory is not there", dir, id));
@@ -115,8 +116,8 @@ KernelResults load_kernel(const std::string& dir, const std::string& id) {
   load_console(dir, k);
 
   if (k.kernel && k.kernel->id != k.id)
-    k.problems.push_back(fmt::format("{}: id is \"{}\" but the directory is {}", join(dir, result_files::kKernel),
-                                     k.kernel->id, id));
+    k.problems.push_back(
+        fmt::format("{}: id is \"{}\" but the directory is {}", join(dir, result_files::kKernel), k.kernel->id, id));
   // "ok" means the stages ran to the end and their results came back: the stages status.json
   // lists (a guest run with --stages probe has no conformance.json), else probe and conformance.
   if (k.status && k.status->status == KernelStatus::Ok) {
@@ -150,7 +151,8 @@ RunResults load_results(const std::string& dir) {
     try {
       bool repaired = false;
       run.run = parse_run(read_json_file(run_file, "run", &repaired), run_file);
-      if (repaired) run.notes.push_back(fmt::format("{}: bytes that are not UTF-8, shown as U+FFFD", valid_utf8(run_file)));
+      if (repaired)
+        run.notes.push_back(fmt::format("{}: bytes that are not UTF-8, shown as U+FFFD", valid_utf8(run_file)));
     } catch (const ResultsError& e) {
       run.problems.push_back(e.what());
     } catch (const nlohmann::json::exception& e) {

@@ -58,14 +58,16 @@ struct CheckAttention {
 
 std::vector<std::string> attention(const RunResults& run) {
   std::vector<std::string> lines;
-  for (const auto& p : run.problems) lines.push_back(fmt::format("{} unusable: {}", status_symbol(KernelStatus::InfraError), md_escape(p)));
+  for (const auto& p : run.problems)
+    lines.push_back(fmt::format("{} unusable: {}", status_symbol(KernelStatus::InfraError), md_escape(p)));
   std::vector<CheckAttention> checks;
   for (const auto& k : run.kernels) {
     for (const auto& p : k.problems)
-      lines.push_back(fmt::format("{} `{}` infra-error: {}", status_symbol(KernelStatus::InfraError), k.id, md_escape(p)));
+      lines.push_back(
+          fmt::format("{} `{}` infra-error: {}", status_symbol(KernelStatus::InfraError), k.id, md_escape(p)));
     if (k.problems.empty() && k.effective_status() != KernelStatus::Ok)
-      lines.push_back(fmt::format("{} `{}` {}: {}", status_symbol(k.effective_status()), k.id, status_name(k.effective_status()),
-                                  md_escape(first_line(k.effective_reason()))));
+      lines.push_back(fmt::format("{} `{}` {}: {}", status_symbol(k.effective_status()), k.id,
+                                  status_name(k.effective_status()), md_escape(first_line(k.effective_reason()))));
     for (const CheckFile* file : {k.conformance ? &*k.conformance : nullptr, k.bench ? &*k.bench : nullptr}) {
       if (!file) continue;
       for (const auto& c : file->checks) {
@@ -74,15 +76,18 @@ std::vector<std::string> attention(const RunResults& run) {
         auto same = std::find_if(checks.begin(), checks.end(), [&](const CheckAttention& a) {
           return a.check->id == c.id && a.check->outcome == c.outcome && a.why == why;
         });
-        if (same == checks.end()) checks.push_back({&c, std::move(why), {k.id}});
-        else same->kernels.push_back(k.id);
+        if (same == checks.end())
+          checks.push_back({&c, std::move(why), {k.id}});
+        else
+          same->kernels.push_back(k.id);
       }
     }
   }
   // Failures first, then broken tests, then closed gaps (news, not trouble).
   auto rank = [](Outcome o) { return o == Outcome::Fail ? 0 : o == Outcome::Broken ? 1 : 2; };
-  std::stable_sort(checks.begin(), checks.end(),
-                   [&](const CheckAttention& a, const CheckAttention& b) { return rank(a.check->outcome) < rank(b.check->outcome); });
+  std::stable_sort(checks.begin(), checks.end(), [&](const CheckAttention& a, const CheckAttention& b) {
+    return rank(a.check->outcome) < rank(b.check->outcome);
+  });
   for (const auto& a : checks) {
     std::string where;
     for (const auto& id : a.kernels) where += fmt::format("{}`{}`", where.empty() ? "" : ", ", id);
@@ -98,7 +103,8 @@ std::vector<std::string> attention(const RunResults& run) {
 
 // The runtime axis: what each runtime's defaults isolate, then who closes which gap.
 std::string runtimes_section(const RuntimesReport& rt) {
-  std::string out = fmt::format("\n### Container runtimes{}\n\n", rt.kernel.empty() ? "" : " on " + md_escape(rt.kernel));
+  std::string out =
+      fmt::format("\n### Container runtimes{}\n\n", rt.kernel.empty() ? "" : " on " + md_escape(rt.kernel));
   out += "| runtime | ";
   for (const auto& info : ns_types()) out += std::string(info.name) + " | ";
   out += "capabilities | seccomp | user ns | gaps \u25C6/\u2605 |\n|---|";
@@ -107,15 +113,16 @@ std::string runtimes_section(const RuntimesReport& rt) {
   for (const auto& c : rt.cases) {
     out += fmt::format("| {} | ", md_code(c.name()));
     if (c.outcome != Outcome::Pass) {
-      out += fmt::format("{} {}: {} |", outcome_symbol(c.outcome), outcome_name(c.outcome), md_escape(failure_gist(c.why, 200)));
+      out += fmt::format("{} {}: {} |", outcome_symbol(c.outcome), outcome_name(c.outcome),
+                         md_escape(failure_gist(c.why, 200)));
       for (size_t i = 0; i < ns_types().size() + 3; ++i) out += " |";
       out += "\n";
       continue;
     }
     for (const auto& [type, is_new] : c.namespaces) out += fmt::format("{} | ", runtime_ns_symbol(is_new));
     const auto [confirmed, closed] = gap_counts(c);
-    out += fmt::format("{} | {} | {} | {}/{} |\n", md_escape(key_capabilities(c.capabilities)), md_escape(seccomp_text(c)),
-                       userns_text(c), confirmed, closed);
+    out += fmt::format("{} | {} | {} | {}/{} |\n", md_escape(key_capabilities(c.capabilities)),
+                       md_escape(seccomp_text(c)), userns_text(c), confirmed, closed);
   }
   out += "\n\u2713 a namespace of its own · \u2717 the host's · capabilities: how many, and the key ones held\n";
 
@@ -176,11 +183,13 @@ std::string markdown_summary(const RunResults& run) {
   } else {
     out += "\n**Needs a look**\n\n";
     for (size_t i = 0; i < lines.size() && i < kMaxAttention; ++i) out += "- " + lines[i] + "\n";
-    if (lines.size() > kMaxAttention) out += fmt::format("- … and {} more in report.html\n", lines.size() - kMaxAttention);
+    if (lines.size() > kMaxAttention)
+      out += fmt::format("- … and {} more in report.html\n", lines.size() - kMaxAttention);
   }
-  out += fmt::format("\n{} pass · {} fail · {} skip · {} broken · {} gap confirmed (a known leak is there) · {} gap closed (news)  \n",
-                     outcome_symbol(Outcome::Pass), outcome_symbol(Outcome::Fail), outcome_symbol(Outcome::Skip),
-                     outcome_symbol(Outcome::Broken), outcome_symbol(Outcome::GapConfirmed), outcome_symbol(Outcome::GapClosed));
+  out += fmt::format(
+      "\n{} pass · {} fail · {} skip · {} broken · {} gap confirmed (a known leak is there) · {} gap closed (news)  \n",
+      outcome_symbol(Outcome::Pass), outcome_symbol(Outcome::Fail), outcome_symbol(Outcome::Skip),
+      outcome_symbol(Outcome::Broken), outcome_symbol(Outcome::GapConfirmed), outcome_symbol(Outcome::GapClosed));
   if (run.runtimes) out += runtimes_section(*run.runtimes);
   out += "Details, evidence and costs: `report.html` (one file, opens offline).\n";
   return out;

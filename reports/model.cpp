@@ -22,15 +22,15 @@ std::optional<Enum> from_name(const std::array<std::pair<Enum, std::string_view>
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<KernelStatus, std::string_view>, 5> kStatuses{{
-    {KernelStatus::Ok, "ok"},
-    {KernelStatus::BootFailed, "boot-failed"},
-    {KernelStatus::Timeout, "timeout"},
-    {KernelStatus::Panic, "panic"},
-    {KernelStatus::InfraError, "infra-error"}}};
+constexpr std::array<std::pair<KernelStatus, std::string_view>, 5> kStatuses{
+    {{KernelStatus::Ok, "ok"},
+     {KernelStatus::BootFailed, "boot-failed"},
+     {KernelStatus::Timeout, "timeout"},
+     {KernelStatus::Panic, "panic"},
+     {KernelStatus::InfraError, "infra-error"}}};
 
-constexpr std::array<std::pair<Accel, std::string_view>, 3> kAccels{{
-    {Accel::Native, "native"}, {Accel::Kvm, "kvm"}, {Accel::Tcg, "tcg"}}};
+constexpr std::array<std::pair<Accel, std::string_view>, 3> kAccels{
+    {{Accel::Native, "native"}, {Accel::Kvm, "kvm"}, {Accel::Tcg, "tcg"}}};
 
 }  // namespace
 
@@ -41,9 +41,12 @@ std::optional<Accel> accel_from_name(std::string_view name) { return from_name(k
 
 std::string_view accel_label(Accel accel) {
   switch (accel) {
-    case Accel::Native: return "native";
-    case Accel::Kvm: return "KVM";
-    case Accel::Tcg: return "TCG (emulated)";
+    case Accel::Native:
+      return "native";
+    case Accel::Kvm:
+      return "KVM";
+    case Accel::Tcg:
+      return "TCG (emulated)";
   }
   return "native";
 }
@@ -112,7 +115,8 @@ std::vector<std::pair<std::string, std::string>> RuntimesReport::gap_ids() const
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& c : cases)
     for (const auto& g : c.gaps)
-      if (std::none_of(out.begin(), out.end(), [&](const auto& seen) { return seen.first == g.id; })) out.emplace_back(g.id, g.title);
+      if (std::none_of(out.begin(), out.end(), [&](const auto& seen) { return seen.first == g.id; }))
+        out.emplace_back(g.id, g.title);
   return out;
 }
 

@@ -160,7 +160,7 @@ struct StatusInfo {
   std::vector<std::pair<std::string, double>> durations;  // "boot_seconds", 1.8
   std::vector<Splat> splats;
   std::optional<long> splat_count;  // all of them, when more than the listed (VM runs)
-  std::vector<std::string> limits;   // caps the host applied to what the guest sent
+  std::vector<std::string> limits;  // caps the host applied to what the guest sent
   std::optional<long> guest_exit_code;
   // VM runs: what the guest reported.
   std::vector<StageRecord> stages;
@@ -228,11 +228,11 @@ struct RuntimeCase {
   std::string why;  // a skip's or a breakage's
   // For each of the eight types: new (true), the host's (false), unknown (nullopt).
   std::vector<std::pair<NsType, std::optional<bool>>> namespaces;
-  std::vector<std::string> capabilities;  // effective, "CAP_*"
-  std::string seccomp;                    // "disabled", "strict", "filter"
+  std::vector<std::string> capabilities;     // effective, "CAP_*"
+  std::string seccomp;                       // "disabled", "strict", "filter"
   std::vector<std::string> seccomp_refused;  // the probed calls stopped before the kernel
-  std::optional<bool> uid_identity;       // uid 0 inside is the host's uid 0 (identity map)
-  std::vector<std::string> bridges;       // the host bridges its veth peers are on
+  std::optional<bool> uid_identity;          // uid 0 inside is the host's uid 0 (identity map)
+  std::vector<std::string> bridges;          // the host bridges its veth peers are on
   std::vector<RuntimeGap> gaps;
   std::string name() const { return runtime + "/" + profile; }
   const RuntimeGap* find_gap(std::string_view id) const;
@@ -250,8 +250,8 @@ struct RunResults {
   std::string dir;
   std::optional<RunInfo> run;
   std::optional<RuntimesReport> runtimes;  // DIR/runtimes.json, when there is one
-  std::vector<std::string> problems;  // run-level: run.json unusable, a listed kernel missing
-  std::vector<std::string> notes;     // run-level text repaired to be shown
+  std::vector<std::string> problems;       // run-level: run.json unusable, a listed kernel missing
+  std::vector<std::string> notes;          // run-level text repaired to be shown
   std::vector<KernelResults> kernels;
 
   // run.json's run_id, else the directory's name.

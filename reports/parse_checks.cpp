@@ -78,7 +78,8 @@ CheckFile parse_conformance(const nlohmann::json& doc, const std::string& file) 
   // The summary is redundant with the checks; when they disagree one of them is wrong, and
   // the report cannot know which.
   if (auto summary = top.opt_object("summary")) {
-    for (Outcome o : {Outcome::Pass, Outcome::Fail, Outcome::Skip, Outcome::Broken, Outcome::GapConfirmed, Outcome::GapClosed}) {
+    for (Outcome o :
+         {Outcome::Pass, Outcome::Fail, Outcome::Skip, Outcome::Broken, Outcome::GapConfirmed, Outcome::GapClosed}) {
       const std::string key(outcome_name(o));
       auto n = summary->opt_integer(key);
       if (n && *n != counted[static_cast<size_t>(o)])

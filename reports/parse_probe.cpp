@@ -68,10 +68,14 @@ FeatureProbe parse_feature(const JsonFields& f) {
   p.first_version = f.str_or_empty("first_version");
   if (auto evidence = f.opt_object("evidence")) {
     for (const auto& [key, value] : evidence->raw().items()) {
-      if (value.is_string()) p.evidence.emplace_back(key, value.get<std::string>());
-      else if (value.is_null()) p.evidence.emplace_back(key, "null");
-      else if (value.is_number() || value.is_boolean()) p.evidence.emplace_back(key, value.dump());
-      else evidence->fail(key, "expected a string, number, boolean or null (evidence is flat)");
+      if (value.is_string())
+        p.evidence.emplace_back(key, value.get<std::string>());
+      else if (value.is_null())
+        p.evidence.emplace_back(key, "null");
+      else if (value.is_number() || value.is_boolean())
+        p.evidence.emplace_back(key, value.dump());
+      else
+        evidence->fail(key, "expected a string, number, boolean or null (evidence is flat)");
     }
   }
   return p;
@@ -84,7 +88,8 @@ ProbeReport parse_probe(const nlohmann::json& doc, const std::string& file) {
   ProbeReport r;
   r.tool_version = top.str_or_empty("tool_version");
   r.mode = top.str("mode");
-  if (r.mode != "running" && r.mode != "config-only") top.fail("mode", "unknown word \"" + r.mode + "\" (expected running, config-only)");
+  if (r.mode != "running" && r.mode != "config-only")
+    top.fail("mode", "unknown word \"" + r.mode + "\" (expected running, config-only)");
   if (auto k = top.opt_object("kernel")) {
     r.release = k->str_or_empty("release");
     r.version = k->str_or_empty("version");

@@ -16,9 +16,9 @@ constexpr std::array<std::string_view, 5> kSourceTypes{"running", "debian", "fil
 // kernel.json's source fields that are documented as strings; companion_packages is the
 // one list. A documented field of the wrong type is an error; anything else the producer
 // adds is shown when it is a plain value (or a list of them) and ignored otherwise.
-constexpr std::array<std::string_view, 9> kSourceStrings{"package",  "package_version", "suite",           "path",
-                                                         "modules_dir", "base_config",  "fragment", "fragment_sha256",
-                                                         "guest_base_sha256"};
+constexpr std::array<std::string_view, 9> kSourceStrings{"package",  "package_version", "suite",
+                                                         "path",     "modules_dir",     "base_config",
+                                                         "fragment", "fragment_sha256", "guest_base_sha256"};
 
 std::optional<std::string> plain_text(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -133,7 +133,8 @@ StatusInfo parse_status(const nlohmann::json& doc, const std::string& file) {
       s.durations.emplace_back(key, seconds);
     }
   }
-  for (const auto& splat : top.opt_objects("splats")) s.splats.push_back({splat.str_or_empty("kind"), splat.str("line")});
+  for (const auto& splat : top.opt_objects("splats"))
+    s.splats.push_back({splat.str_or_empty("kind"), splat.str("line")});
   s.splat_count = top.opt_integer("splat_count");
   for (const auto& line : top.opt_strings("limits")) s.limits.push_back(line);
   s.guest_exit_code = top.opt_integer("guest_exit_code");

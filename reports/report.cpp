@@ -29,13 +29,16 @@ void write_atomically(const std::string& path, const std::string& text) { write_
 
 std::vector<std::string> write_reports(const RunResults& run, const std::string& out_dir) {
   make_directories(out_dir);
-  auto path = [&](std::string_view name) { return out_dir.back() == '/' ? out_dir + std::string(name) : fmt::format("{}/{}", out_dir, name); };
+  auto path = [&](std::string_view name) {
+    return out_dir.back() == '/' ? out_dir + std::string(name) : fmt::format("{}/{}", out_dir, name);
+  };
   std::vector<std::string> written;
   write_atomically(path(result_files::kSummary), markdown_summary(run));
   written.push_back(path(result_files::kSummary));
   write_atomically(path(result_files::kJunit), junit_xml(run));
   written.push_back(path(result_files::kJunit));
-  write_atomically(path(result_files::kKcidb), kcidb_json(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  write_atomically(path(result_files::kKcidb),
+                   kcidb_json(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   written.push_back(path(result_files::kKcidb));
   write_atomically(path(result_files::kReportHtml), html_report(run));
   written.push_back(path(result_files::kReportHtml));

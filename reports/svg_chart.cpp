@@ -42,8 +42,9 @@ namespace {
 // Values the axis cannot carry (not finite, negative, too near zero or too near the
 // largest double to add a spread to): the numbers as a list instead of a chart.
 std::string values_as_text(const std::vector<Bar>& bars, const std::string& unit, const std::string& caption) {
-  std::string out = fmt::format("<p class=\"unplottable\">{}: these values cannot be plotted</p><ul class=\"unplottable\">",
-                                html_escape(caption));
+  std::string out =
+      fmt::format("<p class=\"unplottable\">{}: these values cannot be plotted</p><ul class=\"unplottable\">",
+                  html_escape(caption));
   for (const auto& b : bars) {
     std::string value = format_number(b.value);
     if (b.spread) value += " \u00B1 " + format_spread(*b.spread);
@@ -54,8 +55,8 @@ std::string values_as_text(const std::vector<Bar>& bars, const std::string& unit
 
 bool plottable(const Bar& b) {
   const double spread = b.spread.value_or(0);
-  return std::isfinite(b.value) && std::isfinite(spread) && b.value >= 0 && spread >= 0 && b.value < 1e300 && spread < 1e300 &&
-         (b.value == 0 || b.value >= 1e-300);
+  return std::isfinite(b.value) && std::isfinite(spread) && b.value >= 0 && spread >= 0 && b.value < 1e300 &&
+         spread < 1e300 && (b.value == 0 || b.value >= 1e-300);
 }
 
 }  // namespace
@@ -75,15 +76,15 @@ std::string bar_chart_svg(const std::vector<Bar>& bars, const std::string& unit,
   auto x = [&](double v) { return kLabelWidth + kPlotWidth * v / axis_max; };
 
   std::string out = fmt::format(
-      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", width, height,
-      width, height, html_escape(caption));
+      "<svg class=\"chart\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", width,
+      height, width, height, html_escape(caption));
   // Grid and axis labels.
   for (int i = 0; i <= ticks; ++i) {
     const double t = step * i;
     out += fmt::format("<line class=\"grid\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\"/>", x(t), kTop - 2,
                        height - kAxis + 2);
-    out += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x(t), height - 8,
-                       html_escape(format_number(t)));
+    out += fmt::format("<text class=\"tick\" x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x(t),
+                       height - 8, html_escape(format_number(t)));
   }
   out += fmt::format("<text class=\"tick unit\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", kLabelWidth - 8,
                      height - 8, html_escape(unit));
@@ -96,14 +97,16 @@ std::string bar_chart_svg(const std::vector<Bar>& bars, const std::string& unit,
     std::string tip = fmt::format("{}: {} {}", b.label, value, unit);
     if (!b.note.empty()) tip += " \u2014 " + b.note;
     out += fmt::format("<g><title>{}</title>", html_escape(tip));
-    out += fmt::format("<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>",
-                       kLabelWidth - 8, mid, html_escape(fit(b.label, 24)));
-    out += fmt::format("<rect class=\"bar\" x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" rx=\"2\"/>", kLabelWidth,
-                       y + 4, std::max(1.0, x(b.value) - kLabelWidth), kRow - 8);
+    out += fmt::format(
+        "<text class=\"label\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>",
+        kLabelWidth - 8, mid, html_escape(fit(b.label, 24)));
+    out += fmt::format("<rect class=\"bar\" x=\"{}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{}\" rx=\"2\"/>",
+                       kLabelWidth, y + 4, std::max(1.0, x(b.value) - kLabelWidth), kRow - 8);
     if (b.spread && *b.spread > 0) {
       const double lo = x(std::max(0.0, b.value - *b.spread)), hi = x(b.value + *b.spread);
-      out += fmt::format("<path class=\"whisker\" d=\"M{0:.1f} {1:.1f}H{2:.1f}M{0:.1f} {3:.1f}V{4:.1f}M{2:.1f} {3:.1f}V{4:.1f}\"/>",
-                         lo, mid, hi, mid - 5, mid + 5);
+      out += fmt::format(
+          "<path class=\"whisker\" d=\"M{0:.1f} {1:.1f}H{2:.1f}M{0:.1f} {3:.1f}V{4:.1f}M{2:.1f} {3:.1f}V{4:.1f}\"/>",
+          lo, mid, hi, mid - 5, mid + 5);
     }
     out += fmt::format("<text class=\"value\" x=\"{:.1f}\" y=\"{:.1f}\" dominant-baseline=\"middle\">{}</text></g>\n",
                        kLabelWidth + kPlotWidth + 8, mid, html_escape(value));

@@ -44,11 +44,21 @@ std::string escape_markup(std::string_view text, bool xml) {
       continue;
     }
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if (xml && c < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') break;
         out += ch;
@@ -106,7 +116,8 @@ namespace {
 // "/work/src/net.cpp:117": where GoogleTest says an assertion failed.
 bool is_location_line(std::string_view line) {
   const auto colon = line.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == line.size() || line.find(' ') != std::string_view::npos) return false;
+  if (colon == std::string_view::npos || colon + 1 == line.size() || line.find(' ') != std::string_view::npos)
+    return false;
   for (char c : line.substr(colon + 1))
     if (c < '0' || c > '9') return false;
   return true;
@@ -145,11 +156,29 @@ std::string md_escape(std::string_view raw) {
   std::string out;
   for (char ch : text) {
     switch (ch) {
-      case '\n': case '\r': case '\t': out += ' '; break;
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '|': case '\\': case '`': case '*': case '_': case '[': case ']': case '#': case '~':
+      case '\n':
+      case '\r':
+      case '\t':
+        out += ' ';
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '|':
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '#':
+      case '~':
         out += '\\';
         out += ch;
         break;
@@ -169,9 +198,12 @@ std::string md_code(std::string_view raw) {
   for (char ch : text) {
     run = ch == '`' ? run + 1 : 0;
     longest = std::max(longest, run);
-    if (ch == '\n' || ch == '\r' || ch == '\t') body += ' ';
-    else if (ch == '|') body += "\xE2\x88\xA3";  // U+2223 DIVIDES
-    else if (static_cast<unsigned char>(ch) >= 0x20) body += ch;
+    if (ch == '\n' || ch == '\r' || ch == '\t')
+      body += ' ';
+    else if (ch == '|')
+      body += "\xE2\x88\xA3";  // U+2223 DIVIDES
+    else if (static_cast<unsigned char>(ch) >= 0x20)
+      body += ch;
   }
   const std::string fence(longest + 1, '`');
   const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
@@ -267,7 +299,8 @@ std::optional<long long> parse_utc_timestamp(std::string_view text) {
     return v;
   };
   const auto y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2), se = num(17, 2);
-  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 || *se > 60)
+  if (!y || !mo || !d || !h || !mi || !se || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *h > 23 || *mi > 59 ||
+      *se > 60)
     return std::nullopt;
   std::tm tm{};
   tm.tm_year = *y - 1900;
@@ -296,7 +329,8 @@ std::string describe_run_time(std::string_view started, std::string_view ended) 
 std::string identifier(std::string_view text) {
   std::string out;
   for (char ch : text) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    const bool ok =
+        (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
     out += ok ? ch : '_';
   }
   return out.empty() ? "_" : out;

@@ -46,7 +46,8 @@ std::vector<SupportRow> support_rows(const RunResults& run) {
   for (const auto& k : run.kernels) {
     if (!k.probe) continue;
     for (const auto& f : k.probe->features)
-      if (seen.insert(f.id).second) rows.push_back({std::nullopt, f.id, f.title.empty() ? f.id : f.title, f.first_version, false});
+      if (seen.insert(f.id).second)
+        rows.push_back({std::nullopt, f.id, f.title.empty() ? f.id : f.title, f.first_version, false});
   }
   for (auto& row : rows) {
     std::set<Verdict> verdicts;
@@ -65,12 +66,16 @@ SupportCell support_cell(const KernelResults& k, const SupportRow& row) {
   }
   if (row.type) {
     cell.ns = k.probe->find(*row.type);
-    if (cell.ns) cell.verdict = cell.ns->verdict;
-    else cell.why_none = fmt::format("not in {}", result_files::kProbe);
+    if (cell.ns)
+      cell.verdict = cell.ns->verdict;
+    else
+      cell.why_none = fmt::format("not in {}", result_files::kProbe);
   } else {
     cell.feature = k.probe->find_feature(row.feature_id);
-    if (cell.feature) cell.verdict = cell.feature->verdict;
-    else cell.why_none = "not probed by this kernel's nsmatrix";
+    if (cell.feature)
+      cell.verdict = cell.feature->verdict;
+    else
+      cell.why_none = "not probed by this kernel's nsmatrix";
   }
   return cell;
 }
@@ -150,8 +155,10 @@ const KernelResults* baseline_for(const RunResults& run, const KernelResults& ke
 Changes changes_between(const RunResults& run, const KernelResults& from, const KernelResults& to) {
   Changes out;
   for (const KernelResults* k : {&from, &to}) {
-    if (!k->probe) out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, result_files::kProbe)));
-    else if (!k->conformance) out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, result_files::kConformance)));
+    if (!k->probe)
+      out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, result_files::kProbe)));
+    else if (!k->conformance)
+      out.missing.push_back(fmt::format("{}: {}", k->id, no_data_reason(*k, result_files::kConformance)));
   }
   for (const auto& row : support_rows(run)) {
     const auto a = support_cell(from, row), b = support_cell(to, row);
@@ -164,8 +171,8 @@ Changes changes_between(const RunResults& run, const KernelResults& from, const 
       const auto* a = check_cell(from, row);
       const auto* b = check_cell(to, row);
       if (a && b && a->outcome != b->outcome)
-        out.rows.push_back({benchmarks ? "bench" : "conformance", row.id, row.title, std::string(outcome_words(a->outcome)),
-                            std::string(outcome_words(b->outcome))});
+        out.rows.push_back({benchmarks ? "bench" : "conformance", row.id, row.title,
+                            std::string(outcome_words(a->outcome)), std::string(outcome_words(b->outcome))});
     }
   }
   return out;
@@ -178,8 +185,10 @@ std::optional<NamespaceTally> namespace_tally(const KernelResults& k) {
     const auto* ns = k.probe->find(info.type);
     if (!ns) continue;
     ++t.probed;
-    if (ns->verdict == Verdict::Supported) ++t.supported;
-    else t.not_supported.push_back(fmt::format("{} ({})", info.name, verdict_name(ns->verdict)));
+    if (ns->verdict == Verdict::Supported)
+      ++t.supported;
+    else
+      t.not_supported.push_back(fmt::format("{} ({})", info.name, verdict_name(ns->verdict)));
   }
   return t;
 }
@@ -191,13 +200,15 @@ std::string_view runtime_ns_symbol(const std::optional<bool>& is_new) {
 
 std::string key_capabilities(const std::vector<std::string>& effective) {
   // What an escape or a host change needs (mount, modules, raw devices, other processes).
-  static const char* const kKey[] = {"CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_NET_ADMIN",
-                                     "CAP_SYSLOG",    "CAP_DAC_READ_SEARCH", "CAP_SYS_TIME", "CAP_BPF", "CAP_NET_RAW", "CAP_MKNOD"};
+  static const char* const kKey[] = {
+      "CAP_SYS_ADMIN",       "CAP_SYS_MODULE", "CAP_SYS_PTRACE", "CAP_SYS_RAWIO", "CAP_NET_ADMIN", "CAP_SYSLOG",
+      "CAP_DAC_READ_SEARCH", "CAP_SYS_TIME",   "CAP_BPF",        "CAP_NET_RAW",   "CAP_MKNOD"};
   if (effective.empty()) return "none";
   std::string out = std::to_string(effective.size());
   std::string listed;
   for (const char* key : kKey)
-    if (std::find(effective.begin(), effective.end(), key) != effective.end()) listed += fmt::format(" {}", std::string_view(key).substr(4));
+    if (std::find(effective.begin(), effective.end(), key) != effective.end())
+      listed += fmt::format(" {}", std::string_view(key).substr(4));
   return listed.empty() ? out : out + ":" + listed;
 }
 

@@ -40,7 +40,7 @@ struct CheckRow {
   CheckKind kind;
   std::optional<NsType> type;
   std::string title;
-  bool differs = false;  // kernels with results do not all agree
+  bool differs = false;           // kernels with results do not all agree
   std::vector<std::string> refs;  // the first kernel's that has the check
 };
 // Conformance checks (benchmarks = false) or benchmarks, grouped by namespace type in the

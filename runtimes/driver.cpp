@@ -47,7 +47,7 @@ class StopSignals {
 
  private:
   static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction old_[3] {};
+  struct sigaction old_[3]{};
 };
 
 bool on_path(const std::string& program) {
@@ -84,7 +84,8 @@ std::string new_types(const json& namespaces) {
 }
 
 int broken_gaps(const json& gaps) {
-  return static_cast<int>(std::count_if(gaps.begin(), gaps.end(), [](const json& g) { return g.value("outcome", "") == "broken"; }));
+  return static_cast<int>(
+      std::count_if(gaps.begin(), gaps.end(), [](const json& g) { return g.value("outcome", "") == "broken"; }));
 }
 
 std::string gap_summary(const json& gaps) {
@@ -94,7 +95,8 @@ std::string gap_summary(const json& gaps) {
     (o == "gap-confirmed" ? confirmed : o == "gap-closed" ? closed : skipped) += o != "broken";
   }
   const int broken = broken_gaps(gaps);
-  return fmt::format("{} confirmed, {} closed, {} skipped{}", confirmed, closed, skipped, broken ? fmt::format(", {} BROKEN", broken) : "");
+  return fmt::format("{} confirmed, {} closed, {} skipped{}", confirmed, closed, skipped,
+                     broken ? fmt::format(", {} BROKEN", broken) : "");
 }
 
 struct Case {
@@ -111,7 +113,8 @@ json run_case(Case& c, RunContext& ctx, std::FILE* progress) {
   auto finish = [&](const std::string& outcome, const std::string& why) {
     rec["outcome"] = outcome;
     if (!why.empty()) rec["why"] = why;
-    rec["elapsed_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    rec["elapsed_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     return rec;
   };
   Launch launch;
@@ -141,10 +144,12 @@ json run_case(Case& c, RunContext& ctx, std::FILE* progress) {
   if (!line) {
     const ChildStatus status = end_held(30s);
     rec["exit"] = status.describe();
-    if (stop_requested()) return finish("broken", fmt::format("interrupted by signal {}", static_cast<int>(g_stop_signal)));
+    if (stop_requested())
+      return finish("broken", fmt::format("interrupted by signal {}", static_cast<int>(g_stop_signal)));
     const std::string said = tail_lines(log);
     // The runtime refused to start the container here: a skip that quotes its own words.
-    if (!status.ok()) return finish("skip", fmt::format("{} cannot start here ({}): {}", c.engine.name(), status.describe(), said));
+    if (!status.ok())
+      return finish("skip", fmt::format("{} cannot start here ({}): {}", c.engine.name(), status.describe(), said));
     return finish("broken", fmt::format("the container ended without printing the inside view: {}", said));
   }
   json view;
@@ -153,13 +158,15 @@ json run_case(Case& c, RunContext& ctx, std::FILE* progress) {
     if (!view.is_object() || view.value("kind", "") != "inside" || view.value("token", "") != token)
       throw ToolError("not the inside view this container was started with");
     const auto pids = find_held_views(token);
-    if (pids.size() != 1) throw ToolError(fmt::format("{} processes carry the token {} (one expected)", pids.size(), token));
+    if (pids.size() != 1)
+      throw ToolError(fmt::format("{} processes carry the token {} (one expected)", pids.size(), token));
     rec["host_pid"] = pids[0];
     // The moment a container is up (tests kill the driver here, mid-run).
     fmt::print(progress, "{}/{}: up, host pid {}\n", c.engine.name(), c.profile, pids[0]);
     std::fflush(progress);
     rec["namespaces"] = compare_namespaces(pids[0], view["namespaces"]);
-    rec["network"] = rec["namespaces"]["net"].value("new", false) ? network_from_outside(view["network"], host_links()) : json(nullptr);
+    rec["network"] = rec["namespaces"]["net"].value("new", false) ? network_from_outside(view["network"], host_links())
+                                                                  : json(nullptr);
     rec["gaps"] = judge_gaps(view["gap_readings"], host_before, observe_gaps());
   } catch (const std::exception& e) {
     rec["exit"] = end_held(30s).describe();
@@ -169,7 +176,9 @@ json run_case(Case& c, RunContext& ctx, std::FILE* progress) {
   rec["view"] = view;
   const ChildStatus status = end_held(60s);
   rec["exit"] = status.describe();
-  if (!status.ok()) rec["notes"].push_back(fmt::format("the runtime's command {} after the view ended: {}", status.describe(), tail_lines(log, 2)));
+  if (!status.ok())
+    rec["notes"].push_back(
+        fmt::format("the runtime's command {} after the view ended: {}", status.describe(), tail_lines(log, 2)));
   return finish("ran", "");
 }
 
@@ -196,9 +205,11 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
   const auto known = runtime_profiles();
   for (const auto& r : options.runtimes)
     if (std::none_of(known.begin(), known.end(), [&](const auto& k) { return k.first == r; }))
-      throw InputError(fmt::format("unknown runtime '{}' (known: docker, podman, runc, crun, bwrap, systemd-nspawn, lxc)", r));
+      throw InputError(
+          fmt::format("unknown runtime '{}' (known: docker, podman, runc, crun, bwrap, systemd-nspawn, lxc)", r));
   for (const auto& p : options.profiles)
-    if (std::none_of(known.begin(), known.end(), [&](const auto& k) { return std::find(k.second.begin(), k.second.end(), p) != k.second.end(); }))
+    if (std::none_of(known.begin(), known.end(),
+                     [&](const auto& k) { return std::find(k.second.begin(), k.second.end(), p) != k.second.end(); }))
       throw InputError(fmt::format("unknown profile '{}' (known: default, privileged, unshare-all)", p));
   if (::geteuid() != 0) throw InputError("nsmatrix runtimes starts daemons and containers as root: run it as root");
 
@@ -244,10 +255,13 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
     doc["rootfs"] = {{"files", ctx.rootfs.files}, {"bytes", ctx.rootfs.bytes}};
     for (auto& engine : engines) {
       const auto& name = engine->name();
-      if (!options.runtimes.empty() && std::find(options.runtimes.begin(), options.runtimes.end(), name) == options.runtimes.end()) continue;
+      if (!options.runtimes.empty() &&
+          std::find(options.runtimes.begin(), options.runtimes.end(), name) == options.runtimes.end())
+        continue;
       std::vector<std::string> profiles;
       for (const auto& p : engine->profiles())
-        if (options.profiles.empty() || std::find(options.profiles.begin(), options.profiles.end(), p) != options.profiles.end())
+        if (options.profiles.empty() ||
+            std::find(options.profiles.begin(), options.profiles.end(), p) != options.profiles.end())
           profiles.push_back(p);
       if (profiles.empty()) continue;
       auto skip_all = [&](const std::string& outcome, const std::string& why) {
@@ -258,7 +272,8 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
       };
       if (stop_requested()) break;
       if (!on_path(engine->program())) {
-        skip_all("skip", fmt::format("not installed: {} is not in PATH (scripts/install-deps.sh --runtimes)", engine->program()));
+        skip_all("skip", fmt::format("not installed: {} is not in PATH (scripts/install-deps.sh --runtimes)",
+                                     engine->program()));
         continue;
       }
       std::fflush(progress);
@@ -289,7 +304,8 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
         }
         const std::string outcome = rec.value("outcome", "");
         if (outcome == "ran")
-          fmt::print(progress, "{}/{}: new {}; gaps {}\n", name, p, new_types(rec["namespaces"]), gap_summary(rec["gaps"]));
+          fmt::print(progress, "{}/{}: new {}; gaps {}\n", name, p, new_types(rec["namespaces"]),
+                     gap_summary(rec["gaps"]));
         else
           fmt::print(progress, "{}/{}: {}: {}\n", name, p, outcome, rec.value("why", ""));
         std::fflush(progress);
@@ -309,7 +325,8 @@ DriverResult run_runtimes(const DriverOptions& options, std::FILE* progress) {
   doc["host"]["ip_forward_after"] = forward_after.value_or("");
   if (forward_before && forward_after && *forward_before != *forward_after) {
     write_file("/proc/sys/net/ipv4/ip_forward", *forward_before);
-    teardown.push_back(fmt::format("net.ipv4.ip_forward changed from {} to {} during the run; set back", *forward_before, *forward_after));
+    teardown.push_back(fmt::format("net.ipv4.ip_forward changed from {} to {} during the run; set back",
+                                   *forward_before, *forward_after));
     ++result.host_problems;
   }
   result.interrupted = g_stop_signal;

@@ -27,13 +27,13 @@ struct DriverOptions {
 std::vector<std::pair<std::string, std::vector<std::string>>> runtime_profiles();
 
 struct DriverResult {
-  nlohmann::json doc;       // what runtimes.json holds
-  std::string path;         // DIR/runtimes.json
-  int broken = 0;           // cases whose setup or comparison failed
+  nlohmann::json doc;  // what runtimes.json holds
+  std::string path;    // DIR/runtimes.json
+  int broken = 0;      // cases whose setup or comparison failed
   int ran = 0, skipped = 0;
-  int broken_gaps = 0;      // gap verdicts of containers that ran which are broken (no verdict)
-  int host_problems = 0;    // what the run could not remove, or a host setting it had to set back
-  int interrupted = 0;      // the signal (SIGINT, SIGTERM, SIGHUP) that stopped the run early, 0: none
+  int broken_gaps = 0;    // gap verdicts of containers that ran which are broken (no verdict)
+  int host_problems = 0;  // what the run could not remove, or a host setting it had to set back
+  int interrupted = 0;    // the signal (SIGINT, SIGTERM, SIGHUP) that stopped the run early, 0: none
 };
 
 // Progress on `progress`, one line per case. Throws nsm::InputError for an unknown runtime

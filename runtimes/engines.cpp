@@ -1,16 +1,16 @@
 #include "runtimes/engines.h"
 
-#include <poll.h>
-#include <signal.h>
 #include <grp.h>
-#include <sys/stat.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
-#include <linux/magic.h>
-#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -96,7 +96,8 @@ class NotifySocket {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path + 1, name_.data(), std::min(name_.size(), sizeof addr.sun_path - 2));
-    const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + std::min(name_.size(), sizeof addr.sun_path - 2));
+    const socklen_t len =
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + std::min(name_.size(), sizeof addr.sun_path - 2));
     if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0) throw_sys("bind(notify socket)");
   }
   std::string value() const { return "@" + name_; }  // NOTIFY_SOCKET's
@@ -104,7 +105,8 @@ class NotifySocket {
   bool wait_ready(const Program& daemon, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
       if (left <= 0) return false;
       struct pollfd p[2] = {{fd_.get(), POLLIN, 0}, {daemon.pidfd(), POLLIN, 0}};
       const int r = ::poll(p, daemon.pidfd() >= 0 ? 2 : 1, static_cast<int>(left));
@@ -150,11 +152,11 @@ class Docker : public Engine {
     // A daemon of the run's own: its socket, data and state under the work directory, the
     // run's bridge, and nothing on the host's firewall or forwarding (dockerd otherwise
     // sets net.ipv4.ip_forward=1).
-    daemon_ = Program::start({"dockerd", "--host", "unix://" + socket_, "--config-file", dir_ + "/daemon.json", "--data-root",
-                                  dir_ + "/data", "--exec-root", dir_ + "/exec", "--pidfile", dir_ + "/dockerd.pid", "--bridge", bridge_,
-                                  "--iptables=false", "--ip-forward=false", "--ip-masq=false", "--cgroup-parent",
-                                  "/" + ctx.marker + "-docker"},
-                                 options);
+    daemon_ = Program::start(
+        {"dockerd", "--host", "unix://" + socket_, "--config-file", dir_ + "/daemon.json", "--data-root",
+         dir_ + "/data", "--exec-root", dir_ + "/exec", "--pidfile", dir_ + "/dockerd.pid", "--bridge", bridge_,
+         "--iptables=false", "--ip-forward=false", "--ip-masq=false", "--cgroup-parent", "/" + ctx.marker + "-docker"},
+        options);
     if (!notify.wait_ready(*daemon_, 90s)) {
       const std::string why = log_tail(options.output_path);
       std::vector<std::string> ignored;
@@ -173,7 +175,8 @@ class Docker : public Engine {
     Launch l;
     l.argv = client(args);
     l.options.environment = env();
-    l.notes.push_back(fmt::format("dockerd of the run's own: bridge {}, --iptables=false --ip-forward=false --ip-masq=false", bridge_));
+    l.notes.push_back(fmt::format(
+        "dockerd of the run's own: bridge {}, --iptables=false --ip-forward=false --ip-masq=false", bridge_));
     return l;
   }
 
@@ -236,14 +239,26 @@ class Podman : public Engine {
     if (profile == "rootless") return launch_rootless(ctx, token);
     // Raising RLIMIT_NOFILE/NPROC above the hard limit needs CAP_SYS_RESOURCE, which a root
     // without it lacks: podman's defaults would fail; the limits it sets are the host's.
-    std::vector<std::string> args{"run", "--rm", "-i", "--name", token, "--cgroup-parent", "/" + ctx.marker + "-podman",
-                                  "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096", image_};
+    std::vector<std::string> args{"run",
+                                  "--rm",
+                                  "-i",
+                                  "--name",
+                                  token,
+                                  "--cgroup-parent",
+                                  "/" + ctx.marker + "-podman",
+                                  "--ulimit",
+                                  "nofile=4096:4096",
+                                  "--ulimit",
+                                  "nproc=4096:4096",
+                                  image_};
     for (auto& a : inside_command(token)) args.push_back(a);
     Launch l;
     l.argv = command(args);
     l.notes = {"OCI runtime runc (podman's default crun refuses this host's hybrid cgroup layout: see crun)",
                "--ulimit nofile=4096:4096 nproc=4096:4096 (podman raises them otherwise, which needs CAP_SYS_RESOURCE)",
-               fmt::format("storage vfs, CNI network of the run's own on bridge {}: no gateway, no masquerading, no forwarding", bridge_)};
+               fmt::format(
+                   "storage vfs, CNI network of the run's own on bridge {}: no gateway, no masquerading, no forwarding",
+                   bridge_)};
     return l;
   }
 
@@ -253,7 +268,8 @@ class Podman : public Engine {
     // With the cgroupfs manager podman puts conmon in <parent>/conmon and never removes it;
     // it is empty once conmon has gone, so it is ours to remove, not news.
     for (const auto& m : conformance::read_mountinfo())
-      if (m.fstype == "cgroup" || m.fstype == "cgroup2") ::rmdir(fmt::format("{}/{}-podman/conmon", m.mount_point, ctx.marker).c_str());
+      if (m.fstype == "cgroup" || m.fstype == "cgroup2")
+        ::rmdir(fmt::format("{}/{}-podman/conmon", m.mount_point, ctx.marker).c_str());
     end_rootless_pause(ctx, problems);
     return problems;
   }
@@ -287,9 +303,10 @@ class Podman : public Engine {
       if (::chown((dir + sub).c_str(), kNobody, kNobody) != 0) throw_sys(fmt::format("chown({}{})", dir, sub));
     }
     if (::chmod((dir + "/run").c_str(), 0700) != 0) throw_sys(fmt::format("chmod({}/run)", dir));
-    const std::vector<std::string> podman{"podman", "--root", dir + "/root", "--runroot", dir + "/rr", "--tmpdir", dir + "/tmp",
-                                          "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none",
-                                          "--runtime", "runc"};
+    const std::vector<std::string> podman{"podman",    "--root",           dir + "/root", "--runroot",
+                                          dir + "/rr", "--tmpdir",         dir + "/tmp",  "--storage-driver",
+                                          "vfs",       "--cgroup-manager", "cgroupfs",    "--events-backend",
+                                          "none",      "--runtime",        "runc"};
     ProgramOptions as_nobody;
     as_nobody.environment = {{"HOME", dir + "/home"}, {"XDG_RUNTIME_DIR", dir + "/run"}};
     as_nobody.before_exec = become_nobody;
@@ -298,20 +315,25 @@ class Podman : public Engine {
     std::vector<std::string> import = podman;
     import.insert(import.end(), {"import", ctx.rootfs.tarball, image});
     if (const auto r = run_program(import, as_nobody); !r.ok())
-      throw CannotRun(fmt::format("{} as nobody: {}: {}", describe_command(import), r.status.describe(), tail_of(r.err)));
+      throw CannotRun(
+          fmt::format("{} as nobody: {}: {}", describe_command(import), r.status.describe(), tail_of(r.err)));
     Launch l;
     l.argv = podman;
     l.argv.insert(l.argv.end(), {"run", "--rm", "-i", "--name", token});
-    l.notes = {"as nobody (uid 65534), HOME and XDG_RUNTIME_DIR of the run's own; no /etc/subuid range: podman maps nobody alone "
-               "(root inside is nobody outside)",
-               "OCI runtime runc, storage vfs (as the default profile)"};
+    l.notes = {
+        "as nobody (uid 65534), HOME and XDG_RUNTIME_DIR of the run's own; no /etc/subuid range: podman maps nobody "
+        "alone "
+        "(root inside is nobody outside)",
+        "OCI runtime runc, storage vfs (as the default profile)"};
     // slirp4netns, its default network, opens /dev/net/tun as the user: where that is root's
     // alone (0600, no udev rule making it 0666), the container gets a network of its own
     // with loopback only; the host's device is not changed.
     struct stat tun {};
     if (::stat("/dev/net/tun", &tun) != 0 || (tun.st_mode & 0006) != 0006) {
       l.argv.insert(l.argv.end(), {"--network", "none"});
-      l.notes.push_back("--network none: /dev/net/tun is not open to other users here, so slirp4netns (the default) cannot run as nobody");
+      l.notes.push_back(
+          "--network none: /dev/net/tun is not open to other users here, so slirp4netns (the default) cannot run as "
+          "nobody");
     } else {
       l.notes.push_back("network slirp4netns (rootless podman's default)");
     }
@@ -322,9 +344,9 @@ class Podman : public Engine {
   }
 
   std::vector<std::string> command(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"podman", "--root", dir_ + "/root", "--runroot", dir_ + "/run", "--tmpdir", dir_ + "/tmp",
-                               "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none",
-                               "--network-config-dir", dir_ + "/cni", "--runtime", "runc"});
+    args.insert(args.begin(), {"podman", "--root", dir_ + "/root", "--runroot", dir_ + "/run", "--tmpdir",
+                               dir_ + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+                               "--events-backend", "none", "--network-config-dir", dir_ + "/cni", "--runtime", "runc"});
     return args;
   }
   std::string dir_, bridge_, image_;
@@ -368,20 +390,23 @@ class OciRuntime : public Engine {
   // where that cgroup2 mount is covered, so it sees plain v1; the host is not changed.
   void cover_hybrid_cgroup2(Launch& l) const {
     if (program_ != "crun") return;
-    struct statfs root {}, unified {};
+    struct statfs root {
+    }, unified{};
     if (::statfs("/sys/fs/cgroup", &root) != 0 || root.f_type != TMPFS_MAGIC) return;
     if (::statfs("/sys/fs/cgroup/unified", &unified) != 0 || unified.f_type != CGROUP2_SUPER_MAGIC) return;
     l.options.clone_flags = CLONE_NEWNS;  // proven new by the spawner before before_exec runs
     l.options.before_exec = [] {
       if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) throw_sys("mount(/, MS_REC|MS_SLAVE)");
-      if (::mount("nsm-crun-cover", "/sys/fs/cgroup/unified", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k") != 0)
+      if (::mount("nsm-crun-cover", "/sys/fs/cgroup/unified", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=4k") != 0)
         throw_sys("mount(tmpfs over /sys/fs/cgroup/unified)");
     };
     // Covered, it still tries to make the container's cgroup in the v2 hierarchy it found
     // first: it manages none (the container stays in the driver's cgroups).
     l.argv.insert(l.argv.begin() + 1, "--cgroup-manager=disabled");
     l.notes.push_back(
-        "started in a mount namespace of its own with /sys/fs/cgroup/unified covered, and --cgroup-manager=disabled: crun refuses the "
+        "started in a mount namespace of its own with /sys/fs/cgroup/unified covered, and --cgroup-manager=disabled: "
+        "crun refuses the "
         "hybrid cgroup layout (the container gets no cgroup of its own)");
   }
   std::string program_, dir_;
@@ -413,10 +438,11 @@ class Nspawn : public Engine {
   Launch launch(const RunContext& ctx, const std::string&, const std::string& token) override {
     Launch l;
     // No systemd as PID 1 to register with or to make a scope: --register=no --keep-unit.
-    l.argv = {"systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--console=pipe", "--directory", ctx.rootfs.dir,
-              "--machine", token.substr(0, 64)};
+    l.argv = {"systemd-nspawn", "--quiet",      "--register=no", "--keep-unit",      "--console=pipe",
+              "--directory",    ctx.rootfs.dir, "--machine",     token.substr(0, 64)};
     for (auto& a : inside_command(token)) l.argv.push_back(a);
-    if (read_file("/proc/1/comm").value_or("") != "systemd\n") l.notes.push_back("--register=no --keep-unit: PID 1 is not systemd here");
+    if (read_file("/proc/1/comm").value_or("") != "systemd\n")
+      l.notes.push_back("--register=no --keep-unit: PID 1 is not systemd here");
     return l;
   }
 };
@@ -444,8 +470,10 @@ class Lxc : public Engine {
   }
   Launch launch(const RunContext&, const std::string& profile, const std::string& token) override {
     Launch l;
-    l.argv = {"lxc-execute", "--name", token, "--lxcpath", dir_, "--rcfile", dir_ + "/config",
-              "--logfile", fmt::format("{}/lxc-{}.lxc.log", log_dir_, profile), "--logpriority", "INFO", "--"};
+    l.argv = {"lxc-execute",    "--name",    token,
+              "--lxcpath",      dir_,        "--rcfile",
+              dir_ + "/config", "--logfile", fmt::format("{}/lxc-{}.lxc.log", log_dir_, profile),
+              "--logpriority",  "INFO",      "--"};
     for (auto& a : inside_command(token)) l.argv.push_back(a);
     l.notes.push_back(fmt::format("lxc-execute, veth on bridge {} (not lxcbr0)", bridge_));
     return l;
@@ -470,7 +498,9 @@ std::string Engine::version(const RunContext&) {
   return text.substr(0, text.find('\n'));
 }
 
-std::vector<std::string> inside_command(const std::string& token) { return {kInsideBinary, "inside", "--hold", "--token", token}; }
+std::vector<std::string> inside_command(const std::string& token) {
+  return {kInsideBinary, "inside", "--hold", "--token", token};
+}
 
 std::vector<std::unique_ptr<Engine>> all_engines() {
   std::vector<std::unique_ptr<Engine>> out;

@@ -25,7 +25,7 @@ struct RunContext {
   std::string work_dir;  // /var/lib/<marker>
   std::string log_dir;   // <out>/logs: each runtime's own output, kept for the reader
   Rootfs rootfs;
-  int pid = 0;           // the driver's (bridge names: nsm-<pid>-<tag>)
+  int pid = 0;  // the driver's (bridge names: nsm-<pid>-<tag>)
 };
 
 // A runtime that cannot run here says why; the driver records it as a skip.
@@ -48,8 +48,8 @@ struct Launch {
 class Engine {
  public:
   virtual ~Engine() = default;
-  virtual std::string name() const = 0;          // "docker"
-  virtual std::string program() const = 0;       // the command looked up in PATH
+  virtual std::string name() const = 0;                   // "docker"
+  virtual std::string program() const = 0;                // the command looked up in PATH
   virtual std::vector<std::string> profiles() const = 0;  // "default" first
   // "20.10.24" (the runtime's own answer), or what it said instead.
   virtual std::string version(const RunContext& ctx);
@@ -58,7 +58,10 @@ class Engine {
   // The container for `profile`, whose inside view carries `token`. Throws CannotRun.
   virtual Launch launch(const RunContext& ctx, const std::string& profile, const std::string& token) = 0;
   // Stops what prepare() started. Never throws; says what went wrong.
-  virtual std::vector<std::string> finish(RunContext& ctx) { (void)ctx; return {}; }
+  virtual std::vector<std::string> finish(RunContext& ctx) {
+    (void)ctx;
+    return {};
+  }
 };
 
 // Every engine, in report order.

@@ -35,16 +35,18 @@ constexpr int kSyslogReadAll = 3;
 constexpr int kSyslogSizeBuffer = 10;
 constexpr size_t kLogTail = 16384;  // enough for the lines a container's start adds to the log
 
-const std::vector<std::string> kKernelSysctls{"kernel.threads-max", "kernel.randomize_va_space", "kernel.panic", "kernel.printk"};
-const std::vector<std::string> kVmSysctls{"vm.max_map_count", "vm.swappiness", "vm.overcommit_memory", "vm.dirty_ratio"};
+const std::vector<std::string> kKernelSysctls{"kernel.threads-max", "kernel.randomize_va_space", "kernel.panic",
+                                              "kernel.printk"};
+const std::vector<std::string> kVmSysctls{"vm.max_map_count", "vm.swappiness", "vm.overcommit_memory",
+                                          "vm.dirty_ratio"};
 
 // The errnos by which the kernel (or a seccomp filter, or a read-only mount) refuses an act:
 // a positive observation that it is not allowed. ENOSYS is a filter's answer for a call
 // every kernel here has.
 bool refused(const json& outcome) {
-  return outcome.is_string() && (outcome == "EPERM" || outcome == "EACCES" || outcome == "EROFS" || outcome == "ENOSYS");
+  return outcome.is_string() &&
+         (outcome == "EPERM" || outcome == "EACCES" || outcome == "EROFS" || outcome == "ENOSYS");
 }
-
 
 int64_t clock_ns(clockid_t clock) {
   struct timespec ts {};
@@ -103,7 +105,8 @@ json observe_sysctls(const std::vector<std::string>& names) {
     const auto value = read_sysctl(name);
     const int read_errno = errno;
     UniqueFd w(::open(sysctl_path(name).c_str(), O_WRONLY | O_CLOEXEC));
-    out[name] = {{"value", value ? json(*value) : json(errno_name(read_errno))}, {"open_for_write", w ? "ok" : errno_name(errno)}};
+    out[name] = {{"value", value ? json(*value) : json(errno_name(read_errno))},
+                 {"open_for_write", w ? "ok" : errno_name(errno)}};
   }
   return out;
 }
@@ -141,7 +144,9 @@ int cpuinfo_processors() {
 json observe_cpu_count() {
   cpu_set_t all;
   if (::sched_getaffinity(0, sizeof all, &all) != 0) return {{"error", errno_name(errno)}};
-  json out{{"allowed_before", CPU_COUNT(&all)}, {"host_cpuinfo", cpuinfo_processors()}, {"host_sysconf", ::sysconf(_SC_NPROCESSORS_ONLN)}};
+  json out{{"allowed_before", CPU_COUNT(&all)},
+           {"host_cpuinfo", cpuinfo_processors()},
+           {"host_sysconf", ::sysconf(_SC_NPROCESSORS_ONLN)}};
   if (CPU_COUNT(&all) < 2) return out;
   cpu_set_t one;
   CPU_ZERO(&one);
@@ -221,7 +226,8 @@ bool have_host(const json& before, const json& after) { return !before.is_null()
 // A host-wide view: confirmed when the container saw what the host saw, closed when the
 // host held still and the container saw something else, broken when the host changed.
 Judgement against_host_reads(const json& inside, const json& before, const json& after, const std::string& what) {
-  const std::string evidence = fmt::format("{}: inside {}, on the host {} before and {} after", what, inside.dump(), before.dump(), after.dump());
+  const std::string evidence = fmt::format("{}: inside {}, on the host {} before and {} after", what, inside.dump(),
+                                           before.dump(), after.dump());
   if (inside.is_object() && inside.contains("error")) {
     if (refused(inside["error"])) return closed(evidence + ": refused inside");
     return broken(evidence);
@@ -235,22 +241,27 @@ Judgement judge_clock(const json& inside, const json& before, const json& after,
   if (!have_host(before, after)) return skip(kNeedsHost);
   const int64_t t = inside.get<int64_t>(), lo = before.get<int64_t>(), hi = after.get<int64_t>();
   if (t < 0 || lo < 0) return broken(fmt::format("clock_gettime({}) failed inside or on the host", name));
-  const std::string evidence = fmt::format("{} inside read {} ns; the host read {} before the container started and {} after it answered", name, t, lo, hi);
+  const std::string evidence = fmt::format(
+      "{} inside read {} ns; the host read {} before the container started and {} after it answered", name, t, lo, hi);
   if (lo <= t && t <= hi) return confirmed(evidence + ": the host's wall clock, within the host's own two reads");
   return closed(evidence + ": a clock of its own, outside the host's two reads");
 }
 
 Judgement judge_log(const json& inside, const json& before, const json& after) {
-  if (refused(inside["size"])) return closed(fmt::format("syslog(SYSLOG_ACTION_SIZE_BUFFER) inside: {}", inside["size"].get<std::string>()));
+  if (refused(inside["size"]))
+    return closed(fmt::format("syslog(SYSLOG_ACTION_SIZE_BUFFER) inside: {}", inside["size"].get<std::string>()));
   if (!have_host(before, after)) return skip(kNeedsHost);
   if (before["size"] != "ok" || !before.contains("tail") || before["tail"].empty())
     return skip("the host's kernel log could not be read or is empty, so there is no line of the host's to look for");
   if (inside["size"] != "ok" || inside.value("read", std::string()) != "ok")
     return broken(fmt::format("reading the log inside failed for a reason that is no verdict: {}", inside.dump()));
   const std::string marker = before["tail"].back();
-  const auto has = [&](const json& side) { return std::find(side["tail"].begin(), side["tail"].end(), marker) != side["tail"].end(); };
-  const std::string evidence = fmt::format("the host's last kernel log line before the container started (\"{}\") is {} in the {} lines the container read",
-                                           marker.substr(0, 80), has(inside) ? "there" : "not there", inside["tail"].size());
+  const auto has = [&](const json& side) {
+    return std::find(side["tail"].begin(), side["tail"].end(), marker) != side["tail"].end();
+  };
+  const std::string evidence = fmt::format(
+      "the host's last kernel log line before the container started (\"{}\") is {} in the {} lines the container read",
+      marker.substr(0, 80), has(inside) ? "there" : "not there", inside["tail"].size());
   if (has(inside)) return confirmed(evidence);
   if (after.contains("tail") && has(after)) return closed(evidence + ", while the host's log still holds it");
   return broken(evidence + ", and the host's log no longer holds it either");
@@ -258,11 +269,15 @@ Judgement judge_log(const json& inside, const json& before, const json& after) {
 
 Judgement judge_keyring(const json& inside, const json& before, const json& after) {
   const json& mine = inside["user_keyring"];
-  if (refused(mine)) return closed(fmt::format("keyctl(KEYCTL_GET_KEYRING_ID, @u) inside: {}", mine.get<std::string>()));
-  if (!mine.is_number()) return broken(fmt::format("keyctl(KEYCTL_GET_KEYRING_ID, @u) inside failed for a reason that is no verdict: {}", mine.dump()));
+  if (refused(mine))
+    return closed(fmt::format("keyctl(KEYCTL_GET_KEYRING_ID, @u) inside: {}", mine.get<std::string>()));
+  if (!mine.is_number())
+    return broken(fmt::format("keyctl(KEYCTL_GET_KEYRING_ID, @u) inside failed for a reason that is no verdict: {}",
+                              mine.dump()));
   if (!have_host(before, after)) return skip(kNeedsHost);
   const json& host = before["user_keyring"];
-  const std::string evidence = fmt::format("the user keyring (@u) inside is key {}; the host's (this uid's) is {}", mine.dump(), host.dump());
+  const std::string evidence =
+      fmt::format("the user keyring (@u) inside is key {}; the host's (this uid's) is {}", mine.dump(), host.dump());
   if (mine == host) return confirmed(evidence + ": one keyring, shared with the host");
   if (host == after["user_keyring"]) return closed(evidence + ": a keyring of its own");
   return broken(evidence + ", and the host's changed meanwhile");
@@ -270,7 +285,8 @@ Judgement judge_keyring(const json& inside, const json& before, const json& afte
 
 Judgement judge_listing(const json& inside, const json& before, const json& after, const std::string& what) {
   if (!have_host(before, after)) return skip(kNeedsHost);
-  if (before.contains("count") && before["count"] == 0) return skip(what + " is empty on the host, so it cannot show whose it is");
+  if (before.contains("count") && before["count"] == 0)
+    return skip(what + " is empty on the host, so it cannot show whose it is");
   // A kernel without module support has neither /proc/modules nor a listing to share.
   if (before.value("error", "") == "ENOENT" && after.value("error", "") == "ENOENT")
     return skip(what + " does not exist on the host (a kernel without CONFIG_MODULES): nothing to share");
@@ -279,8 +295,9 @@ Judgement judge_listing(const json& inside, const json& before, const json& afte
 
 Judgement judge_sys_module(const json& inside, const json& before, const json& after) {
   if (inside.is_object() && inside.value("error", "") == "ENOENT" && inside.value("sys_is_sysfs", true) == false)
-    return closed("/sys/module: ENOENT inside, and /sys is no sysfs there (statfs): the container was given no sysfs, so nothing "
-                  "in it lists the host's modules");
+    return closed(
+        "/sys/module: ENOENT inside, and /sys is no sysfs there (statfs): the container was given no sysfs, so nothing "
+        "in it lists the host's modules");
   return judge_listing(inside, before, after, "/sys/module");
 }
 
@@ -293,8 +310,9 @@ Judgement judge_sysctls(const json& inside, const json& before, const json& afte
     same = same && equal;
     any_writable = any_writable || seen["open_for_write"] == "ok";
     all_refused = all_refused && refused(seen["open_for_write"]);
-    evidence += fmt::format("{}{} = {} (host {}), open for writing: {}", evidence.empty() ? "" : "; ", name, seen["value"].dump(),
-                            before[name]["value"].dump(), seen["open_for_write"].get<std::string>());
+    evidence +=
+        fmt::format("{}{} = {} (host {}), open for writing: {}", evidence.empty() ? "" : "; ", name,
+                    seen["value"].dump(), before[name]["value"].dump(), seen["open_for_write"].get<std::string>());
   }
   if (!same) return closed(evidence + ": the container reads values of its own");
   if (any_writable) return confirmed(evidence + ": the container reads the host's knobs and may open them for writing");
@@ -306,26 +324,34 @@ Judgement judge_meminfo(const json& inside, const json& before, const json& afte
   const json& limit = inside["limit"]["bytes"];
   const long total = inside["mem_total_kb"].get<long>();
   if (limit.is_null() || limit.get<unsigned long long>() >= static_cast<unsigned long long>(total) * 1024)
-    return skip(fmt::format("the container has no memory limit below MemTotal ({}): nothing for /proc/meminfo to ignore",
-                            inside["limit"]["file"].is_null() ? "no memory.max or memory.limit_in_bytes at its cgroup root" : inside["limit"]["file"].get<std::string>()));
+    return skip(
+        fmt::format("the container has no memory limit below MemTotal ({}): nothing for /proc/meminfo to ignore",
+                    inside["limit"]["file"].is_null() ? "no memory.max or memory.limit_in_bytes at its cgroup root"
+                                                      : inside["limit"]["file"].get<std::string>()));
   if (!have_host(before, after)) return skip(kNeedsHost);
-  const std::string evidence = fmt::format("memory limit {} bytes ({}); MemTotal inside {} kB, on the host {} kB", limit.get<unsigned long long>(),
-                                           inside["limit"]["file"].get<std::string>(), total, before["mem_total_kb"].get<long>());
+  const std::string evidence = fmt::format("memory limit {} bytes ({}); MemTotal inside {} kB, on the host {} kB",
+                                           limit.get<unsigned long long>(), inside["limit"]["file"].get<std::string>(),
+                                           total, before["mem_total_kb"].get<long>());
   if (inside["mem_total_kb"] == before["mem_total_kb"]) return confirmed(evidence);
   if (static_cast<unsigned long long>(total) * 1024 <= limit.get<unsigned long long>()) return closed(evidence);
   return broken("MemTotal inside is neither the host's nor within the limit: " + evidence);
 }
 
 Judgement judge_cpu_count(const json& inside, const json& before, const json& after) {
-  if (inside.contains("error")) return broken("confining to one CPU inside failed: " + inside["error"].get<std::string>());
+  if (inside.contains("error"))
+    return broken("confining to one CPU inside failed: " + inside["error"].get<std::string>());
   if (inside["allowed_before"].get<int>() < 2)
-    return skip(fmt::format("the container may run on {} CPU only: there is nothing to confine it to", inside["allowed_before"].get<int>()));
+    return skip(fmt::format("the container may run on {} CPU only: there is nothing to confine it to",
+                            inside["allowed_before"].get<int>()));
   if (inside["allowed"] != 1) return broken("the confinement to one CPU did not take: " + inside.dump());
   if (!have_host(before, after)) return skip(kNeedsHost);
-  const std::string evidence = fmt::format("confined to one CPU, the container counts {} in /proc/cpuinfo and {} from sysconf(_SC_NPROCESSORS_ONLN); the host counts {} and {}",
-                                           inside["cpuinfo"].get<int>(), inside["sysconf"].get<long>(), before["host_cpuinfo"].get<int>(),
-                                           before["host_sysconf"].get<long>());
-  if (inside["cpuinfo"] == before["host_cpuinfo"] && inside["sysconf"] == before["host_sysconf"]) return confirmed(evidence);
+  const std::string evidence = fmt::format(
+      "confined to one CPU, the container counts {} in /proc/cpuinfo and {} from sysconf(_SC_NPROCESSORS_ONLN); the "
+      "host counts {} and {}",
+      inside["cpuinfo"].get<int>(), inside["sysconf"].get<long>(), before["host_cpuinfo"].get<int>(),
+      before["host_sysconf"].get<long>());
+  if (inside["cpuinfo"] == before["host_cpuinfo"] && inside["sysconf"] == before["host_sysconf"])
+    return confirmed(evidence);
   if (inside["cpuinfo"] == 1 && inside["sysconf"] == 1) return closed(evidence);
   if (inside["cpuinfo"] == before["host_cpuinfo"] || inside["sysconf"] == before["host_sysconf"])
     return confirmed(evidence + " (partly: the host's count is still seen in one of them)");
@@ -340,8 +366,9 @@ Judgement judge_loadavg(const json& inside) {
   if (slash == std::string::npos) return broken("unexpected /proc/loadavg: " + inside["loadavg"].get<std::string>());
   const int total = std::stoi(tasks.substr(slash + 1));
   const int visible = inside["visible"].get<int>();
-  const std::string evidence = fmt::format("inside, /proc/loadavg reads \"{}\": {} tasks, while the container's /proc shows {} process(es)",
-                                           inside["loadavg"].get<std::string>(), total, visible);
+  const std::string evidence =
+      fmt::format("inside, /proc/loadavg reads \"{}\": {} tasks, while the container's /proc shows {} process(es)",
+                  inside["loadavg"].get<std::string>(), total, visible);
   return total > visible ? confirmed(evidence) : closed(evidence);
 }
 
@@ -360,7 +387,8 @@ const std::vector<GapRow>& rows() {
        [] { return json(clock_ns(CLOCK_TAI)); },
        [](const json& i, const json& b, const json& a) { return judge_clock(i, b, a, "CLOCK_TAI"); }},
       {{"kernel.gap.log-readable", "the container reads the host's kernel log (syslog(2))"}, observe_log, judge_log},
-      {{"kernel.gap.keyring-shared", "the container's user keyring is the host's (same uid, no user namespace)"}, observe_keyring,
+      {{"kernel.gap.keyring-shared", "the container's user keyring is the host's (same uid, no user namespace)"},
+       observe_keyring,
        judge_keyring},
       {{"kernel.gap.proc-modules-host-wide", "/proc/modules lists the host's loaded modules"},
        [] { return file_digest("/proc/modules", first_word); },
@@ -373,23 +401,35 @@ const std::vector<GapRow>& rows() {
            // Whether /sys is a sysfs at all: a container given none (bwrap without --sys)
            // has no /sys/module to show, which is no fault of ours.
            struct statfs sys {};
-           return json{{"error", errno_name(e.err())}, {"sys_is_sysfs", ::statfs("/sys", &sys) == 0 && sys.f_type == SYSFS_MAGIC}};
+           return json{{"error", errno_name(e.err())},
+                       {"sys_is_sysfs", ::statfs("/sys", &sys) == 0 && sys.f_type == SYSFS_MAGIC}};
          }
        },
        judge_sys_module},
-      {{"kernel.gap.kernel-sysctls-host-wide", "non-namespaced sysctls under /proc/sys/kernel are the host's, and writable"},
-       [] { return observe_sysctls(kKernelSysctls); }, judge_sysctls},
+      {{"kernel.gap.kernel-sysctls-host-wide",
+        "non-namespaced sysctls under /proc/sys/kernel are the host's, and writable"},
+       [] { return observe_sysctls(kKernelSysctls); },
+       judge_sysctls},
       {{"kernel.gap.vm-sysctls-host-wide", "sysctls under /proc/sys/vm are the host's, and writable"},
-       [] { return observe_sysctls(kVmSysctls); }, judge_sysctls},
+       [] { return observe_sysctls(kVmSysctls); },
+       judge_sysctls},
       {{"cgroup.gap.meminfo-ignores-limit", "/proc/meminfo's MemTotal ignores the container's memory limit"},
-       [] { return json{{"mem_total_kb", meminfo_kb(read_file("/proc/meminfo").value_or(""), "MemTotal")}, {"limit", memory_limit()}}; },
+       [] {
+         return json{{"mem_total_kb", meminfo_kb(read_file("/proc/meminfo").value_or(""), "MemTotal")},
+                     {"limit", memory_limit()}};
+       },
        judge_meminfo},
-      {{"cgroup.gap.cpu-count-ignores-affinity", "the CPU count in /proc/cpuinfo and sysconf ignores the container's affinity"},
-       observe_cpu_count, judge_cpu_count},
+      {{"cgroup.gap.cpu-count-ignores-affinity",
+        "the CPU count in /proc/cpuinfo and sysconf ignores the container's affinity"},
+       observe_cpu_count,
+       judge_cpu_count},
       {{"proc.gap.loadavg-host-wide", "/proc/loadavg counts the host's tasks, not the container's"},
-       [] { return json{{"loadavg", trim(read_file("/proc/loadavg").value_or(""))}, {"visible", numeric_entries("/proc")}}; },
+       [] {
+         return json{{"loadavg", trim(read_file("/proc/loadavg").value_or(""))}, {"visible", numeric_entries("/proc")}};
+       },
        [](const json& i, const json&, const json&) { return judge_loadavg(i); }},
-      {{"proc.gap.stat-host-wide", "/proc/stat is the host's: its CPUs and boot time"}, observe_stat,
+      {{"proc.gap.stat-host-wide", "/proc/stat is the host's: its CPUs and boot time"},
+       observe_stat,
        [](const json& i, const json& b, const json& a) {
          return have_host(b, a) ? against_host_reads(i, b, a, "/proc/stat's btime and cpu lines") : skip(kNeedsHost);
        }},
@@ -402,10 +442,12 @@ const std::vector<GapRow>& rows() {
          });
        },
        [](const json& i, const json& b, const json& a) { return judge_listing(i, b, a, "/proc/diskstats"); }},
-      {{"proc.gap.swaps-host-wide", "/proc/swaps lists the host's swap areas"}, observe_swaps,
+      {{"proc.gap.swaps-host-wide", "/proc/swaps lists the host's swap areas"},
+       observe_swaps,
        [](const json& i, const json& b, const json& a) {
          if (!have_host(b, a)) return skip(kNeedsHost);
-         if (b.contains("areas") && b["areas"].empty()) return skip("the host has no swap area, so /proc/swaps cannot show whose it lists");
+         if (b.contains("areas") && b["areas"].empty())
+           return skip("the host has no swap area, so /proc/swaps cannot show whose it lists");
          return against_host_reads(i, b, a, "/proc/swaps");
        }},
       {{"proc.gap.boot-id-shared", "the boot id inside is the host's"},

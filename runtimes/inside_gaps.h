@@ -33,6 +33,7 @@ nlohmann::json observe_gaps();
 // [{id, title, outcome, evidence}] in inside_gaps() order. outcome is one of DESIGN.md's
 // tokens: "gap-confirmed", "gap-closed", "skip", "broken". host_before / host_after are
 // observe_gaps() run on the host around the container's; null without them.
-nlohmann::json judge_gaps(const nlohmann::json& inside, const nlohmann::json& host_before, const nlohmann::json& host_after);
+nlohmann::json judge_gaps(const nlohmann::json& inside, const nlohmann::json& host_before,
+                          const nlohmann::json& host_after);
 
 }  // namespace nsm::runtimes

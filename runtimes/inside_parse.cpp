@@ -15,16 +15,47 @@ namespace nsm::runtimes {
 namespace {
 
 // capability(7)'s names, by bit number (linux/capability.h, up to CAP_CHECKPOINT_RESTORE).
-constexpr std::array<std::string_view, 41> kCapabilityNames = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",  "CAP_DAC_READ_SEARCH", "CAP_FOWNER",          "CAP_FSETID",
-    "CAP_KILL",            "CAP_SETGID",        "CAP_SETUID",          "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",      "CAP_NET_RAW",         "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",       "CAP_SYS_MODULE",    "CAP_SYS_RAWIO",       "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",     "CAP_SYS_BOOT",        "CAP_SYS_NICE",        "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",        "CAP_SYS_TTY_CONFIG", "CAP_MKNOD",          "CAP_LEASE",           "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",       "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",       "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",      "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",      "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE"};
+constexpr std::array<std::string_view, 41> kCapabilityNames = {"CAP_CHOWN",
+                                                               "CAP_DAC_OVERRIDE",
+                                                               "CAP_DAC_READ_SEARCH",
+                                                               "CAP_FOWNER",
+                                                               "CAP_FSETID",
+                                                               "CAP_KILL",
+                                                               "CAP_SETGID",
+                                                               "CAP_SETUID",
+                                                               "CAP_SETPCAP",
+                                                               "CAP_LINUX_IMMUTABLE",
+                                                               "CAP_NET_BIND_SERVICE",
+                                                               "CAP_NET_BROADCAST",
+                                                               "CAP_NET_ADMIN",
+                                                               "CAP_NET_RAW",
+                                                               "CAP_IPC_LOCK",
+                                                               "CAP_IPC_OWNER",
+                                                               "CAP_SYS_MODULE",
+                                                               "CAP_SYS_RAWIO",
+                                                               "CAP_SYS_CHROOT",
+                                                               "CAP_SYS_PTRACE",
+                                                               "CAP_SYS_PACCT",
+                                                               "CAP_SYS_ADMIN",
+                                                               "CAP_SYS_BOOT",
+                                                               "CAP_SYS_NICE",
+                                                               "CAP_SYS_RESOURCE",
+                                                               "CAP_SYS_TIME",
+                                                               "CAP_SYS_TTY_CONFIG",
+                                                               "CAP_MKNOD",
+                                                               "CAP_LEASE",
+                                                               "CAP_AUDIT_WRITE",
+                                                               "CAP_AUDIT_CONTROL",
+                                                               "CAP_SETFCAP",
+                                                               "CAP_MAC_OVERRIDE",
+                                                               "CAP_MAC_ADMIN",
+                                                               "CAP_SYSLOG",
+                                                               "CAP_WAKE_ALARM",
+                                                               "CAP_BLOCK_SUSPEND",
+                                                               "CAP_AUDIT_READ",
+                                                               "CAP_PERFMON",
+                                                               "CAP_BPF",
+                                                               "CAP_CHECKPOINT_RESTORE"};
 
 // PROC_*_INIT_INO (include/linux/proc_ns.h; nsfs.h's init_ns_ino from 6.18).
 struct InitialInode {
@@ -83,7 +114,8 @@ std::vector<IdRange> parse_id_map(std::string_view text) {
     std::istringstream fields(line);
     IdRange r;
     std::string rest;
-    if (!(fields >> r.inside >> r.outside >> r.count) || (fields >> rest)) throw ToolError(fmt::format("an id map line is not three numbers: \"{}\"", line));
+    if (!(fields >> r.inside >> r.outside >> r.count) || (fields >> rest))
+      throw ToolError(fmt::format("an id map line is not three numbers: \"{}\"", line));
     ranges.push_back(r);
   }
   return ranges;
@@ -95,21 +127,27 @@ bool is_identity_map(const std::vector<IdRange>& ranges) {
 
 std::optional<ino_t> initial_ns_inode(NsType type, const KernelVersion& kernel) {
   for (const auto& i : kInitialInodes)
-    if (i.type == type) return kernel >= KernelVersion::must_parse(i.since) ? std::optional<ino_t>(i.inode) : std::nullopt;
+    if (i.type == type)
+      return kernel >= KernelVersion::must_parse(i.since) ? std::optional<ino_t>(i.inode) : std::nullopt;
   return std::nullopt;
 }
 
 std::string_view path_state_name(PathState state) {
   switch (state) {
-    case PathState::Absent: return "absent";
-    case PathState::Masked: return "masked";
-    case PathState::ReadOnly: return "read-only";
-    case PathState::Visible: return "visible";
+    case PathState::Absent:
+      return "absent";
+    case PathState::Masked:
+      return "masked";
+    case PathState::ReadOnly:
+      return "read-only";
+    case PathState::Visible:
+      return "visible";
   }
   return "?";
 }
 
-const conformance::MountEntry* covering_mount(const std::vector<conformance::MountEntry>& mounts, std::string_view path) {
+const conformance::MountEntry* covering_mount(const std::vector<conformance::MountEntry>& mounts,
+                                              std::string_view path) {
   const conformance::MountEntry* found = nullptr;
   size_t best = 0;
   for (const auto& m : mounts) {
@@ -140,7 +178,8 @@ std::vector<CgroupLine> parse_proc_cgroup(std::string_view text) {
   for (std::string line; std::getline(in, line);) {
     const auto a = line.find(':');
     const auto b = a == std::string::npos ? a : line.find(':', a + 1);
-    if (b == std::string::npos) throw ToolError(fmt::format("a /proc/self/cgroup line is not ID:CONTROLLERS:PATH: \"{}\"", line));
+    if (b == std::string::npos)
+      throw ToolError(fmt::format("a /proc/self/cgroup line is not ID:CONTROLLERS:PATH: \"{}\"", line));
     lines.push_back({line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
   }
   return lines;

@@ -59,7 +59,8 @@ struct PathStat {
 };
 // The mount covering `path`: the last one in mount order whose mount point is the path or
 // one of its parents. nullptr when none.
-const conformance::MountEntry* covering_mount(const std::vector<conformance::MountEntry>& mounts, std::string_view path);
+const conformance::MountEntry* covering_mount(const std::vector<conformance::MountEntry>& mounts,
+                                              std::string_view path);
 PathState judge_path(std::string_view path, const PathStat& st, const std::vector<conformance::MountEntry>& mounts);
 
 // "/proc/self/cgroup" lines, "0::/docker/ab12" -> {hierarchy "0", controllers "", path}.

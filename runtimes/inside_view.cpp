@@ -47,7 +47,8 @@ json namespaces_section() {
   for (const auto& info : ns_types()) {
     const auto id = ns_id_at("self", info.proc_name);
     if (!id) {
-      out[std::string(info.name)] = {{"inode", nullptr}, {"initial", nullptr}, {"why", "no /proc/self/ns entry: the kernel lacks the type"}};
+      out[std::string(info.name)] = {
+          {"inode", nullptr}, {"initial", nullptr}, {"why", "no /proc/self/ns entry: the kernel lacks the type"}};
       continue;
     }
     const auto initial = initial_ns_inode(info.type, kernel);
@@ -56,7 +57,8 @@ json namespaces_section() {
       entry["initial"] = id->ino == *initial;
     } else {
       entry["initial"] = nullptr;
-      entry["why"] = fmt::format("before 6.18 the initial {} namespace's inode is allocated at boot: undecidable from inside", info.name);
+      entry["why"] = fmt::format(
+          "before 6.18 the initial {} namespace's inode is allocated at boot: undecidable from inside", info.name);
     }
     out[std::string(info.name)] = entry;
   }
@@ -87,8 +89,11 @@ json ids_section() {
 
 json capabilities_section(const std::string& status) {
   json out = json::object();
-  for (const auto& [key, field] : {std::pair{"effective", "CapEff"}, {"permitted", "CapPrm"}, {"inheritable", "CapInh"},
-                                   {"bounding", "CapBnd"}, {"ambient", "CapAmb"}}) {
+  for (const auto& [key, field] : {std::pair{"effective", "CapEff"},
+                                   {"permitted", "CapPrm"},
+                                   {"inheritable", "CapInh"},
+                                   {"bounding", "CapBnd"},
+                                   {"ambient", "CapAmb"}}) {
     const auto hex = status_field(status, field);
     if (!hex) {
       out[key] = nullptr;
@@ -107,7 +112,8 @@ struct Probe {
 
 const std::vector<Probe>& probes() {
   static const std::vector<Probe> table = {
-      {{"unshare", "EINVAL"}, [] { return ::syscall(SYS_unshare, 0x1); }},  // a signal-number bit: no unshare flag (0x80 is CLONE_NEWTIME)
+      {{"unshare", "EINVAL"},
+       [] { return ::syscall(SYS_unshare, 0x1); }},  // a signal-number bit: no unshare flag (0x80 is CLONE_NEWTIME)
       {{"setns", "EBADF"}, [] { return ::syscall(SYS_setns, -1, 0); }},
       {{"clone3", "EINVAL"}, [] { return ::syscall(SYS_clone3, nullptr, 0); }},  // size 0
       {{"mount", "EFAULT"}, [] { return ::syscall(SYS_mount, nullptr, nullptr, nullptr, 0, nullptr); }},
@@ -127,8 +133,9 @@ json seccomp_section(const std::string& status) {
   const auto mode = status_field(status, "Seccomp");
   const auto filters = status_field(status, "Seccomp_filters");
   static const char* const kModes[] = {"disabled", "strict", "filter"};
-  json out{{"mode", mode && *mode >= "0" && *mode <= "2" ? json(kModes[std::stoi(*mode)]) : json(mode.value_or("unknown"))},
-           {"filters", filters ? json(std::stoi(*filters)) : json(nullptr)}};
+  json out{
+      {"mode", mode && *mode >= "0" && *mode <= "2" ? json(kModes[std::stoi(*mode)]) : json(mode.value_or("unknown"))},
+      {"filters", filters ? json(std::stoi(*filters)) : json(nullptr)}};
   json calls = json::object();
   json refused = json::array();
   for (const auto& p : probes()) {
@@ -145,7 +152,8 @@ json seccomp_section(const std::string& status) {
 
 json lsm_section() {
   json out = json::object();
-  for (const auto& [key, path] : {std::pair{"current", "/proc/self/attr/current"}, {"apparmor", "/proc/self/attr/apparmor/current"},
+  for (const auto& [key, path] : {std::pair{"current", "/proc/self/attr/current"},
+                                  {"apparmor", "/proc/self/attr/apparmor/current"},
                                   {"lsm", "/sys/kernel/security/lsm"}}) {
     const auto v = read_file(path);
     std::string text = v ? trim(*v) : std::string();
@@ -163,14 +171,16 @@ json cgroup_section() {
   out["membership"] = lines;
   struct statfs fs {};
   if (::statfs("/sys/fs/cgroup", &fs) == 0)
-    out["mount"] = fs.f_type == CGROUP2_SUPER_MAGIC ? "v2" : fs.f_type == TMPFS_MAGIC ? "v1 (tmpfs of hierarchies)" : fmt::format("{:#x}", fs.f_type);
+    out["mount"] = fs.f_type == CGROUP2_SUPER_MAGIC ? "v2"
+                   : fs.f_type == TMPFS_MAGIC       ? "v1 (tmpfs of hierarchies)"
+                                                    : fmt::format("{:#x}", fs.f_type);
   else
     out["mount"] = errno_name(errno);
   // The limits as the cgroup mount's root shows them (the container's own, where a runtime
   // gives it a cgroup namespace or binds its cgroup there).
   json limits = json::object();
-  for (const char* file : {"memory.max", "memory/memory.limit_in_bytes", "pids.max", "pids/pids.max", "cpu.max", "cpu/cpu.cfs_quota_us",
-                           "cpuset.cpus.effective", "cpuset/cpuset.effective_cpus"}) {
+  for (const char* file : {"memory.max", "memory/memory.limit_in_bytes", "pids.max", "pids/pids.max", "cpu.max",
+                           "cpu/cpu.cfs_quota_us", "cpuset.cpus.effective", "cpuset/cpuset.effective_cpus"}) {
     if (const auto v = read_file(std::string("/sys/fs/cgroup/") + file)) limits[file] = trim(*v);
   }
   out["limits"] = limits;
@@ -178,10 +188,12 @@ json cgroup_section() {
 }
 
 // Paths runtimes mask or make read-only (the OCI runtime spec's defaults, and Docker's).
-const std::vector<std::string> kSensitivePaths = {
-    "/proc/kcore",  "/proc/keys",    "/proc/timer_list", "/proc/sched_debug", "/proc/latency_stats", "/proc/sysrq-trigger",
-    "/proc/acpi",   "/proc/scsi",    "/proc/asound",     "/proc/irq",         "/proc/bus",           "/proc/fs",
-    "/proc/sys",    "/sys/firmware", "/sys/kernel/debug", "/sys/fs/cgroup",   "/sys/kernel/security"};
+const std::vector<std::string> kSensitivePaths = {"/proc/kcore",       "/proc/keys",          "/proc/timer_list",
+                                                  "/proc/sched_debug", "/proc/latency_stats", "/proc/sysrq-trigger",
+                                                  "/proc/acpi",        "/proc/scsi",          "/proc/asound",
+                                                  "/proc/irq",         "/proc/bus",           "/proc/fs",
+                                                  "/proc/sys",         "/sys/firmware",       "/sys/kernel/debug",
+                                                  "/sys/fs/cgroup",    "/sys/kernel/security"};
 
 bool directory_is_empty(const std::string& path) {
   DIR* d = ::opendir(path.c_str());
@@ -225,7 +237,8 @@ json devices_section() {
     struct stat st {};
     const std::string path = "/dev/" + name;
     if (::lstat(path.c_str(), &st) != 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) continue;
-    out.push_back(fmt::format("{} {} {}:{}", name, S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev), minor(st.st_rdev)));
+    out.push_back(
+        fmt::format("{} {} {}:{}", name, S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev), minor(st.st_rdev)));
   }
   return out;
 }

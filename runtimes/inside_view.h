@@ -27,8 +27,8 @@ nlohmann::json collect_inside_view(const InsideOptions& options);
 // The system calls the view probes, with the errno each gives when it reaches the kernel
 // with the view's invalid arguments (anything else means something stopped it first).
 struct ProbedCall {
-  std::string name;      // "unshare"
-  std::string reached;   // "EINVAL"
+  std::string name;     // "unshare"
+  std::string reached;  // "EINVAL"
 };
 const std::vector<ProbedCall>& probed_calls();
 

@@ -24,7 +24,8 @@ bool is_held_view(std::string_view cmdline, const std::string& token) {
     argv.push_back(cmdline.substr(at, end - at));
     at = end + 1;
   }
-  if (argv.size() < 4 || !(argv[0] == "nsmatrix" || argv[0].ends_with("/nsmatrix")) || argv[1] != "inside") return false;
+  if (argv.size() < 4 || !(argv[0] == "nsmatrix" || argv[0].ends_with("/nsmatrix")) || argv[1] != "inside")
+    return false;
   for (size_t i = 2; i + 1 < argv.size(); ++i)
     if (argv[i] == "--token" && argv[i + 1] == token) return true;
   return false;
@@ -55,8 +56,9 @@ json compare_namespaces(pid_t pid, const json& inside_namespaces) {
     }
     const json& seen = inside_namespaces.contains(type) ? inside_namespaces[type] : json();
     if (!seen.is_object() || !seen.contains("inode") || seen["inode"] != container->ino)
-      throw ToolError(fmt::format("process {}'s {} namespace is inode {} from the host, {} from inside: not the process that wrote the view",
-                                  pid, type, container->ino, seen.is_object() && seen.contains("inode") ? seen["inode"].dump() : "none"));
+      throw ToolError(fmt::format(
+          "process {}'s {} namespace is inode {} from the host, {} from inside: not the process that wrote the view",
+          pid, type, container->ino, seen.is_object() && seen.contains("inode") ? seen["inode"].dump() : "none"));
     out[type] = {{"new", !(*host == *container)}, {"host", host->ino}, {"container", container->ino}};
   }
   if (::kill(pid, 0) != 0) throw ToolError(fmt::format("process {} ended while it was looked at", pid));
@@ -82,8 +84,10 @@ json network_from_outside(const json& inside_network, const std::vector<HostLink
   auto field = [](const json& l, const char* key, auto fallback) -> decltype(fallback) {
     const auto it = l.find(key);
     if (it == l.end()) return fallback;
-    if constexpr (std::is_same_v<decltype(fallback), int>) return it->is_number_integer() ? it->template get<int>() : fallback;
-    else return it->is_string() ? it->template get<std::string>() : fallback;
+    if constexpr (std::is_same_v<decltype(fallback), int>)
+      return it->is_number_integer() ? it->template get<int>() : fallback;
+    else
+      return it->is_string() ? it->template get<std::string>() : fallback;
   };
   for (const auto& l : inside_network) {
     if (!l.is_object() || field(l, "kind", std::string()) != "veth" || field(l, "peer_ifindex", 0) <= 0) continue;

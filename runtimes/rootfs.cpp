@@ -52,7 +52,8 @@ Rootfs build_rootfs(const std::string& bin_dir, const std::string& work_dir) {
   for (const char* link : {"lib", "lib64"}) {
     std::error_code ec;
     fs::create_symlink(fmt::format("usr/{}", link), out.dir + "/" + link, ec);
-    if (ec && ec != std::errc::file_exists) throw ToolError(fmt::format("symlink {}/{}: {}", out.dir, link, ec.message()));
+    if (ec && ec != std::errc::file_exists)
+      throw ToolError(fmt::format("symlink {}/{}: {}", out.dir, link, ec.message()));
   }
   put("/etc/os-release", "ID=nsmatrix\nNAME=\"nsmatrix inside view\"\n", 0644);
 

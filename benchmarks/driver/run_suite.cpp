@@ -59,17 +59,15 @@ nlohmann::json read_google_benchmark_json(const std::string& path) {
 std::string bench_binary_next_to_self() {
   const std::string path = own_bin_dir() + "/nsmatrix-bench";
   if (::access(path.c_str(), X_OK) != 0)
-    throw ToolError(
-        fmt::format("the benchmark suite is missing: {} ({}); build the nsmatrix-bench target", path, errno_name(errno)));
+    throw ToolError(fmt::format("the benchmark suite is missing: {} ({}); build the nsmatrix-bench target", path,
+                                errno_name(errno)));
   return path;
 }
 
 SuiteRunResult run_bench_suite(const SuiteRunOptions& options) {
   const ScratchDir scratch(options.output);
-  std::vector<std::string> argv{options.binary,
-                                "--benchmark_out=" + scratch.file("gbench.json"),
-                                "--benchmark_out_format=json",
-                                "--catalogue-out=" + scratch.file("catalogue.json")};
+  std::vector<std::string> argv{options.binary, "--benchmark_out=" + scratch.file("gbench.json"),
+                                "--benchmark_out_format=json", "--catalogue-out=" + scratch.file("catalogue.json")};
   if (options.quick) argv.push_back("--quick");
   if (options.pin >= 0) argv.push_back(fmt::format("--pin={}", options.pin));
   if (!options.filter.empty()) argv.push_back("--benchmark_filter=" + options.filter);
@@ -83,12 +81,14 @@ SuiteRunResult run_bench_suite(const SuiteRunOptions& options) {
     throw BadBenchArguments("nsmatrix-bench refused its arguments");
   if (status.end == ChildStatus::End::TimedOut)
     throw TimeoutError(fmt::format("the benchmark suite {}; no {} written", status.describe(), options.output));
-  if (!status.ok()) throw ToolError(fmt::format("the benchmark suite {}; no {} written", status.describe(), options.output));
+  if (!status.ok())
+    throw ToolError(fmt::format("the benchmark suite {}; no {} written", status.describe(), options.output));
 
   SuiteRunResult result;
   try {
-    result.document = make_bench_json(read_json_file(scratch.file("catalogue.json"), "bench-catalogue"),
-                                      read_google_benchmark_json(scratch.file("gbench.json")), options.quick ? "quick" : "full");
+    result.document =
+        make_bench_json(read_json_file(scratch.file("catalogue.json"), "bench-catalogue"),
+                        read_google_benchmark_json(scratch.file("gbench.json")), options.quick ? "quick" : "full");
   } catch (const Error& e) {
     throw ToolError(fmt::format("{}; no {} written", e.what(), options.output));
   }

@@ -14,17 +14,17 @@
 namespace nsm::bench {
 
 struct SuiteRunOptions {
-  std::string binary;          // nsmatrix-bench (bench_binary_next_to_self())
-  std::string output;          // where bench.json goes; the scratch directory sits beside it
-  bool quick = false;          // one repetition, fewer sizes: CI and emulated guests
-  std::string filter;          // --benchmark_filter, empty for all
-  int pin = -1;                // --pin=CPU, -1 for none
+  std::string binary;  // nsmatrix-bench (bench_binary_next_to_self())
+  std::string output;  // where bench.json goes; the scratch directory sits beside it
+  bool quick = false;  // one repetition, fewer sizes: CI and emulated guests
+  std::string filter;  // --benchmark_filter, empty for all
+  int pin = -1;        // --pin=CPU, -1 for none
   // For the whole suite; then its process group is killed and nothing is written.
   std::chrono::seconds timeout{3600};
 };
 
 struct SuiteRunResult {
-  nlohmann::json document;     // bench.json, already written to options.output
+  nlohmann::json document;  // bench.json, already written to options.output
   int pass = 0, skip = 0, broken = 0;
 };
 

@@ -31,7 +31,8 @@ size_t exclusion_dash(std::string_view filter) {
     if (filter[i] == ':') pattern_start = i + 1;
     if (filter[i] != '-') continue;
     const std::string_view before = filter.substr(pattern_start, i - pattern_start);
-    if (before.empty() || std::any_of(before.begin(), before.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); }))
+    if (before.empty() ||
+        std::any_of(before.begin(), before.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); }))
       return i;
   }
   return std::string_view::npos;
@@ -78,9 +79,10 @@ std::string gtest_filter_for(std::string_view filter, const nlohmann::json& list
     out += (out.empty() ? "" : ":") + test;
   }
   if (out.empty())
-    throw InputError(fmt::format("--filter '{}' selects no check: its patterns match check ids as the report shows them "
-                                 "('uts.*', '*.gap.*') or GoogleTest names ('UtsNamespace.*')",
-                                 filter));
+    throw InputError(
+        fmt::format("--filter '{}' selects no check: its patterns match check ids as the report shows them "
+                    "('uts.*', '*.gap.*') or GoogleTest names ('UtsNamespace.*')",
+                    filter));
   return out;
 }
 

@@ -41,7 +41,8 @@ std::string undo_gtest_byte_escapes(const std::string& text) {
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {
       bytes += text[i++];
-    } else if ((b == 0xC2 || b == 0xC3) && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+    } else if ((b == 0xC2 || b == 0xC3) && i + 1 < text.size() &&
+               (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
       bytes += static_cast<char>(((b & 0x03) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3F));
       high = true;
       i += 2;
@@ -73,7 +74,8 @@ Outcome fallback_outcome(const json& test) {
 
 json check_entry(const json& listed) {
   json entry;
-  for (const char* key : {"id", "kind", "type", "title", "test", "requirements"}) entry[key] = listed.contains(key) ? listed[key] : json(nullptr);
+  for (const char* key : {"id", "kind", "type", "title", "test", "requirements"})
+    entry[key] = listed.contains(key) ? listed[key] : json(nullptr);
   if (listed.contains("refs")) entry["refs"] = listed["refs"];  // only checks that have them
   return entry;
 }
@@ -113,7 +115,8 @@ json conformance_document(const json& listing, const std::optional<json>& gtest,
     entry["duration_seconds"] = seconds;
     checks.push_back(std::move(entry));
   }
-  json document{{"schema_version", kSchemaVersion}, {"kind", "conformance"}, {"tool_version", std::string(kToolVersion)}};
+  json document{
+      {"schema_version", kSchemaVersion}, {"kind", "conformance"}, {"tool_version", std::string(kToolVersion)}};
   document["checks"] = std::move(checks);
   json summary = json::object();
   for (const auto& [outcome, n] : count_outcomes(document)) summary[std::string(outcome_name(outcome))] = n;
@@ -124,7 +127,8 @@ json conformance_document(const json& listing, const std::optional<json>& gtest,
 
 std::map<Outcome, int> count_outcomes(const json& document) {
   std::map<Outcome, int> counts;
-  for (Outcome o : {Outcome::Pass, Outcome::Fail, Outcome::Skip, Outcome::Broken, Outcome::GapConfirmed, Outcome::GapClosed})
+  for (Outcome o :
+       {Outcome::Pass, Outcome::Fail, Outcome::Skip, Outcome::Broken, Outcome::GapConfirmed, Outcome::GapClosed})
     counts[o] = 0;
   for (const auto& check : document.value("checks", json::array()))
     if (auto o = outcome_from_name(check.value("outcome", ""))) ++counts[*o];

@@ -110,7 +110,8 @@ void find_keys(std::vector<ResidueItem>& out) {
     if (!description.empty() && description.back() == ':') description.pop_back();
     int pid = 0;
     unsigned long pidns = 0;
-    if (key_owner(description, pid, pidns)) out.push_back({"key", fmt::format("{} {}", serial, description), pid, true, pidns});
+    if (key_owner(description, pid, pidns))
+      out.push_back({"key", fmt::format("{} {}", serial, description), pid, true, pidns});
   }
 }
 
@@ -157,7 +158,8 @@ void kill_process(const std::string& item_name) { kill_and_wait(std::stoi(item_n
 void remove_work_dir(const std::string& path) {
   // Never delete through a mount: whatever is still mounted below is not a file of ours.
   for (const auto& m : read_mountinfo())
-    if (m.mount_point.starts_with(path + "/")) throw ToolError(fmt::format("{} is still mounted below it", m.mount_point));
+    if (m.mount_point.starts_with(path + "/"))
+      throw ToolError(fmt::format("{} is still mounted below it", m.mount_point));
   fs::remove_all(path);  // removes symlinks, never follows them
 }
 
@@ -194,7 +196,8 @@ void remove_one(const ResidueItem& item) {
   } else if (item.kind == "dir") {
     remove_work_dir(item.name);
   } else if (item.kind == "hostname") {
-    throw ToolError("the hostname looks like one a check sets inside its namespace; the original is unknown, set it by hand");
+    throw ToolError(
+        "the hostname looks like one a check sets inside its namespace; the original is unknown, set it by hand");
   }
 }
 
@@ -208,7 +211,9 @@ void kill_and_wait(pid_t pid) {
     throw_sys(fmt::format("kill({}, SIGKILL)", pid));
   }
   if (pidfd < 0) return;
-  struct pollfd p{pidfd, POLLIN, 0};
+  struct pollfd p {
+    pidfd, POLLIN, 0
+  };
   const int r = ::poll(&p, 1, 5000);  // an exit is immediate; a stuck one (D state) is reported
   ::close(pidfd);
   if (r == 0) throw ToolError(fmt::format("process {} did not end within 5 s of SIGKILL", pid));
@@ -237,7 +242,8 @@ std::vector<ResidueItem> find_residue() {
   }
   std::error_code ec;
   for (const auto& e : fs::directory_iterator("/run/netns", ec))
-    if (ours(e.path().filename().string())) out.push_back({"netns", e.path().string()});  // never marked: the suite names none
+    if (ours(e.path().filename().string()))
+      out.push_back({"netns", e.path().string()});  // never marked: the suite names none
   for (const auto& m : read_mountinfo()) {
     ResidueItem item{"mount", m.mount_point, 0, m.source.starts_with("nsm-")};
     // Below a runtimes run's work directory everything is the run's (overlays, netns binds).
@@ -249,7 +255,8 @@ std::vector<ResidueItem> find_residue() {
   for (const auto& root : cgroup_mounts()) find_cgroups(root, out);
   find_keys(out);
   char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0 && std::string_view(host).starts_with("nsm-")) out.push_back({"hostname", host, 0, true});
+  if (::gethostname(host, sizeof host - 1) == 0 && std::string_view(host).starts_with("nsm-"))
+    out.push_back({"hostname", host, 0, true});
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -262,9 +269,11 @@ CleanReport clean_where(const std::function<bool(const ResidueItem&)>& removable
   auto pass = [&](const std::vector<std::string>& kinds) {
     std::vector<ResidueItem> items;
     for (const auto& item : find_residue())
-      if (item.marked && std::find(kinds.begin(), kinds.end(), item.kind) != kinds.end() && removable(item)) items.push_back(item);
+      if (item.marked && std::find(kinds.begin(), kinds.end(), item.kind) != kinds.end() && removable(item))
+        items.push_back(item);
     // Deepest paths first: a mount below another, a cgroup below another.
-    std::sort(items.begin(), items.end(), [](const ResidueItem& a, const ResidueItem& b) { return a.name.size() > b.name.size(); });
+    std::sort(items.begin(), items.end(),
+              [](const ResidueItem& a, const ResidueItem& b) { return a.name.size() > b.name.size(); });
     for (const auto& item : items) {
       try {
         remove_one(item);

@@ -36,8 +36,8 @@ namespace nsm::conformance {
 struct ResidueItem {
   std::string kind;
   std::string name;
-  int owner_pid = 0;  // cgroups, keys and links: the suite process that made it
-  bool marked = false;  // carries the suite's marker: clean may remove it
+  int owner_pid = 0;              // cgroups, keys and links: the suite process that made it
+  bool marked = false;            // carries the suite's marker: clean may remove it
   unsigned long owner_pidns = 0;  // the pid namespace (inode) owner_pid is a pid in
   bool operator==(const ResidueItem&) const = default;
   auto operator<=>(const ResidueItem&) const = default;

@@ -20,8 +20,8 @@ std::string suite_binary_next_to_self() {
   const std::string path = own_bin_dir() + "/nsmatrix-conformance";
   // A broken installation, not bad input: exit code 3.
   if (::access(path.c_str(), X_OK) != 0)
-    throw ToolError(
-        fmt::format("the conformance suite is missing: {} ({}); build the nsmatrix-conformance target", path, errno_name(errno)));
+    throw ToolError(fmt::format("the conformance suite is missing: {} ({}); build the nsmatrix-conformance target",
+                                path, errno_name(errno)));
   return path;
 }
 
@@ -29,7 +29,9 @@ nlohmann::json list_checks(const std::string& binary) {
   ProgramOptions options;
   options.timeout = std::chrono::seconds(60);
   const ProgramResult r = run_program({binary, "--nsm_list_checks"}, options);
-  if (!r.ok()) throw ToolError(fmt::format("{} --nsm_list_checks {}{}", binary, r.status.describe(), r.err.empty() ? "" : ": " + trim(r.err)));
+  if (!r.ok())
+    throw ToolError(
+        fmt::format("{} --nsm_list_checks {}{}", binary, r.status.describe(), r.err.empty() ? "" : ": " + trim(r.err)));
   const std::string& text = r.out;
   try {
     auto listing = nlohmann::json::parse(text);

@@ -70,7 +70,8 @@ std::vector<std::string> module_names(const std::string& proc_modules) {
 
 // In a container: each sysctl's value, and whether it may be opened for writing. In a
 // guest, `write_first` (when given) is also written to the first one from inside.
-json probe_sysctls_from_container(const std::vector<std::string>& names, const std::optional<std::string>& write_first) {
+json probe_sysctls_from_container(const std::vector<std::string>& names,
+                                  const std::optional<std::string>& write_first) {
   return in_child(container_spec(), [names, write_first] {
     prepare_container();
     json out = json::object();
@@ -113,8 +114,8 @@ json write_knob_from_container(const std::string& path, const std::string& value
 
 // The verdict of a write-through: confirmed when the host then read the value written
 // inside; closed on a refusal, or when the write took inside and the host kept its value.
-void judge_write_through(const std::string& evidence, const json& inside, const std::string& wanted, const std::string& host_before,
-                         const std::string& host_after) {
+void judge_write_through(const std::string& evidence, const json& inside, const std::string& wanted,
+                         const std::string& host_before, const std::string& host_after) {
   if (host_after == wanted) return gap_confirmed(evidence);
   if (refused(inside["write"].get<std::string>())) return gap_closed(evidence + ": refused");
   if (inside["write"] == "ok" && inside["read_back"] == wanted && host_after == host_before)
@@ -124,7 +125,8 @@ void judge_write_through(const std::string& evidence, const json& inside, const 
 
 // `write_value` is what a guest writes to the first sysctl from inside; by default its
 // value minus one (for numbers).
-void judge_global_sysctls(const std::vector<std::string>& names, std::optional<std::string> write_value = std::nullopt) {
+void judge_global_sysctls(const std::vector<std::string>& names,
+                          std::optional<std::string> write_value = std::nullopt) {
   std::map<std::string, std::string> host;
   for (const auto& name : names) {
     auto v = read_sysctl(name);
@@ -155,7 +157,8 @@ void judge_global_sysctls(const std::vector<std::string>& names, std::optional<s
     guard->restore();  // the guest's value back, before anything else
     if (inside.contains("written")) {
       evidence += fmt::format("; written {} inside, read back {} there: the host then read {} (restored to {})",
-                              inside["written"].get<std::string>(), inside["read_back"].get<std::string>(), host_after, host[first]);
+                              inside["written"].get<std::string>(), inside["read_back"].get<std::string>(), host_after,
+                              host[first]);
       if (host_after == inside["written"]) return gap_confirmed(evidence);
       // Closed only when the write took inside and the host kept its value: a knob of its own.
       if (inside["read_back"] == inside["written"] && host_after == host[first]) return gap_closed(evidence);
@@ -168,9 +171,12 @@ void judge_global_sysctls(const std::vector<std::string>& names, std::optional<s
   if (!all_equal) return gap_closed(evidence + ": the container reads values of its own");
   // Host mode: the values are the host's; what the container may do with them decides.
   bool all_refused = true;
-  for (const auto& name : names) all_refused = all_refused && refused(inside[name]["open_for_write"].get<std::string>());
+  for (const auto& name : names)
+    all_refused = all_refused && refused(inside[name]["open_for_write"].get<std::string>());
   if (!container_is_rootless() && all_writable)
-    return gap_confirmed(evidence + ": the container reads the host's knobs and may open them for writing (the write itself is guest-only)");
+    return gap_confirmed(
+        evidence +
+        ": the container reads the host's knobs and may open them for writing (the write itself is guest-only)");
   if (container_is_rootless() && all_refused)
     return gap_confirmed(evidence + ": the container reads the host's knobs; this (rootless) one may not write them");
   if (!container_is_rootless() && all_refused)
@@ -180,12 +186,14 @@ void judge_global_sysctls(const std::vector<std::string>& names, std::optional<s
 
 }  // namespace
 
-NSM_CHECK(KernelLogGap, KernelLogIsReadableInPrivilegedContainer,
-          {.id = "kernel.gap.log-readable",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "a privileged container reads the host's kernel log (syslog(2), unless kernel.dmesg_restrict stops its user)",
-           .needs = {.namespaces = kContainerTypes, .root = true, .capabilities = {CAP_SYSLOG}}}) {
+NSM_CHECK(
+    KernelLogGap, KernelLogIsReadableInPrivilegedContainer,
+    {.id = "kernel.gap.log-readable",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title =
+         "a privileged container reads the host's kernel log (syslog(2), unless kernel.dmesg_restrict stops its user)",
+     .needs = {.namespaces = kContainerTypes, .root = true, .capabilities = {CAP_SYSLOG}}}) {
   const std::string host_log = read_kernel_log();
   if (host_log.empty()) broken("the host's kernel log could not be read or is empty");
   const std::string marker = last_line(host_log);
@@ -198,9 +206,10 @@ NSM_CHECK(KernelLogGap, KernelLogIsReadableInPrivilegedContainer,
   });
   const std::string log = inside["log"];
   const bool host_still_has_marker = read_kernel_log().find(marker) != std::string::npos;
-  const std::string evidence = fmt::format("kernel.dmesg_restrict={}; inside, syslog(SIZE_BUFFER): {}, read {} bytes; the host's last line {} there",
-                                           read_sysctl("kernel.dmesg_restrict").value_or("?"), inside["size"].get<std::string>(),
-                                           log.size(), log.find(marker) != std::string::npos ? "is" : "is not");
+  const std::string evidence = fmt::format(
+      "kernel.dmesg_restrict={}; inside, syslog(SIZE_BUFFER): {}, read {} bytes; the host's last line {} there",
+      read_sysctl("kernel.dmesg_restrict").value_or("?"), inside["size"].get<std::string>(), log.size(),
+      log.find(marker) != std::string::npos ? "is" : "is not");
   if (!log.empty() && log.find(marker) != std::string::npos) {
     gap_confirmed(evidence);
   } else if (refused(inside["size"].get<std::string>())) {
@@ -216,7 +225,8 @@ NSM_CHECK(KeyringGap, UserKeyringSharedBetweenContainersWithoutUserNs,
           {.id = "kernel.gap.keyring-shared",
            .kind = CheckKind::Gap,
            .type = NsType::User,
-           .title = "containers of the same uid without a user namespace share that uid's keyring: a key added in one is read in another",
+           .title = "containers of the same uid without a user namespace share that uid's keyring: a key added in one "
+                    "is read in another",
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_KEYS"}, .root = true}}) {
   const std::string description = fmt::format("nsm-keyring-gap-p{}-{}", ns_inode(0, "pid").value_or(0), ::getpid());
   Janitor janitor = Janitor::start();
@@ -237,14 +247,16 @@ NSM_CHECK(KeyringGap, UserKeyringSharedBetweenContainersWithoutUserNs,
     if (found < 0) return json{{"search", errno_name(errno)}};
     char payload[32] = {};
     const long n = keyctl(KEYCTL_READ, found, reinterpret_cast<long>(payload), sizeof payload - 1);
-    return json{{"search", "ok"}, {"serial", found}, {"payload", n > 0 ? std::string(payload, static_cast<size_t>(n)) : ""}};
+    return json{
+        {"search", "ok"}, {"serial", found}, {"payload", n > 0 ? std::string(payload, static_cast<size_t>(n)) : ""}};
   });
   first.send("done");
   first.finish();
   janitor.dismiss();
-  const std::string evidence = fmt::format("key {} \"{}\" added to @u in one container; searched from another: {}{}", serial, description,
-                                           second["search"].get<std::string>(),
-                                           second.contains("payload") ? fmt::format(", payload \"{}\"", second["payload"].get<std::string>()) : "");
+  const std::string evidence = fmt::format(
+      "key {} \"{}\" added to @u in one container; searched from another: {}{}", serial, description,
+      second["search"].get<std::string>(),
+      second.contains("payload") ? fmt::format(", payload \"{}\"", second["payload"].get<std::string>()) : "");
   if (second["search"] == "ok" && second["serial"] == serial && second["payload"] == "nsm-secret") {
     gap_confirmed(evidence);
   } else if (second["search"] == "ENOKEY") {
@@ -263,15 +275,16 @@ NSM_CHECK(ModulesGap, ProcModulesIsHostWide,
   const auto host = read_file("/proc/modules");
   if (!host) skip_check("/proc/modules is missing (" + errno_name(errno) + ")");
   const auto host_names = module_names(*host);
-  if (host_names.empty()) skip_check("no module is loaded: /proc/modules is empty, so it cannot show whose modules it lists");
+  if (host_names.empty())
+    skip_check("no module is loaded: /proc/modules is empty, so it cannot show whose modules it lists");
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     return json{{"modules", module_names(must_read_file("/proc/modules"))}};
   });
   const auto host_after = module_names(must_read_file("/proc/modules"));
-  const std::string evidence = fmt::format("{} modules inside, {} on the host before and {} after, equal: {}", inside["modules"].size(),
-                                           host_names.size(), host_after.size(),
-                                           inside["modules"] == json(host_names) || inside["modules"] == json(host_after));
+  const std::string evidence = fmt::format(
+      "{} modules inside, {} on the host before and {} after, equal: {}", inside["modules"].size(), host_names.size(),
+      host_after.size(), inside["modules"] == json(host_names) || inside["modules"] == json(host_after));
   if (inside["modules"] == json(host_names) || inside["modules"] == json(host_after)) {
     gap_confirmed(evidence);
   } else if (host_names == host_after) {
@@ -281,28 +294,34 @@ NSM_CHECK(ModulesGap, ProcModulesIsHostWide,
   }
 }
 
-NSM_CHECK(ModulesGap, SysModuleIsHostWide,
-          {.id = "kernel.gap.sys-module-host-wide",
-           .kind = CheckKind::Gap,
-           .type = NsType::Net,
-           .title = "/sys/module in a container's own sysfs (new network namespace, fresh mount) lists the host kernel's modules",
-           .needs = {.namespaces = kContainerTypes}}) {
+NSM_CHECK(
+    ModulesGap, SysModuleIsHostWide,
+    {.id = "kernel.gap.sys-module-host-wide",
+     .kind = CheckKind::Gap,
+     .type = NsType::Net,
+     .title =
+         "/sys/module in a container's own sysfs (new network namespace, fresh mount) lists the host kernel's modules",
+     .needs = {.namespaces = kContainerTypes}}) {
   const auto host = list_directory("/sys/module");
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     remount_sys();
     RouteSocket rt = RouteSocket::open();
-    return json{{"modules", list_directory("/sys/module")}, {"net", list_directory("/sys/class/net")}, {"links", describe_links(rt)}};
+    return json{{"modules", list_directory("/sys/module")},
+                {"net", list_directory("/sys/class/net")},
+                {"links", describe_links(rt)}};
   });
   const auto host_after = list_directory("/sys/module");
   const FreshNetns fresh = judge_fresh_netns(inside["links"]);
-  ASSERT_TRUE(fresh.problems.empty()) << "the container's network namespace must be fresh: " << join_problems(fresh.problems);
+  ASSERT_TRUE(fresh.problems.empty()) << "the container's network namespace must be fresh: "
+                                      << join_problems(fresh.problems);
   ASSERT_EQ(inside["net"], json(fresh.own)) << "the fresh sysfs must be the container's own";
   note(fresh.note);
   const bool same = inside["modules"] == json(host) || inside["modules"] == json(host_after);
-  const std::string evidence =
-      fmt::format("the container's sysfs lists only its own {} in /sys/class/net but {} entries in /sys/module (host: {}), equal: {}",
-                  json(fresh.own).dump(), inside["modules"].size(), host.size(), same);
+  const std::string evidence = fmt::format(
+      "the container's sysfs lists only its own {} in /sys/class/net but {} entries in /sys/module (host: {}), equal: "
+      "{}",
+      json(fresh.own).dump(), inside["modules"].size(), host.size(), same);
   if (host.empty()) broken("the host's /sys/module is empty: " + evidence);
   if (same) {
     gap_confirmed(evidence);
@@ -318,9 +337,13 @@ NSM_CHECK(ModulesGap, ModuleLoadedInsideIsLoadedForEveryone,
            .kind = CheckKind::Gap,
            .type = std::nullopt,
            .title = "a module loaded from inside a privileged container is loaded in the one kernel, for everyone",
-           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}, .root = true, .guest_only = true,
+           .needs = {.namespaces = kContainerTypes,
+                     .kconfig = {"CONFIG_MODULES"},
+                     .root = true,
+                     .guest_only = true,
                      .capabilities = {CAP_SYS_MODULE}}}) {
-  if (read_sysctl("kernel.modules_disabled") == "1") skip_check("kernel.modules_disabled=1: no module can be loaded by anyone");
+  if (read_sysctl("kernel.modules_disabled") == "1")
+    skip_check("kernel.modules_disabled=1: no module can be loaded by anyone");
   const TestModuleChoice choice = find_test_module();
   if (!choice.module) skip_check("no module to load: " + choice.why_none);
   const TestModule& m = *choice.module;
@@ -329,16 +352,19 @@ NSM_CHECK(ModulesGap, ModuleLoadedInsideIsLoadedForEveryone,
   if (m.was_loaded) {
     // The guest loaded it at boot and nothing uses it: out first, so the container loads it.
     const std::string unloaded = unload_module(m.name);
-    if (unloaded != "ok") broken(fmt::format("delete_module({}) of the unused module before the check: {}", m.name, unloaded));
+    if (unloaded != "ok")
+      broken(fmt::format("delete_module({}) of the unused module before the check: {}", m.name, unloaded));
     if (is_loaded(m.name)) broken(fmt::format("module {} is still listed after delete_module", m.name));
     setup = fmt::format("{} (loaded at boot, unused) unloaded on the host first; ", m.name);
   }
-  const json inside = in_child(container_spec(), [path = m.path] { return json{{"finit_module", load_module_file(path)}}; });
+  const json inside = in_child(container_spec(), [path = m.path] {
+    return json{{"finit_module", load_module_file(path)}};
+  });
   const bool host_sees = is_loaded(m.name);
   const std::string restored = guard.restore();
-  const std::string evidence = fmt::format("{}finit_module({}) inside a privileged container: {}; the host's /proc/modules {} {} (restored: {})",
-                                           setup, m.path, inside["finit_module"].get<std::string>(),
-                                           host_sees ? "then listed" : "did not list", m.name, restored);
+  const std::string evidence = fmt::format(
+      "{}finit_module({}) inside a privileged container: {}; the host's /proc/modules {} {} (restored: {})", setup,
+      m.path, inside["finit_module"].get<std::string>(), host_sees ? "then listed" : "did not list", m.name, restored);
   if (restored != "ok") broken("the guest's modules could not be put back as they were: " + evidence);
   if (host_sees) {
     gap_confirmed(evidence);
@@ -351,12 +377,14 @@ NSM_CHECK(ModulesGap, ModuleLoadedInsideIsLoadedForEveryone,
   }
 }
 
-NSM_CHECK(SysctlGap, KernelSysctlsAreHostWide,
-          {.id = "kernel.gap.kernel-sysctls-host-wide",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "non-namespaced sysctls under /proc/sys/kernel are the host's inside a container (and, privileged, writable)",
-           .needs = {.namespaces = kContainerTypes}}) {
+NSM_CHECK(
+    SysctlGap, KernelSysctlsAreHostWide,
+    {.id = "kernel.gap.kernel-sysctls-host-wide",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title =
+         "non-namespaced sysctls under /proc/sys/kernel are the host's inside a container (and, privileged, writable)",
+     .needs = {.namespaces = kContainerTypes}}) {
   judge_global_sysctls({"kernel.threads-max", "kernel.randomize_va_space", "kernel.panic", "kernel.printk"});
 }
 
@@ -386,8 +414,9 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
   std::string writer = "root of a new user namespace (uid 0 inside, not the host's root)";
   if (const auto no_userns = unmet_requirement({.namespaces = {NsType::User}})) {
     if (!root || !is_guest())
-      skip_check(*no_userns + "; without a user namespace only a privileged container could write pid_max, which may change the "
-                              "host's: guest-only (nsmatrix.guest=1)");
+      skip_check(*no_userns +
+                 "; without a user namespace only a privileged container could write pid_max, which may change the "
+                 "host's: guest-only (nsmatrix.guest=1)");
     writer = "a privileged container (this kernel has no user namespaces)";
   } else {
     skip_unless_caller_may_create_user_ns();
@@ -423,7 +452,11 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
         if (pid < 0) throw_sys("fork");
         ::waitpid(pid, nullptr, 0);
         enforced = pid < std::stol(wanted);
-        link.send({{"initial", initial}, {"write", write_result}, {"after", after}, {"enforced", enforced}, {"next_pid", pid}});
+        link.send({{"initial", initial},
+                   {"write", write_result},
+                   {"after", after},
+                   {"enforced", enforced},
+                   {"next_pid", pid}});
         link.recv();
         return;
       } catch (const SysError& e) {
@@ -445,10 +478,12 @@ NSM_CHECK(PidMaxGap, PidMaxIsPerPidNamespace,
   else if (inside["enforced"].is_string())
     enforcement = "; the enforcement probe failed: " + inside["enforced"].get<std::string>();
   const std::string evidence = fmt::format(
-      "kernel {}: inside a new PID namespace, {} read pid_max {}, writing {} gave {}, then read {}{}; the host's read {} before and {} "
+      "kernel {}: inside a new PID namespace, {} read pid_max {}, writing {} gave {}, then read {}{}; the host's read "
+      "{} before and {} "
       "meanwhile",
-      KernelVersion::running().numbers(), writer, inside["initial"].get<std::string>(), wanted, inside["write"].get<std::string>(),
-      inside["after"].get<std::string>(), enforcement, *host, host_meanwhile.value_or("?"));
+      KernelVersion::running().numbers(), writer, inside["initial"].get<std::string>(), wanted,
+      inside["write"].get<std::string>(), inside["after"].get<std::string>(), enforcement, *host,
+      host_meanwhile.value_or("?"));
   if (host_meanwhile != host) {
     gap_confirmed(evidence + " (restored): one global value, changed for everyone");
   } else if (inside["enforced"] == true) {
@@ -466,7 +501,8 @@ NSM_CHECK(SysctlGap, FsSysctlsAreHostWide,
           {.id = "kernel.gap.fs-sysctls-host-wide",
            .kind = CheckKind::Gap,
            .type = std::nullopt,
-           .title = "sysctls under /proc/sys/fs (file-max, nr_open, protected_*) are the host's inside a container (and, privileged, writable)",
+           .title = "sysctls under /proc/sys/fs (file-max, nr_open, protected_*) are the host's inside a container "
+                    "(and, privileged, writable)",
            .needs = {.namespaces = kContainerTypes}}) {
   judge_global_sysctls({"fs.file-max", "fs.nr_open", "fs.protected_symlinks", "fs.protected_hardlinks"});
 }
@@ -475,7 +511,8 @@ NSM_CHECK(SysctlGap, PerfAndBpfGatesAreHostWide,
           {.id = "kernel.gap.perf-bpf-gates-host-wide",
            .kind = CheckKind::Gap,
            .type = std::nullopt,
-           .title = "perf_event_open and bpf are gated by the host's kernel.perf_event_paranoid and unprivileged_bpf_disabled, one value for every container",
+           .title = "perf_event_open and bpf are gated by the host's kernel.perf_event_paranoid and "
+                    "unprivileged_bpf_disabled, one value for every container",
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_PERF_EVENTS", "CONFIG_BPF_SYSCALL"}}}) {
   // perf_event_paranoid first: in a guest the first is written (minus one) and restored;
   // unprivileged_bpf_disabled could not be lowered again once set to 1.
@@ -486,34 +523,39 @@ NSM_CHECK(SysctlGap, PerfAndBpfGatesAreHostWide,
 // kernel runs as root in the initial namespaces, or acts on the one kernel. In a guest the
 // container writes a harmless value, the host reads it, and the host's value is restored.
 
-NSM_CHECK(EscapeGap, CorePatternIsHostWide,
-          {.id = "kernel.gap.core-pattern-global",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "kernel.core_pattern is the host's inside a container, and a privileged one may set it for every process "
-                    "(a |helper then runs as root in the host's namespaces)",
-           .needs = {.namespaces = kContainerTypes},
-           .refs = {"core(5): a pipe helper runs as root in the initial namespaces"}}) {
+NSM_CHECK(
+    EscapeGap, CorePatternIsHostWide,
+    {.id = "kernel.gap.core-pattern-global",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title = "kernel.core_pattern is the host's inside a container, and a privileged one may set it for every process "
+              "(a |helper then runs as root in the host's namespaces)",
+     .needs = {.namespaces = kContainerTypes},
+     .refs = {"core(5): a pipe helper runs as root in the initial namespaces"}}) {
   judge_global_sysctls({"kernel.core_pattern"}, fmt::format("nsm-core-gap-{}", ::getpid()));
 }
 
-NSM_CHECK(EscapeGap, ModprobePathIsHostWide,
-          {.id = "kernel.gap.modprobe-path-global",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "kernel.modprobe is the host's inside a container, and a privileged one may set it for every module request "
-                    "(the kernel runs it as root in the host's namespaces)",
-           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}}}) {
+NSM_CHECK(
+    EscapeGap, ModprobePathIsHostWide,
+    {.id = "kernel.gap.modprobe-path-global",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title =
+         "kernel.modprobe is the host's inside a container, and a privileged one may set it for every module request "
+         "(the kernel runs it as root in the host's namespaces)",
+     .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MODULES"}}}) {
   judge_global_sysctls({"kernel.modprobe"}, fmt::format("/nsm-gap/modprobe-{}", ::getpid()));
 }
 
-NSM_CHECK(EscapeGap, UeventHelperIsHostWide,
-          {.id = "kernel.gap.uevent-helper-global",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "/sys/kernel/uevent_helper written through a privileged container's own sysfs is the host's (the kernel runs "
-                    "it as root for every uevent)",
-           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_UEVENT_HELPER"}, .root = true, .guest_only = true}}) {
+NSM_CHECK(
+    EscapeGap, UeventHelperIsHostWide,
+    {.id = "kernel.gap.uevent-helper-global",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title =
+         "/sys/kernel/uevent_helper written through a privileged container's own sysfs is the host's (the kernel runs "
+         "it as root for every uevent)",
+     .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_UEVENT_HELPER"}, .root = true, .guest_only = true}}) {
   const std::string path = "/sys/kernel/uevent_helper";
   const auto host = read_file(path);
   if (!host) skip_check(path + " cannot be read here (" + errno_name(errno) + ")");
@@ -524,19 +566,23 @@ NSM_CHECK(EscapeGap, UeventHelperIsHostWide,
   const json inside = write_knob_from_container(path, wanted, true);
   const std::string after = trim(read_file(path).value_or(""));
   guard.restore();
-  judge_write_through(fmt::format("the container wrote \"{}\" to {} of its own sysfs: {}, read back \"{}\"; the host then read \"{}\" "
-                                  "(restored to \"{}\")",
-                                  wanted, path, inside["write"].get<std::string>(), inside["read_back"].get<std::string>(), after, before),
-                      inside, wanted, before, after);
+  judge_write_through(
+      fmt::format("the container wrote \"{}\" to {} of its own sysfs: {}, read back \"{}\"; the host then read \"{}\" "
+                  "(restored to \"{}\")",
+                  wanted, path, inside["write"].get<std::string>(), inside["read_back"].get<std::string>(), after,
+                  before),
+      inside, wanted, before, after);
 }
 
-NSM_CHECK(EscapeGap, SysrqTriggerActsOnHost,
-          {.id = "kernel.gap.sysrq-trigger-global",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "/proc/sysrq-trigger in a privileged container's own /proc acts on the one kernel (a console-loglevel key, "
-                    "read back on the host)",
-           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MAGIC_SYSRQ"}, .root = true, .guest_only = true}}) {
+NSM_CHECK(
+    EscapeGap, SysrqTriggerActsOnHost,
+    {.id = "kernel.gap.sysrq-trigger-global",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title =
+         "/proc/sysrq-trigger in a privileged container's own /proc acts on the one kernel (a console-loglevel key, "
+         "read back on the host)",
+     .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_MAGIC_SYSRQ"}, .root = true, .guest_only = true}}) {
   // The loglevel keys (0-9) set console_loglevel, the first field of kernel.printk: the
   // one key whose effect can be read back, and undone, without touching anything else.
   const auto printk = read_sysctl("kernel.printk");
@@ -551,19 +597,25 @@ NSM_CHECK(EscapeGap, SysrqTriggerActsOnHost,
   // The trigger reads back nothing; the container's own view of the level stands in.
   json inside = written;
   inside["read_back"] = nullptr;
-  judge_write_through(fmt::format("the container wrote key '{}' to its /proc/sysrq-trigger: {}; the host's console loglevel was {}, "
-                                  "then {} (restored)",
-                                  key, written["write"].get<std::string>(), before, after),
-                      inside, key, before, after);
+  judge_write_through(
+      fmt::format("the container wrote key '{}' to its /proc/sysrq-trigger: {}; the host's console loglevel was {}, "
+                  "then {} (restored)",
+                  key, written["write"].get<std::string>(), before, after),
+      inside, key, before, after);
 }
 
-NSM_CHECK(EscapeGap, KmsgWriteReachesHostLog,
-          {.id = "kernel.gap.kmsg-injection",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "a line a privileged container writes to /dev/kmsg is in the host's kernel log, as if the kernel had said it",
-           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_PRINTK"}, .root = true, .guest_only = true,
-                     .capabilities = {CAP_SYSLOG}}}) {
+NSM_CHECK(
+    EscapeGap, KmsgWriteReachesHostLog,
+    {.id = "kernel.gap.kmsg-injection",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title =
+         "a line a privileged container writes to /dev/kmsg is in the host's kernel log, as if the kernel had said it",
+     .needs = {.namespaces = kContainerTypes,
+               .kconfig = {"CONFIG_PRINTK"},
+               .root = true,
+               .guest_only = true,
+               .capabilities = {CAP_SYSLOG}}}) {
   // Guest-only: a log line cannot be taken back.
   const std::string line = fmt::format("nsm-kmsg-gap p{} {}", ns_inode(0, "pid").value_or(0), ::getpid());
   const json inside = in_child(container_spec(), [line] {
@@ -574,10 +626,10 @@ NSM_CHECK(EscapeGap, KmsgWriteReachesHostLog,
     return json{{"write", write}, {"own_log_has_it", read_kernel_log().find(line) != std::string::npos}};
   });
   const bool host_has_it = read_kernel_log().find(line) != std::string::npos;
-  const std::string evidence =
-      fmt::format("the container wrote \"{}\" to /dev/kmsg: {}; its own syslog(2) {} it; the host's kernel log {} it", line,
-                  inside["write"].get<std::string>(), inside["own_log_has_it"] == true ? "shows" : "does not show",
-                  host_has_it ? "then held" : "did not hold");
+  const std::string evidence = fmt::format(
+      "the container wrote \"{}\" to /dev/kmsg: {}; its own syslog(2) {} it; the host's kernel log {} it", line,
+      inside["write"].get<std::string>(), inside["own_log_has_it"] == true ? "shows" : "does not show",
+      host_has_it ? "then held" : "did not hold");
   if (host_has_it) {
     gap_confirmed(evidence);
   } else if (refused(inside["write"].get<std::string>())) {

@@ -14,19 +14,20 @@
 #include "conformance/harness/fresh_netns.h"
 #include "conformance/harness/mounts.h"
 #include "core/error.h"
-#include "core/ns_id.h"
 #include "core/netlink.h"
+#include "core/ns_id.h"
 
 using namespace nsm;
 using namespace nsm::conformance;
 using json = nlohmann::json;
 
-NSM_CHECK(SysfsGap, SysfsWithoutRemountShowsHostDevices,
-          {.id = "net.gap.sysfs-without-remount",
-           .kind = CheckKind::Gap,
-           .type = NsType::Net,
-           .title = "a network namespace that keeps the host's sysfs (no remount) sees the host's devices in /sys/class/net",
-           .needs = {.namespaces = {NsType::Net, NsType::Mnt}, .link_kinds = {"veth"}}}) {
+NSM_CHECK(
+    SysfsGap, SysfsWithoutRemountShowsHostDevices,
+    {.id = "net.gap.sysfs-without-remount",
+     .kind = CheckKind::Gap,
+     .type = NsType::Net,
+     .title = "a network namespace that keeps the host's sysfs (no remount) sees the host's devices in /sys/class/net",
+     .needs = {.namespaces = {NsType::Net, NsType::Mnt}, .link_kinds = {"veth"}}}) {
   // A child plays the host, as in the shared-root gap below: a network namespace with a
   // veth pair and a sysfs of its own, as a host has (a real host, or a guest, may have no
   // device but lo to tell by). Its child unshares only CLONE_NEWNET, as a runtime that
@@ -66,7 +67,8 @@ NSM_CHECK(MountGap, MountAfterUnshareOnSharedRootPropagates,
           {.id = "mnt.gap.shared-root-propagates",
            .kind = CheckKind::Gap,
            .type = NsType::Mnt,
-           .title = "on a shared root (as systemd makes /), a mount made after unshare(CLONE_NEWNS) reaches the original namespace unless made private",
+           .title = "on a shared root (as systemd makes /), a mount made after unshare(CLONE_NEWNS) reaches the "
+                    "original namespace unless made private",
            .needs = {.namespaces = {NsType::Mnt}}}) {
   // A child plays the host: its own namespace, cut from the real host's (private), with a
   // shared tmpfs standing for a shared "/". Its children unshare as a careless runtime would.
@@ -91,9 +93,9 @@ NSM_CHECK(MountGap, MountAfterUnshareOnSharedRootPropagates,
     const bool careful_leaked = is_mount_point(root + "/careful");
     return json{{"careless", careless_leaked}, {"careful", careful_leaked}};
   });
-  const std::string evidence =
-      fmt::format("after unshare(CLONE_NEWNS), a mount without MS_PRIVATE {} the original namespace; with MS_PRIVATE it {}",
-                  r["careless"] == true ? "appeared in" : "stayed out of", r["careful"] == true ? "appeared too" : "stayed out");
+  const std::string evidence = fmt::format(
+      "after unshare(CLONE_NEWNS), a mount without MS_PRIVATE {} the original namespace; with MS_PRIVATE it {}",
+      r["careless"] == true ? "appeared in" : "stayed out of", r["careful"] == true ? "appeared too" : "stayed out");
   ASSERT_EQ(r["careful"], false) << "making the new namespace private must stop propagation: " << evidence;
   if (r["careless"] == true) {
     gap_confirmed(evidence + " (a namespace playing a host with a shared /)");

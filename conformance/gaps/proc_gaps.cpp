@@ -85,7 +85,8 @@ std::vector<std::string> lines_or_skip(const std::string& path, const std::strin
   const auto text = read_file(path);
   if (!text) {
     const int err = errno;
-    if (err == ENOENT) skip_check(fmt::format("{} does not exist ({}): this kernel is built without {}", path, errno_name(err), symbol));
+    if (err == ENOENT)
+      skip_check(fmt::format("{} does not exist ({}): this kernel is built without {}", path, errno_name(err), symbol));
     throw SysError("read(" + path + ")", err);
   }
   std::istringstream in(*text);
@@ -109,7 +110,8 @@ json swap_areas(const std::vector<std::string>& lines) {
 // A host-wide view, judged by two reads of the host's around the container's: confirmed
 // when the container saw what the host saw, closed when the host held still and the
 // container saw something else, broken when the host changed under the check.
-void judge_against_host_reads(const json& inside, const json& host_before, const json& host_after, const std::string& evidence) {
+void judge_against_host_reads(const json& inside, const json& host_before, const json& host_after,
+                              const std::string& evidence) {
   if (inside == host_before || inside == host_after) return gap_confirmed(evidence);
   if (host_before == host_after) return gap_closed(evidence);
   broken("the host's view changed between its two reads, and the container's matches neither: " + evidence);
@@ -145,8 +147,9 @@ NSM_CHECK(MemoryGap, MeminfoIgnoresCgroupLimit,
   const json inside = child.recv();
   child.finish();
   const long inside_total = inside["mem_total_kb"].get<long>();
-  const std::string evidence = fmt::format("memory limit {} kB ({} cgroup {}); MemTotal inside {} kB, on the host {} kB",
-                                           kLimit / 1024, cg.hierarchy(), cg.path(), inside_total, host_total);
+  const std::string evidence =
+      fmt::format("memory limit {} kB ({} cgroup {}); MemTotal inside {} kB, on the host {} kB", kLimit / 1024,
+                  cg.hierarchy(), cg.path(), inside_total, host_total);
   if (inside_total == host_total && static_cast<uint64_t>(inside_total) * 1024 > kLimit) {
     gap_confirmed(evidence);
   } else if (static_cast<uint64_t>(inside_total) * 1024 <= kLimit) {
@@ -160,7 +163,8 @@ NSM_CHECK(CpuGap, CpuCountIgnoresAffinity,
           {.id = "cgroup.gap.cpu-count-ignores-affinity",
            .kind = CheckKind::Gap,
            .type = std::nullopt,
-           .title = "the CPU count in /proc/cpuinfo, /sys and sysconf ignores the affinity (and cpuset) a container is confined to",
+           .title = "the CPU count in /proc/cpuinfo, /sys and sysconf ignores the affinity (and cpuset) a container is "
+                    "confined to",
            .needs = {.namespaces = kContainerTypes}}) {
   cpu_set_t mine;
   CPU_ZERO(&mine);
@@ -187,11 +191,11 @@ NSM_CHECK(CpuGap, CpuCountIgnoresAffinity,
                 {"sys_online", count_cpu_list(must_read_file("/sys/devices/system/cpu/online"))},
                 {"sysconf", ::sysconf(_SC_NPROCESSORS_ONLN)}};
   });
-  const std::string evidence =
-      fmt::format("confined to {} CPU, the container counts {} in /proc/cpuinfo, {} in /sys/devices/system/cpu/online and {} "
-                  "from sysconf(_SC_NPROCESSORS_ONLN); the host counts {} and {}",
-                  inside["allowed"].get<int>(), inside["cpuinfo"].get<int>(), inside["sys_online"].get<int>(),
-                  inside["sysconf"].get<long>(), host_cpuinfo, host_sysconf);
+  const std::string evidence = fmt::format(
+      "confined to {} CPU, the container counts {} in /proc/cpuinfo, {} in /sys/devices/system/cpu/online and {} "
+      "from sysconf(_SC_NPROCESSORS_ONLN); the host counts {} and {}",
+      inside["allowed"].get<int>(), inside["cpuinfo"].get<int>(), inside["sys_online"].get<int>(),
+      inside["sysconf"].get<long>(), host_cpuinfo, host_sysconf);
   ASSERT_EQ(inside["allowed"], 1) << "the confinement did not take: " << evidence;
   if (inside["cpuinfo"] == host_cpuinfo && inside["sysconf"] == host_sysconf) {
     gap_confirmed(evidence);
@@ -222,8 +226,9 @@ NSM_CHECK(ProcGap, LoadavgIsHostWide,
   if (slash == std::string::npos) broken("unexpected /proc/loadavg: " + inside["loadavg"].get<std::string>());
   const int total = std::stoi(tasks.substr(slash + 1));
   const int visible = inside["visible"].get<int>();
-  const std::string evidence = fmt::format("inside, /proc/loadavg reads \"{}\": {} tasks, while the container's /proc shows {} process(es)",
-                                           inside["loadavg"].get<std::string>(), total, visible);
+  const std::string evidence =
+      fmt::format("inside, /proc/loadavg reads \"{}\": {} tasks, while the container's /proc shows {} process(es)",
+                  inside["loadavg"].get<std::string>(), total, visible);
   if (total > visible) {
     gap_confirmed(evidence);
   } else {
@@ -243,14 +248,16 @@ NSM_CHECK(ProcGap, StatIsHostWide,
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     const auto lines = file_lines("/proc/stat");
-    return json{{"btime", stat_value(lines, "btime")}, {"processes", stat_value(lines, "processes")}, {"cpus", stat_cpu_lines(lines)}};
+    return json{{"btime", stat_value(lines, "btime")},
+                {"processes", stat_value(lines, "processes")},
+                {"cpus", stat_cpu_lines(lines)}};
   });
   host_forks_after = std::stol(stat_value(file_lines("/proc/stat"), "processes"));
   const long inside_forks = std::stol(inside["processes"].get<std::string>());
   const std::string evidence = fmt::format(
       "inside: btime {}, {} forks since boot, {} cpu lines; host: btime {}, {} forks before and {} after, {} cpu lines",
-      inside["btime"].get<std::string>(), inside_forks, inside["cpus"].get<int>(), stat_value(host, "btime"), host_forks,
-      host_forks_after, stat_cpu_lines(host));
+      inside["btime"].get<std::string>(), inside_forks, inside["cpus"].get<int>(), stat_value(host, "btime"),
+      host_forks, host_forks_after, stat_cpu_lines(host));
   // The fork counter moves on a busy host: the host's own is what lies between its two reads.
   const bool host_counter = inside_forks >= host_forks && inside_forks <= host_forks_after;
   if (inside["btime"] == stat_value(host, "btime") && host_counter && inside["cpus"] == stat_cpu_lines(host)) {
@@ -269,14 +276,15 @@ NSM_CHECK(ProcGap, DiskstatsIsHostWide,
            .title = "/proc/diskstats inside a container lists the host's block devices",
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_BLOCK"}}}) {
   const auto host = diskstats_devices(lines_or_skip("/proc/diskstats", "CONFIG_BLOCK"));
-  if (host.empty()) skip_check("this machine has no block device: /proc/diskstats is empty, so it cannot show whose devices it lists");
+  if (host.empty())
+    skip_check("this machine has no block device: /proc/diskstats is empty, so it cannot show whose devices it lists");
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     return json{{"devices", diskstats_devices(file_lines("/proc/diskstats"))}};
   });
   const auto host_after = diskstats_devices(file_lines("/proc/diskstats"));
-  const std::string evidence =
-      fmt::format("inside: {}; host before: {}, after: {}", inside["devices"].dump(), json(host).dump(), json(host_after).dump());
+  const std::string evidence = fmt::format("inside: {}; host before: {}, after: {}", inside["devices"].dump(),
+                                           json(host).dump(), json(host_after).dump());
   judge_against_host_reads(inside["devices"], json(host), json(host_after), evidence);
 }
 
@@ -288,15 +296,17 @@ NSM_CHECK(ProcGap, SwapsIsHostWide,
            .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_SWAP"}}}) {
   const auto host = lines_or_skip("/proc/swaps", "CONFIG_SWAP");
   if (host.size() <= 1)
-    skip_check("no swap area is active on this machine: /proc/swaps holds only its header, so it cannot show whose swap it lists");
+    skip_check(
+        "no swap area is active on this machine: /proc/swaps holds only its header, so it cannot show whose swap it "
+        "lists");
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     return json{{"swaps", swap_areas(file_lines("/proc/swaps"))}};
   });
   const json before = swap_areas(host);
   const json after = swap_areas(file_lines("/proc/swaps"));
-  const std::string evidence = fmt::format("swap areas (file, type, size) inside: {}; host before: {}, after: {}", inside["swaps"].dump(),
-                                           before.dump(), after.dump());
+  const std::string evidence = fmt::format("swap areas (file, type, size) inside: {}; host before: {}, after: {}",
+                                           inside["swaps"].dump(), before.dump(), after.dump());
   judge_against_host_reads(inside["swaps"], before, after, evidence);
 }
 
@@ -321,12 +331,13 @@ NSM_CHECK(ProcGap, BootIdIsShared,
   }
 }
 
-NSM_CHECK(ProcGap, UnameReleaseAndVersionAreTheHosts,
-          {.id = "uts.gap.uname-release-shared",
-           .kind = CheckKind::Gap,
-           .type = NsType::Uts,
-           .title = "uname's release and version inside a UTS namespace are the host kernel's: only the names are isolated",
-           .needs = {.namespaces = kContainerTypes}}) {
+NSM_CHECK(
+    ProcGap, UnameReleaseAndVersionAreTheHosts,
+    {.id = "uts.gap.uname-release-shared",
+     .kind = CheckKind::Gap,
+     .type = NsType::Uts,
+     .title = "uname's release and version inside a UTS namespace are the host kernel's: only the names are isolated",
+     .needs = {.namespaces = kContainerTypes}}) {
   struct utsname host {};
   ASSERT_EQ(::uname(&host), 0);
   const json inside = in_child(container_spec(), [] {
@@ -336,8 +347,9 @@ NSM_CHECK(ProcGap, UnameReleaseAndVersionAreTheHosts,
     return json{{"nodename", u.nodename}, {"release", u.release}, {"version", u.version}, {"machine", u.machine}};
   });
   ASSERT_EQ(inside["nodename"], "nsm-container") << "the container's own UTS namespace must hold its name";
-  const std::string evidence = fmt::format("inside: nodename {}, release {}, version {}", inside["nodename"].get<std::string>(),
-                                           inside["release"].get<std::string>(), inside["version"].get<std::string>());
+  const std::string evidence =
+      fmt::format("inside: nodename {}, release {}, version {}", inside["nodename"].get<std::string>(),
+                  inside["release"].get<std::string>(), inside["version"].get<std::string>());
   if (inside["release"] == host.release && inside["version"] == host.version && inside["machine"] == host.machine) {
     gap_confirmed(evidence + " (the host's release and version)");
   } else {
@@ -360,9 +372,10 @@ NSM_CHECK(ProcGap, ProcWithoutRemountShowsHostProcesses,
                 {"getpid", ::getpid()},
                 {"entries", numeric_entries("/proc")}};
   });
-  const std::string evidence = fmt::format("inside (getpid() = {}), /proc/self is {}, /proc lists {} processes, and the suite's /proc/{} is {}",
-                                           inside["getpid"].get<int>(), inside["proc_self"].get<std::string>(),
-                                           inside["entries"].get<int>(), suite, inside["suite_visible"] == true ? "there" : "absent");
+  const std::string evidence =
+      fmt::format("inside (getpid() = {}), /proc/self is {}, /proc lists {} processes, and the suite's /proc/{} is {}",
+                  inside["getpid"].get<int>(), inside["proc_self"].get<std::string>(), inside["entries"].get<int>(),
+                  suite, inside["suite_visible"] == true ? "there" : "absent");
   if (inside["suite_visible"] == true && inside["proc_self"] != "1") {
     gap_confirmed(evidence);
   } else if (inside["suite_visible"] == false && inside["proc_self"] == "1") {

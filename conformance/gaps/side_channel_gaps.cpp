@@ -37,7 +37,8 @@ std::string text_or_skip(const std::string& path, const std::string& symbol) {
   const auto text = read_file(path);
   if (text) return *text;
   const int err = errno;
-  if (err == ENOENT) skip_check(fmt::format("{} does not exist ({}): this kernel is built without {}", path, errno_name(err), symbol));
+  if (err == ENOENT)
+    skip_check(fmt::format("{} does not exist ({}): this kernel is built without {}", path, errno_name(err), symbol));
   throw SysError("read(" + path + ")", err);
 }
 
@@ -62,7 +63,8 @@ void judge(const json& inside, const json& before, const json& after, const std:
 
 // A counter that only grows: the host's own is what lies between its two reads.
 void judge_counter(long long inside, long long before, long long after, const std::string& what) {
-  const std::string evidence = fmt::format("{} inside {}; on the host {} before and {} after", what, inside, before, after);
+  const std::string evidence =
+      fmt::format("{} inside {}; on the host {} before and {} after", what, inside, before, after);
   if (before < 0) broken("the host has no " + what + ": " + evidence);
   if (inside >= before && inside <= after) return gap_confirmed(evidence);
   if (inside < before) return gap_closed(evidence + ": a count of the container's own");
@@ -77,8 +79,10 @@ json zones(const std::string& zoneinfo) {
   std::string line, zone;
   while (std::getline(in, line)) {
     const std::string t = trim(line);
-    if (t.starts_with("Node ")) zone = t;
-    else if (t.starts_with("spanned") || t.starts_with("present")) out.push_back(zone + ": " + t);
+    if (t.starts_with("Node "))
+      zone = t;
+    else if (t.starts_with("spanned") || t.starts_with("present"))
+      out.push_back(zone + ": " + t);
   }
   return out;
 }
@@ -141,12 +145,13 @@ std::string read_kernel_log() {
 
 }  // namespace
 
-NSM_CHECK(SideChannelGap, VmstatIsHostWide,
-          {.id = "proc.gap.vmstat-host-wide",
-           .kind = CheckKind::Gap,
-           .type = std::nullopt,
-           .title = "/proc/vmstat inside a container counts the host's memory events (pgfault between the host's two reads)",
-           .needs = {.namespaces = kContainerTypes}}) {
+NSM_CHECK(
+    SideChannelGap, VmstatIsHostWide,
+    {.id = "proc.gap.vmstat-host-wide",
+     .kind = CheckKind::Gap,
+     .type = std::nullopt,
+     .title = "/proc/vmstat inside a container counts the host's memory events (pgfault between the host's two reads)",
+     .needs = {.namespaces = kContainerTypes}}) {
   const long long before = keyed_value(must_read_file("/proc/vmstat"), "pgfault");
   // The event counters (pgfault among them) exist only with CONFIG_VM_EVENT_COUNTERS (tinyconfig lacks it).
   if (before < 0) skip_check("/proc/vmstat has no pgfault: this kernel is built without CONFIG_VM_EVENT_COUNTERS");
@@ -172,7 +177,8 @@ NSM_CHECK(SideChannelGap, ZoneinfoIsHostWide,
   });
   const json after = zones(must_read_file("/proc/zoneinfo"));
   judge(inside["zones"], before, after,
-        fmt::format("{} zone sizes inside, {} on the host, e.g. \"{}\"", inside["zones"].size(), before.size(), before[0].get<std::string>()));
+        fmt::format("{} zone sizes inside, {} on the host, e.g. \"{}\"", inside["zones"].size(), before.size(),
+                    before[0].get<std::string>()));
 }
 
 NSM_CHECK(SideChannelGap, SlabinfoIsHostWide,
@@ -188,7 +194,8 @@ NSM_CHECK(SideChannelGap, SlabinfoIsHostWide,
     return json{{"caches", first_column(must_read_file("/proc/slabinfo"), 2)}};
   });
   const json after = first_column(must_read_file("/proc/slabinfo"), 2);
-  judge(inside["caches"], before, after, fmt::format("{} slab caches inside, {} on the host", inside["caches"].size(), before.size()));
+  judge(inside["caches"], before, after,
+        fmt::format("{} slab caches inside, {} on the host", inside["caches"].size(), before.size()));
 }
 
 NSM_CHECK(SideChannelGap, InterruptsIsHostWide,
@@ -203,7 +210,9 @@ NSM_CHECK(SideChannelGap, InterruptsIsHostWide,
     return json{{"lines", first_column(must_read_file("/proc/interrupts"), 1)}};
   });
   const json after = first_column(must_read_file("/proc/interrupts"), 1);
-  judge(inside["lines"], before, after, fmt::format("{} interrupt lines inside, {} on the host: {}", inside["lines"].size(), before.size(), before.dump()));
+  judge(inside["lines"], before, after,
+        fmt::format("{} interrupt lines inside, {} on the host: {}", inside["lines"].size(), before.size(),
+                    before.dump()));
 }
 
 NSM_CHECK(SideChannelGap, SchedstatIsHostWide,
@@ -221,28 +230,35 @@ NSM_CHECK(SideChannelGap, SchedstatIsHostWide,
   judge_counter(inside["run_ns"].get<long long>(), before, after, "/proc/schedstat run time summed over CPUs (ns)");
 }
 
-NSM_CHECK(SideChannelGap, TimerListShowsHostClockThroughTimeNamespace,
-          {.id = "time.gap.timer-list-host-clock",
-           .kind = CheckKind::Gap,
-           .type = NsType::Time,
-           .title = "/proc/timer_list inside a privileged container with a monotonic offset shows the host's CLOCK_MONOTONIC",
-           .needs = {.namespaces = {NsType::Mnt, NsType::Pid, NsType::Net, NsType::Uts, NsType::Ipc, NsType::Cgroup, NsType::Time},
-                     .root = true}}) {
+NSM_CHECK(
+    SideChannelGap, TimerListShowsHostClockThroughTimeNamespace,
+    {.id = "time.gap.timer-list-host-clock",
+     .kind = CheckKind::Gap,
+     .type = NsType::Time,
+     .title = "/proc/timer_list inside a privileged container with a monotonic offset shows the host's CLOCK_MONOTONIC",
+     .needs = {
+         .namespaces = {NsType::Mnt, NsType::Pid, NsType::Net, NsType::Uts, NsType::Ipc, NsType::Cgroup, NsType::Time},
+         .root = true}}) {
   static constexpr long kOffset = 86400 * 5;
-  if (!read_file("/proc/timer_list")) skip_check(fmt::format("/proc/timer_list cannot be read ({})", errno_name(errno)));
+  if (!read_file("/proc/timer_list"))
+    skip_check(fmt::format("/proc/timer_list cannot be read ({})", errno_name(errno)));
   const double before = monotonic_seconds();
   const json inside = in_child(container_spec(), [] {
     prepare_container();
     unshare_verified(CLONE_NEWTIME);
     write_file("/proc/self/timens_offsets", fmt::format("monotonic {} 0", kOffset));
-    return in_child(0, [] { return json{{"own", monotonic_seconds()}, {"timer_list", timer_list_now(must_read_file("/proc/timer_list"))}}; });
+    return in_child(0, [] {
+      return json{{"own", monotonic_seconds()}, {"timer_list", timer_list_now(must_read_file("/proc/timer_list"))}};
+    });
   });
   const double after = monotonic_seconds();
   const double own = inside["own"].get<double>(), listed = inside["timer_list"].get<double>();
-  const std::string evidence = fmt::format("inside, CLOCK_MONOTONIC reads {:.3f} (offset {} s) and /proc/timer_list \"now at\" {:.3f}; "
-                                           "the host's CLOCK_MONOTONIC {:.3f} before, {:.3f} after",
-                                           own, kOffset, listed, before, after);
-  ASSERT_TRUE(own >= before + kOffset && own <= after + kOffset) << "the offset must hold for the reader itself: " << evidence;
+  const std::string evidence = fmt::format(
+      "inside, CLOCK_MONOTONIC reads {:.3f} (offset {} s) and /proc/timer_list \"now at\" {:.3f}; "
+      "the host's CLOCK_MONOTONIC {:.3f} before, {:.3f} after",
+      own, kOffset, listed, before, after);
+  ASSERT_TRUE(own >= before + kOffset && own <= after + kOffset)
+      << "the offset must hold for the reader itself: " << evidence;
   if (listed >= before && listed <= after) {
     gap_confirmed(evidence);
   } else if (listed >= before + kOffset && listed <= after + kOffset) {
@@ -256,7 +272,8 @@ NSM_CHECK(SideChannelGap, KallsymsShowsKernelAddresses,
           {.id = "kernel.gap.kallsyms-addresses",
            .kind = CheckKind::Gap,
            .type = std::nullopt,
-           .title = "/proc/kallsyms inside a privileged container shows the host kernel's symbol addresses (unless kernel.kptr_restrict=2)",
+           .title = "/proc/kallsyms inside a privileged container shows the host kernel's symbol addresses (unless "
+                    "kernel.kptr_restrict=2)",
            .needs = {.namespaces = kContainerTypes, .root = true}}) {
   // The kernel text's start (_stext, or _text), met in the first lines: the whole file is
   // megabytes, slow to generate. (The very first lines can be per-CPU symbols whose value
@@ -274,17 +291,21 @@ NSM_CHECK(SideChannelGap, KallsymsShowsKernelAddresses,
     if (found.empty()) throw ToolError("/proc/kallsyms names no _stext or _text in its first 5000 lines");
     return found;
   };
-  if (::access("/proc/kallsyms", F_OK) != 0) skip_check("/proc/kallsyms does not exist: this kernel is built without CONFIG_KALLSYMS");
+  if (::access("/proc/kallsyms", F_OK) != 0)
+    skip_check("/proc/kallsyms does not exist: this kernel is built without CONFIG_KALLSYMS");
   const std::string host = text_start();
   const std::string restrict_value = read_sysctl("kernel.kptr_restrict").value_or("?");
   if (host.starts_with("0000000000000000") || host.starts_with("00000000 "))
-    skip_check(fmt::format("kernel.kptr_restrict={}: not even the host's root sees addresses here ({})", restrict_value, host));
+    skip_check(fmt::format("kernel.kptr_restrict={}: not even the host's root sees addresses here ({})", restrict_value,
+                           host));
   const json inside = in_child(container_spec(), [&] {
     prepare_container();
     return json{{"first", text_start()}};
   });
   const std::string seen = inside["first"];
-  const std::string evidence = fmt::format("kernel.kptr_restrict={}; the kernel text's start inside: \"{}\", on the host: \"{}\"", restrict_value, seen, host);
+  const std::string evidence =
+      fmt::format("kernel.kptr_restrict={}; the kernel text's start inside: \"{}\", on the host: \"{}\"",
+                  restrict_value, seen, host);
   if (seen == host) {
     gap_confirmed(evidence);
   } else if (seen.starts_with("0000000000000000") || seen.starts_with("00000000 ")) {
@@ -294,15 +315,20 @@ NSM_CHECK(SideChannelGap, KallsymsShowsKernelAddresses,
   }
 }
 
-NSM_CHECK(SideChannelGap, SysBlockListsHostDisks,
-          {.id = "kernel.gap.sys-block-host-disks",
-           .kind = CheckKind::Gap,
-           .type = NsType::Net,
-           .title = "/sys/block and /sys/class/block in a container's own sysfs (new network namespace) list the host's disks",
-           .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_BLOCK"}}}) {
-  auto disks = [] { return json{{"block", list_directory("/sys/block")}, {"class", list_directory("/sys/class/block")}}; };
+NSM_CHECK(
+    SideChannelGap, SysBlockListsHostDisks,
+    {.id = "kernel.gap.sys-block-host-disks",
+     .kind = CheckKind::Gap,
+     .type = NsType::Net,
+     .title =
+         "/sys/block and /sys/class/block in a container's own sysfs (new network namespace) list the host's disks",
+     .needs = {.namespaces = kContainerTypes, .kconfig = {"CONFIG_BLOCK"}}}) {
+  auto disks = [] {
+    return json{{"block", list_directory("/sys/block")}, {"class", list_directory("/sys/class/block")}};
+  };
   const json before = disks();
-  if (before["block"].empty()) skip_check("this machine has no block device: /sys/block is empty, so it cannot show whose disks it lists");
+  if (before["block"].empty())
+    skip_check("this machine has no block device: /sys/block is empty, so it cannot show whose disks it lists");
   const json inside = in_child(container_spec(), [&] {
     prepare_container();
     remount_sys();
@@ -314,14 +340,15 @@ NSM_CHECK(SideChannelGap, SysBlockListsHostDisks,
   });
   const json after = disks();
   const FreshNetns fresh = judge_fresh_netns(inside["links"]);
-  ASSERT_TRUE(fresh.problems.empty()) << "the container's network namespace must be fresh: " << join_problems(fresh.problems);
+  ASSERT_TRUE(fresh.problems.empty()) << "the container's network namespace must be fresh: "
+                                      << join_problems(fresh.problems);
   ASSERT_EQ(inside["net"], json(fresh.own)) << "the fresh sysfs must be the container's own";
   json seen = inside;
   seen.erase("net");
   seen.erase("links");
   judge(seen, before, after,
-        fmt::format("the container's sysfs lists only its own {} in /sys/class/net, but /sys/block {} (host {})", json(fresh.own).dump(),
-                    seen["block"].dump(), before["block"].dump()));
+        fmt::format("the container's sysfs lists only its own {} in /sys/class/net, but /sys/block {} (host {})",
+                    json(fresh.own).dump(), seen["block"].dump(), before["block"].dump()));
 }
 
 NSM_CHECK(SideChannelGap, FreshCgroupMountWithoutCgroupNsShowsHostTree,
@@ -336,7 +363,8 @@ NSM_CHECK(SideChannelGap, FreshCgroupMountWithoutCgroupNsShowsHostTree,
       host_root = m.mount_point;
       break;
     }
-  if (host_root.empty()) skip_check("the host has no cgroup2 hierarchy mounted at its root: nothing to compare a fresh mount with");
+  if (host_root.empty())
+    skip_check("the host has no cgroup2 hierarchy mounted at its root: nothing to compare a fresh mount with");
   const json before = list_directory(host_root);
   const json inside = in_child(container(kContainerFlags & ~CLONE_NEWCGROUP), [] {
     prepare_container();
@@ -347,8 +375,8 @@ NSM_CHECK(SideChannelGap, FreshCgroupMountWithoutCgroupNsShowsHostTree,
   });
   const json after = list_directory(host_root);
   judge(inside["entries"], before, after,
-        fmt::format("a fresh cgroup2 mount inside lists {} entries, the host's {} lists {}: {}", inside["entries"].size(), host_root,
-                    before.size(), before.dump()));
+        fmt::format("a fresh cgroup2 mount inside lists {} entries, the host's {} lists {}: {}",
+                    inside["entries"].size(), host_root, before.size(), before.dump()));
 }
 
 NSM_CHECK(SideChannelGap, RootlessContainerReadsKernelLog,
@@ -359,8 +387,9 @@ NSM_CHECK(SideChannelGap, RootlessContainerReadsKernelLog,
            .needs = {.namespaces = kContainerTypes, .rootless = true}}) {
   const auto restrict_value = read_sysctl("kernel.dmesg_restrict");
   if (restrict_value != "0")
-    skip_check(fmt::format("kernel.dmesg_restrict={}: only CAP_SYSLOG may read the log here (kernel.gap.log-readable covers that)",
-                           restrict_value.value_or("absent")));
+    skip_check(fmt::format(
+        "kernel.dmesg_restrict={}: only CAP_SYSLOG may read the log here (kernel.gap.log-readable covers that)",
+        restrict_value.value_or("absent")));
   const std::string host_log = read_kernel_log();
   if (host_log.empty()) broken("the host's kernel log could not be read or is empty");
   std::string marker = host_log;
@@ -374,9 +403,10 @@ NSM_CHECK(SideChannelGap, RootlessContainerReadsKernelLog,
     return json{{"size", outcome_of(size)}, {"log", log.size() > 65536 ? log.substr(log.size() - 65536) : log}};
   });
   const std::string log = inside["log"];
-  const std::string evidence = fmt::format("kernel.dmesg_restrict=0; inside a rootless container syslog(SIZE_BUFFER): {}, read {} bytes; the "
-                                           "host's last line {} there",
-                                           inside["size"].get<std::string>(), log.size(), log.find(marker) != std::string::npos ? "is" : "is not");
+  const std::string evidence = fmt::format(
+      "kernel.dmesg_restrict=0; inside a rootless container syslog(SIZE_BUFFER): {}, read {} bytes; the "
+      "host's last line {} there",
+      inside["size"].get<std::string>(), log.size(), log.find(marker) != std::string::npos ? "is" : "is not");
   if (!log.empty() && log.find(marker) != std::string::npos) {
     gap_confirmed(evidence);
   } else if (inside["size"] == "EPERM") {

@@ -38,7 +38,8 @@ std::string module_name_of(const std::string& path) {
   stem = stem.substr(0, stem.find(".ko"));
   const auto dash = stem.find('-');
   if (dash != std::string::npos && dash > 0 &&
-      std::all_of(stem.begin(), stem.begin() + static_cast<long>(dash), [](unsigned char c) { return std::isdigit(c); }))
+      std::all_of(stem.begin(), stem.begin() + static_cast<long>(dash),
+                  [](unsigned char c) { return std::isdigit(c); }))
     stem = stem.substr(dash + 1);
   std::replace(stem.begin(), stem.end(), '-', '_');
   return stem;
@@ -73,7 +74,8 @@ TestModuleChoice find_test_module() {
     TestModule m{path, module_name_of(path), false};
     m.was_loaded = is_loaded(m.name);
     if (m.was_loaded && !is_unused(m.name)) {
-      choice.why_none = fmt::format("module {} ({}) is loaded and in use, so it cannot be unloaded to be loaded again", m.name, path);
+      choice.why_none =
+          fmt::format("module {} ({}) is loaded and in use, so it cannot be unloaded to be loaded again", m.name, path);
       return;
     }
     choice.module = m;
@@ -85,7 +87,8 @@ TestModuleChoice find_test_module() {
   const std::string root = "/lib/modules/" + KernelVersion::running().release();
   std::vector<std::string> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
     if (is_module_file(it->path().filename().string())) files.push_back(it->path().string());
   // Later-loaded modules first: they are the ones nothing else depends on.
   std::sort(files.rbegin(), files.rend());
@@ -105,9 +108,10 @@ TestModuleChoice find_test_module() {
   }
   choice.why_none = files.empty()
                         ? fmt::format("no module file under {} (set NSMATRIX_TEST_MODULE to a .ko file)", root)
-                        : fmt::format("none of the {} module files under {} is dummy or nlmon, or a loaded module nobody uses "
-                                      "(set NSMATRIX_TEST_MODULE to a .ko file)",
-                                      files.size(), root);
+                        : fmt::format(
+                              "none of the {} module files under {} is dummy or nlmon, or a loaded module nobody uses "
+                              "(set NSMATRIX_TEST_MODULE to a .ko file)",
+                              files.size(), root);
   return choice;
 }
 
@@ -119,7 +123,9 @@ std::string load_module_file(const std::string& path) {
   return outcome_of(::syscall(SYS_finit_module, fd.get(), "", flags));
 }
 
-std::string unload_module(const std::string& name) { return outcome_of(::syscall(SYS_delete_module, name.c_str(), O_NONBLOCK)); }
+std::string unload_module(const std::string& name) {
+  return outcome_of(::syscall(SYS_delete_module, name.c_str(), O_NONBLOCK));
+}
 
 std::string ModuleStateGuard::restore() const {
   const bool loaded = is_loaded(module_.name);

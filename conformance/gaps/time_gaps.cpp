@@ -55,9 +55,11 @@ void judge_clock_in_offset_namespace(clockid_t clock, const char* name) {
   if (inside["monotonic"].get<double>() < host_mono_before + kOffset)
     broken("the time namespace's monotonic offset did not apply, so the namespace cannot be judged");
   const std::string evidence = fmt::format(
-      "writing an offset of {} s for {} (clock id {}) to timens_offsets gave {}; with monotonic and boottime offsets of {} s, {} inside "
+      "writing an offset of {} s for {} (clock id {}) to timens_offsets gave {}; with monotonic and boottime offsets "
+      "of {} s, {} inside "
       "read {:.3f}; the host read {:.3f} before and {:.3f} after",
-      kOffset, name, static_cast<int>(clock), inside["own_offset"].get<std::string>(), kOffset, name, inside_clock, before, after);
+      kOffset, name, static_cast<int>(clock), inside["own_offset"].get<std::string>(), kOffset, name, inside_clock,
+      before, after);
   if (inside_clock >= before && inside_clock <= after) {
     gap_confirmed(evidence + ": the host's clock");
   } else if (inside_clock >= before + kOffset - 1 && inside_clock <= after + kOffset + 1) {
@@ -118,8 +120,10 @@ NSM_CHECK(TimeGap, PrivilegedContainerSetsHostClock,
           {.id = "time.gap.privileged-sets-host-clock",
            .kind = CheckKind::Gap,
            .type = NsType::Time,
-           .title = "a privileged container (no user namespace, even with a time namespace) that sets CLOCK_REALTIME moves the host's clock",
-           .needs = {.namespaces = kContainerTypes, .root = true, .guest_only = true, .capabilities = {CAP_SYS_TIME}}}) {
+           .title = "a privileged container (no user namespace, even with a time namespace) that sets CLOCK_REALTIME "
+                    "moves the host's clock",
+           .needs = {
+               .namespaces = kContainerTypes, .root = true, .guest_only = true, .capabilities = {CAP_SYS_TIME}}}) {
   constexpr long kJump = 1000;
   // A time namespace cannot offset CLOCK_REALTIME, so it changes nothing here; where the
   // kernel has one the container gets it too, to show that. Without one (before 5.6, or
@@ -135,8 +139,11 @@ NSM_CHECK(TimeGap, PrivilegedContainerSetsHostClock,
   const double moved = clock.moved();
   const std::string restored = clock.restore();  // before anything else
   const std::string evidence = fmt::format(
-      "clock_settime(CLOCK_REALTIME, +{} s) inside a container {}: {}; the host's wall clock moved by {:.1f} s (put back: {})", kJump,
-      no_time_ns ? "(this kernel has no time namespaces: " + *no_time_ns + ")" : std::string("with its own time namespace"),
+      "clock_settime(CLOCK_REALTIME, +{} s) inside a container {}: {}; the host's wall clock moved by {:.1f} s (put "
+      "back: {})",
+      kJump,
+      no_time_ns ? "(this kernel has no time namespaces: " + *no_time_ns + ")"
+                 : std::string("with its own time namespace"),
       inside["settime"].get<std::string>(), moved, restored);
   if (restored != "ok") broken("the guest's wall clock could not be put back: " + evidence);
   if (inside["settime"] == "ok" && std::fabs(moved - kJump) < 5) {

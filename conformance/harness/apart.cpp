@@ -32,9 +32,10 @@ void require_apart_from_suite(NsType type, std::string_view act) {
   const std::string_view entry = ns_info(type).proc_name;
   const auto now = ns_id_at("thread-self", entry);
   if (now && *now == it->second)
-    throw KernelFault(fmt::format("refused to {}: this process is still in the suite's own {} namespace ({}) although it was "
-                                  "given a new one",
-                                  act, ns_name(type), ns_id_text(entry, *now)));
+    throw KernelFault(
+        fmt::format("refused to {}: this process is still in the suite's own {} namespace ({}) although it was "
+                    "given a new one",
+                    act, ns_name(type), ns_id_text(entry, *now)));
 }
 
 }  // namespace nsm::conformance

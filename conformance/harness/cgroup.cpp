@@ -72,7 +72,10 @@ std::optional<std::string> own_cgroup2_path() {
 }
 
 ScopedCgroup::ScopedCgroup(std::string directory, std::string path, std::string hierarchy, Janitor janitor)
-    : directory_(std::move(directory)), path_(std::move(path)), hierarchy_(std::move(hierarchy)), janitor_(std::move(janitor)) {}
+    : directory_(std::move(directory)),
+      path_(std::move(path)),
+      hierarchy_(std::move(hierarchy)),
+      janitor_(std::move(janitor)) {}
 
 ScopedCgroup ScopedCgroup::make_below(const std::string& parent_directory, const std::string& parent_path,
                                       std::string hierarchy) {

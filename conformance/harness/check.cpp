@@ -164,7 +164,8 @@ void CheckTest::TearDown() {
   } else if (current.outcome) {
     outcome = *current.outcome;
   }
-  if ((outcome == Outcome::Pass || outcome == Outcome::GapConfirmed || outcome == Outcome::GapClosed) && !current.notes.empty())
+  if ((outcome == Outcome::Pass || outcome == Outcome::GapConfirmed || outcome == Outcome::GapClosed) &&
+      !current.notes.empty())
     reason += (reason.empty() ? "" : "; ") + current.notes;
   RecordProperty("nsm_outcome", std::string(outcome_name(outcome)));
   RecordProperty("nsm_reason", reason);

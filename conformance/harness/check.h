@@ -107,19 +107,18 @@ bool register_check(std::string suite, std::string name, const char* file, int l
 // state: a child that answered, a topology built, a cgroup populated.
 void hold_point();
 
-
 }  // namespace nsm::conformance
 
 #define NSM_CHECK_CLASS_(Suite, Name) Suite##_##Name##_Check
 
 // Declares a check; the braces that follow are its body (a member function of the fixture).
-#define NSM_CHECK(Suite, Name, ...)                                                                  \
-  namespace {                                                                                        \
-  class NSM_CHECK_CLASS_(Suite, Name) final : public ::nsm::conformance::CheckTest {                 \
-    void Body() override;                                                                            \
-  };                                                                                                 \
-  [[maybe_unused]] const bool Suite##_##Name##_registered = ::nsm::conformance::register_check(     \
-      #Suite, #Name, __FILE__, __LINE__, ::nsm::CheckInfo __VA_ARGS__,                               \
+#define NSM_CHECK(Suite, Name, ...)                                                                   \
+  namespace {                                                                                         \
+  class NSM_CHECK_CLASS_(Suite, Name) final : public ::nsm::conformance::CheckTest {                  \
+    void Body() override;                                                                             \
+  };                                                                                                  \
+  [[maybe_unused]] const bool Suite##_##Name##_registered = ::nsm::conformance::register_check(       \
+      #Suite, #Name, __FILE__, __LINE__, ::nsm::CheckInfo __VA_ARGS__,                                \
       [] { return static_cast<::nsm::conformance::CheckTest*>(new NSM_CHECK_CLASS_(Suite, Name)); }); \
-  }                                                                                                  \
+  }                                                                                                   \
   void NSM_CHECK_CLASS_(Suite, Name)::Body()

@@ -15,8 +15,8 @@ namespace {
 // ip_gre.c, ip_vti.c; net/ipv6/sit.c, ip6_tunnel.c, ip6_gre.c, ip6_vti.c).
 const std::vector<std::pair<std::string, std::string>>& fallback_tunnels() {
   static const std::vector<std::pair<std::string, std::string>> table = {
-      {"sit", "sit0"},       {"ipip", "tunl0"},     {"gre", "gre0"},       {"gretap", "gretap0"}, {"erspan", "erspan0"},
-      {"ip6tnl", "ip6tnl0"}, {"ip6gre", "ip6gre0"}, {"vti", "ip_vti0"},    {"vti6", "ip6_vti0"}};
+      {"sit", "sit0"},       {"ipip", "tunl0"},     {"gre", "gre0"},    {"gretap", "gretap0"}, {"erspan", "erspan0"},
+      {"ip6tnl", "ip6tnl0"}, {"ip6gre", "ip6gre0"}, {"vti", "ip_vti0"}, {"vti6", "ip6_vti0"}};
   return table;
 }
 
@@ -57,26 +57,30 @@ FreshNetns judge_fresh_netns(const nlohmann::json& links, const std::optional<st
       continue;
     }
     if (kind.empty() || fallback_tunnel_name(kind) != name) {
-      out.problems.push_back(fmt::format("{} ({}) is neither lo nor a tunnel driver's fallback device", name, kind.empty() ? "no kind" : kind));
+      out.problems.push_back(fmt::format("{} ({}) is neither lo nor a tunnel driver's fallback device", name,
+                                         kind.empty() ? "no kind" : kind));
       continue;
     }
     out.own.push_back(name);
     tunnels.push_back(fmt::format("{} ({})", name, kind));
     if (up) out.problems.push_back(fmt::format("the fallback device {} is up in a fresh namespace", name));
     if (policy && *policy != "0")
-      out.problems.push_back(fmt::format("net.core.fb_tunnels_only_for_init_net={} keeps fallback tunnels out of new namespaces, yet {} is here",
-                                         *policy, name));
+      out.problems.push_back(fmt::format(
+          "net.core.fb_tunnels_only_for_init_net={} keeps fallback tunnels out of new namespaces, yet {} is here",
+          *policy, name));
   }
   if (!saw_lo) out.problems.push_back("lo is missing");
   std::sort(out.own.begin(), out.own.end());
   if (!tunnels.empty()) {
     std::string list;
     for (const auto& t : tunnels) list += (list.empty() ? "" : ", ") + t;
-    out.note = fmt::format("besides lo, the fresh namespace held the fallback tunnel device(s) {}, down: the kernel creates one in every "
-                           "new network namespace for each built-in or loaded tunnel driver ({}; Documentation/admin-guide/sysctl/net.rst)",
-                           list,
-                           policy ? fmt::format("net.core.fb_tunnels_only_for_init_net={}", *policy)
-                                  : std::string("net.core.fb_tunnels_only_for_init_net is not readable here"));
+    out.note = fmt::format(
+        "besides lo, the fresh namespace held the fallback tunnel device(s) {}, down: the kernel creates one in every "
+        "new network namespace for each built-in or loaded tunnel driver ({}; "
+        "Documentation/admin-guide/sysctl/net.rst)",
+        list,
+        policy ? fmt::format("net.core.fb_tunnels_only_for_init_net={}", *policy)
+               : std::string("net.core.fb_tunnels_only_for_init_net is not readable here"));
   }
   return out;
 }

@@ -65,7 +65,9 @@ constexpr size_t kMaxLine = 512;
       for (int attempt = 0; attempt < 40; ++attempt) {
         if (::rmdir(arg) == 0 || errno == ENOENT) break;
         if (errno != EBUSY) break;
-        struct timespec ts {0, pause_ns};
+        struct timespec ts {
+          0, pause_ns
+        };
         ::nanosleep(&ts, nullptr);
         if (pause_ns < 400'000'000) pause_ns *= 2;
       }
@@ -94,7 +96,8 @@ Janitor Janitor::start() {
 
 void Janitor::tell(const std::string& line) {
   const std::string text = line + "\n";
-  if (::write(pipe_.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) throw_sys("write(janitor pipe)");
+  if (::write(pipe_.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    throw_sys("write(janitor pipe)");
 }
 
 void Janitor::rmdir_on_death(const std::string& path) { tell("c" + path); }

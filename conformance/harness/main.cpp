@@ -52,7 +52,8 @@ int print_caps(const char* target) {
     in.clear();
     in.seekg(0);
     while (std::getline(in, line))
-      if (line.starts_with(field)) out[key] = line.substr(line.find_first_not_of(" \t", std::string_view(field).size()));
+      if (line.starts_with(field))
+        out[key] = line.substr(line.find_first_not_of(" \t", std::string_view(field).size()));
   }
   const int r = ::kill(static_cast<pid_t>(std::stol(target)), 0);
   out["signal_0"] = r == 0 ? std::string("ok") : nsm::errno_name(errno);

@@ -37,11 +37,16 @@ std::string unescape(std::string_view s) {
 
 std::string flag_name(unsigned long type) {
   switch (type) {
-    case MS_PRIVATE: return "MS_PRIVATE";
-    case MS_SHARED: return "MS_SHARED";
-    case MS_SLAVE: return "MS_SLAVE";
-    case MS_UNBINDABLE: return "MS_UNBINDABLE";
-    default: return fmt::format("{:#x}", type);
+    case MS_PRIVATE:
+      return "MS_PRIVATE";
+    case MS_SHARED:
+      return "MS_SHARED";
+    case MS_SLAVE:
+      return "MS_SLAVE";
+    case MS_UNBINDABLE:
+      return "MS_UNBINDABLE";
+    default:
+      return fmt::format("{:#x}", type);
   }
 }
 }  // namespace
@@ -84,7 +89,8 @@ bool is_mount_point(std::string_view mount_point) { return find_mount(read_mount
 void must_mount(const char* source, const char* target, const char* fstype, unsigned long flags, const char* data) {
   require_apart_from_suite(NsType::Mnt, fmt::format("mount {}", target));
   if (::mount(source, target, fstype, flags, data) != 0)
-    throw_sys(fmt::format("mount({}, {}, {}, {:#x})", source ? source : "NULL", target, fstype ? fstype : "NULL", flags));
+    throw_sys(
+        fmt::format("mount({}, {}, {}, {:#x})", source ? source : "NULL", target, fstype ? fstype : "NULL", flags));
 }
 
 void set_propagation(const char* target, unsigned long type, bool recursive) {

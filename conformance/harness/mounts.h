@@ -13,9 +13,9 @@ namespace nsm::conformance {
 struct MountEntry {
   int id = 0;
   int parent = 0;
-  std::string root;         // the path inside the filesystem that is mounted
+  std::string root;  // the path inside the filesystem that is mounted
   std::string mount_point;
-  std::string options;      // per-mount options ("rw,relatime")
+  std::string options;            // per-mount options ("rw,relatime")
   std::vector<std::string> tags;  // optional fields: "shared:5", "master:3", "unbindable"
   std::string fstype;
   std::string source;

@@ -40,11 +40,15 @@ inline std::vector<long> nspid(const std::string& pid) {
 }
 
 inline int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-inline int pidfd_send_signal(int pidfd, int sig) { return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0)); }
+inline int pidfd_send_signal(int pidfd, int sig) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
 
 // Whether a pidfd reports its process's end within the child timeout.
 inline bool ended(int pidfd) {
-  struct pollfd p {pidfd, POLLIN, 0};
+  struct pollfd p {
+    pidfd, POLLIN, 0
+  };
   int r;
   do r = ::poll(&p, 1, static_cast<int>(kChildTimeout.count()));
   while (r < 0 && errno == EINTR);

@@ -21,13 +21,16 @@ sockaddr_in address(const std::string& addr, uint16_t port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
-  if (::inet_pton(AF_INET, addr.c_str(), &sa.sin_addr) != 1) throw ToolError(fmt::format("not an IPv4 address: {}", addr));
+  if (::inet_pton(AF_INET, addr.c_str(), &sa.sin_addr) != 1)
+    throw ToolError(fmt::format("not an IPv4 address: {}", addr));
   return sa;
 }
 
 // Waits for `events` on fd within the traffic timeout: true when ready.
 bool wait_for(int fd, short events) {
-  struct pollfd p {fd, events, 0};
+  struct pollfd p {
+    fd, events, 0
+  };
   for (;;) {
     const int r = ::poll(&p, 1, static_cast<int>(kTrafficTimeout.count()));
     if (r < 0 && errno == EINTR) continue;
@@ -61,8 +64,7 @@ int bind_in(const NetNs& ns, int type, const std::string& addr, uint16_t port, U
 
 UniqueFd tcp_listen(const NetNs& ns, const std::string& addr, uint16_t port) {
   UniqueFd s;
-  if (int err = bind_in(ns, SOCK_STREAM, addr, port, &s))
-    throw SysError(fmt::format("bind({}:{})", addr, port), err);
+  if (int err = bind_in(ns, SOCK_STREAM, addr, port, &s)) throw SysError(fmt::format("bind({}:{})", addr, port), err);
   if (::listen(s.get(), 8) != 0) throw_sys(fmt::format("listen({}:{})", addr, port));
   return s;
 }
@@ -86,7 +88,8 @@ int tcp_connect(const NetNs& ns, const std::string& addr, uint16_t port, UniqueF
 std::string tcp_round_trip(const NetNs& server, const std::string& addr, uint16_t port, const NetNs& client) {
   UniqueFd listener = tcp_listen(server, addr, port);
   UniqueFd out;
-  if (int err = tcp_connect(client, addr, port, &out)) return fmt::format("connect({}:{}): {}", addr, port, errno_name(err));
+  if (int err = tcp_connect(client, addr, port, &out))
+    return fmt::format("connect({}:{}): {}", addr, port, errno_name(err));
   if (!wait_for(listener.get(), POLLIN)) return "accept: no connection arrived";
   UniqueFd in(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (!in) return failed("accept");
@@ -106,7 +109,8 @@ std::string udp_round_trip(const NetNs& server, const std::string& addr, uint16_
     throw SysError(fmt::format("bind(udp {}:{})", addr, port), err);
   UniqueFd cli = client.socket(AF_INET, SOCK_DGRAM);
   const sockaddr_in to = address(addr, port);
-  if (::sendto(cli.get(), "ping", 4, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 4) return failed("sendto(ping)");
+  if (::sendto(cli.get(), "ping", 4, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 4)
+    return failed("sendto(ping)");
   if (!wait_for(srv.get(), POLLIN)) return "recvfrom(ping): nothing arrived";
   char buf[64];
   sockaddr_in from{};
@@ -114,7 +118,8 @@ std::string udp_round_trip(const NetNs& server, const std::string& addr, uint16_
   const ssize_t n = ::recvfrom(srv.get(), buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_len);
   if (n < 0) return failed("recvfrom(ping)");
   if (std::string(buf, static_cast<size_t>(n)) != "ping") return "the server received something else than 'ping'";
-  if (::sendto(srv.get(), "pong", 4, 0, reinterpret_cast<const sockaddr*>(&from), from_len) != 4) return failed("sendto(pong)");
+  if (::sendto(srv.get(), "pong", 4, 0, reinterpret_cast<const sockaddr*>(&from), from_len) != 4)
+    return failed("sendto(pong)");
   std::string got;
   if (auto e = receive(cli.get(), got, "recv(pong)"); !e.empty()) return e;
   if (got != "pong") return fmt::format("the client received '{}', not 'pong'", got);

@@ -32,14 +32,17 @@ json catalogue() {
 }
 
 json run(const std::string& run_name, double real_time, const std::string& unit, json extra = json::object()) {
-  json r = {{"name", run_name}, {"run_name", run_name}, {"run_type", "iteration"}, {"repetitions", 2},
-            {"iterations", 10},  {"real_time", real_time}, {"cpu_time", 1.0},         {"time_unit", unit}};
+  json r = {{"name", run_name}, {"run_name", run_name},   {"run_type", "iteration"}, {"repetitions", 2},
+            {"iterations", 10}, {"real_time", real_time}, {"cpu_time", 1.0},         {"time_unit", unit}};
   r.update(extra);
   return r;
 }
 
 json failed(const std::string& run_name, const std::string& message) {
-  return {{"name", run_name}, {"run_name", run_name}, {"run_type", "iteration"}, {"error_occurred", true},
+  return {{"name", run_name},
+          {"run_name", run_name},
+          {"run_type", "iteration"},
+          {"error_occurred", true},
           {"error_message", message}};
 }
 
@@ -100,7 +103,7 @@ TEST(MakeBenchJson, MetricIsTheMeanOverRepetitionsInTheMetricsUnit) {
   const json& m = c["metrics"][0];
   EXPECT_EQ(m["name"], "time");
   EXPECT_EQ(m["unit"], "us");
-  EXPECT_DOUBLE_EQ(m["value"].get<double>(), 320.0);  // (300 + 340) / 2, ns -> us; the aggregate is ignored
+  EXPECT_DOUBLE_EQ(m["value"].get<double>(), 320.0);      // (300 + 340) / 2, ns -> us; the aggregate is ignored
   EXPECT_NEAR(m["stddev"].get<double>(), 28.2843, 1e-3);  // sample standard deviation
   EXPECT_NEAR(m["cv"].get<double>(), 28.2843 / 320.0, 1e-5);
   EXPECT_EQ(m["repetitions"], 2);

@@ -41,8 +41,8 @@ TEST_F(RunCli, WritesTheResultsLayoutAndEndsWithTheReportPath) {
   auto r = run_command({nsmatrix_binary(), "run", "--out", out, "--bench", "none", "--filter", "UtsNamespace.*"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
-  for (const char* file : {"run.json", "host/kernel.json", "host/probe.json", "host/conformance.json", "host/status.json",
-                           "report.html", "summary.md", "junit.xml", "kcidb.json"})
+  for (const char* file : {"run.json", "host/kernel.json", "host/probe.json", "host/conformance.json",
+                           "host/status.json", "report.html", "summary.md", "junit.xml", "kcidb.json"})
     EXPECT_TRUE(fs::exists(out / file)) << file;
   EXPECT_FALSE(fs::exists(out / "host/bench.json")) << "--bench none runs no benchmarks";
 
@@ -78,7 +78,8 @@ TEST_F(RunCli, ASecondRunIntoTheSameDirectoryLeavesNoStaleFiles) {
   const fs::path out = dir_ / "results";
   fs::create_directories(out / "host");
   std::ofstream(out / "host/bench.json") << "{\"stale\": true}";
-  auto r = run_command({nsmatrix_binary(), "run", "--out", out, "--bench", "none", "--no-report", "--filter", "UtsNamespace.*"});
+  auto r = run_command(
+      {nsmatrix_binary(), "run", "--out", out, "--bench", "none", "--no-report", "--filter", "UtsNamespace.*"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_FALSE(fs::exists(out / "host/bench.json")) << "a previous run's bench.json must not pass for this run's";
   EXPECT_FALSE(fs::exists(out / "report.html")) << "--no-report";

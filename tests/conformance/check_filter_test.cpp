@@ -19,7 +19,8 @@ const nlohmann::json kListing = nlohmann::json::parse(R"([
 ])");
 
 TEST(CheckFilter, GlobsOfIdsAsTheReportShowsThem) {
-  EXPECT_EQ(gtest_filter_for("uts.*", kListing), "UtsNamespace.HostnameStaysInside:UtsLimits.Hostname64Bytes:ProcGap.UnameReleaseIsShared");
+  EXPECT_EQ(gtest_filter_for("uts.*", kListing),
+            "UtsNamespace.HostnameStaysInside:UtsLimits.Hostname64Bytes:ProcGap.UnameReleaseIsShared");
   EXPECT_EQ(gtest_filter_for("*.gap.*", kListing), "ProcGap.UnameReleaseIsShared:ProcGap.BootIdIsShared");
   EXPECT_EQ(gtest_filter_for("net.fresh.loopback-only", kListing), "NetNamespace.FreshHasOnlyLoopbackDown");
 }
@@ -33,7 +34,8 @@ TEST(CheckFilter, GoogleTestNamesStillWork) {
   EXPECT_EQ(gtest_filter_for("UtsNamespace.*:ProcGap.BootIdIsShared", kListing),
             "UtsNamespace.HostnameStaysInside:ProcGap.BootIdIsShared");
   EXPECT_EQ(gtest_filter_for("ProcGap.*-*BootId*", kListing), "ProcGap.UnameReleaseIsShared");
-  EXPECT_EQ(gtest_filter_for("-*Namespace.*:*Limits*", kListing), "ProcGap.UnameReleaseIsShared:ProcGap.BootIdIsShared");
+  EXPECT_EQ(gtest_filter_for("-*Namespace.*:*Limits*", kListing),
+            "ProcGap.UnameReleaseIsShared:ProcGap.BootIdIsShared");
 }
 
 TEST(CheckFilter, IdsAndNamesMixAndExclude) {

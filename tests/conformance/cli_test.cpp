@@ -25,11 +25,14 @@ namespace fs = std::filesystem;
 
 using nsm::testing_support::nsmatrix_binary;
 
-std::string scratch(const std::string& name) { return ::testing::TempDir() + "nsm-clitest-" + std::to_string(::getpid()) + "-" + name; }
+std::string scratch(const std::string& name) {
+  return ::testing::TempDir() + "nsm-clitest-" + std::to_string(::getpid()) + "-" + name;
+}
 
 TEST(TestCommand, WritesConformanceJsonForTheSelectedChecks) {
   const std::string out = scratch("conformance.json");
-  const auto r = run_command({nsmatrix_binary(), "test", "--filter", "UtsNamespace.*:ProcGap.BootIdIsShared", "-o", out});
+  const auto r =
+      run_command({nsmatrix_binary(), "test", "--filter", "UtsNamespace.*:ProcGap.BootIdIsShared", "-o", out});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   const nlohmann::json doc = nsm::read_json_file(out, "conformance");  // the reader of the format accepts it
   fs::remove(out);
@@ -40,7 +43,8 @@ TEST(TestCommand, WritesConformanceJsonForTheSelectedChecks) {
   EXPECT_EQ(doc["summary"]["fail"], 0);
   EXPECT_EQ(doc["summary"]["broken"], 0);
   for (const auto& c : doc["checks"]) {
-    for (const char* key : {"id", "kind", "type", "title", "test", "requirements", "outcome", "reason", "message", "duration_seconds"})
+    for (const char* key :
+         {"id", "kind", "type", "title", "test", "requirements", "outcome", "reason", "message", "duration_seconds"})
       EXPECT_TRUE(c.contains(key)) << key << " missing in " << c.dump();
   }
   EXPECT_EQ(doc["gtest"]["tests"], 6);

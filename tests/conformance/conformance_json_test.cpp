@@ -76,7 +76,8 @@ TEST(ConformanceJson, GoogleTestsByteEscapedUtf8IsUndone) {
 
 TEST(ConformanceJson, SummaryCountsEveryOutcome) {
   const json doc = conformance_document(listing(), gtest(), "");
-  EXPECT_EQ(doc["summary"], json({{"pass", 0}, {"fail", 1}, {"skip", 0}, {"broken", 0}, {"gap-confirmed", 1}, {"gap-closed", 0}}));
+  EXPECT_EQ(doc["summary"],
+            json({{"pass", 0}, {"fail", 1}, {"skip", 0}, {"broken", 0}, {"gap-confirmed", 1}, {"gap-closed", 0}}));
 }
 
 TEST(ConformanceJson, WithoutAPropertyGoogleTestsResultDecides) {

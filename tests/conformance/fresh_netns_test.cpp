@@ -11,7 +11,9 @@ namespace {
 using json = nlohmann::json;
 using nsm::conformance::judge_fresh_netns;
 
-json link(const std::string& name, const std::string& kind, bool up = false) { return {{"name", name}, {"kind", kind}, {"up", up}}; }
+json link(const std::string& name, const std::string& kind, bool up = false) {
+  return {{"name", name}, {"kind", kind}, {"up", up}};
+}
 
 TEST(FreshNetns, OnlyLoopbackDownIsFresh) {
   const auto r = judge_fresh_netns(json::array({link("lo", "")}), "0");
@@ -45,7 +47,8 @@ TEST(FreshNetns, FallbackTunnelsForbiddenByTheSysctlAreAProblem) {
   for (const char* policy : {"1", "2"}) {
     const auto r = judge_fresh_netns(json::array({link("lo", ""), link("sit0", "sit")}), policy);
     ASSERT_EQ(r.problems.size(), 1u) << policy;
-    EXPECT_NE(r.problems[0].find(std::string("fb_tunnels_only_for_init_net=") + policy), std::string::npos) << r.problems[0];
+    EXPECT_NE(r.problems[0].find(std::string("fb_tunnels_only_for_init_net=") + policy), std::string::npos)
+        << r.problems[0];
   }
 }
 

@@ -33,7 +33,8 @@ FixtureRun run_fixture(const std::map<std::string, std::string>& env = {}, const
   if (!text) return run;
   const json doc = json::parse(*text);
   for (const auto& suite : doc["testsuites"])
-    for (const auto& test : suite["testsuite"]) run.tests[suite["name"].get<std::string>() + "." + test["name"].get<std::string>()] = test;
+    for (const auto& test : suite["testsuite"])
+      run.tests[suite["name"].get<std::string>() + "." + test["name"].get<std::string>()] = test;
   return run;
 }
 
@@ -60,7 +61,8 @@ TEST_F(HarnessOutcomes, PassFailAndSkipAreRecorded) {
 
 TEST_F(HarnessOutcomes, NotesQualifyPassesAndGapsOnly) {
   EXPECT_EQ(outcome(*run_, "Fixture.PassesWithNote"), "pass");
-  EXPECT_EQ(run_->tests["Fixture.PassesWithNote"]["nsm_reason"], "the kernel added something the guarantee allows (simulated)");
+  EXPECT_EQ(run_->tests["Fixture.PassesWithNote"]["nsm_reason"],
+            "the kernel added something the guarantee allows (simulated)");
   EXPECT_NE(run_->out.find("NOTE      ] fixture.pass-note: the kernel added"), std::string::npos) << run_->out;
   EXPECT_EQ(outcome(*run_, "Fixture.FailsWithNote"), "fail");
   EXPECT_EQ(run_->tests["Fixture.FailsWithNote"]["nsm_reason"], "") << "a failure's text is its message, not a note";
@@ -70,7 +72,8 @@ TEST_F(HarnessOutcomes, NotesQualifyPassesAndGapsOnly) {
 
 TEST_F(HarnessOutcomes, UnmetRequirementSkipsBeforeTheBody) {
   EXPECT_EQ(outcome(*run_, "Fixture.SkipsOnRequirement"), "skip");
-  EXPECT_NE(run_->tests["Fixture.SkipsOnRequirement"]["nsm_reason"].get<std::string>().find("guest-only"), std::string::npos);
+  EXPECT_NE(run_->tests["Fixture.SkipsOnRequirement"]["nsm_reason"].get<std::string>().find("guest-only"),
+            std::string::npos);
   EXPECT_FALSE(run_->tests["Fixture.SkipsOnRequirement"].contains("failures")) << "the body ran";
 }
 
@@ -81,8 +84,10 @@ TEST_F(HarnessOutcomes, SetupFailuresAreBrokenNotFailed) {
     EXPECT_TRUE(run_->tests[test].contains("failures")) << test;
   }
   EXPECT_NE(run_->tests["Fixture.SetupThrows"]["nsm_reason"].get<std::string>().find("EMFILE"), std::string::npos);
-  EXPECT_NE(run_->tests["Fixture.ChildTimesOut"]["nsm_reason"].get<std::string>().find("did not answer in time"), std::string::npos);
-  EXPECT_NE(run_->tests["Fixture.ChildDies"]["nsm_reason"].get<std::string>().find("exited with status 3"), std::string::npos);
+  EXPECT_NE(run_->tests["Fixture.ChildTimesOut"]["nsm_reason"].get<std::string>().find("did not answer in time"),
+            std::string::npos);
+  EXPECT_NE(run_->tests["Fixture.ChildDies"]["nsm_reason"].get<std::string>().find("exited with status 3"),
+            std::string::npos);
 }
 
 TEST_F(HarnessOutcomes, GapVerdictsAreRecordedAndLoud) {
@@ -116,7 +121,8 @@ TEST_F(HarnessOutcomes, ConformanceDocumentCarriesTheOutcomes) {
 }
 
 TEST(HarnessHooks, ForcedFailureFailsOnlyTheNamedCheck) {
-  const FixtureRun run = run_fixture({{"NSMATRIX_FORCE_FAIL", "Fixture.HoldsState"}}, "Fixture.HoldsState:Fixture.Passes");
+  const FixtureRun run =
+      run_fixture({{"NSMATRIX_FORCE_FAIL", "Fixture.HoldsState"}}, "Fixture.HoldsState:Fixture.Passes");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(outcome(run, "Fixture.HoldsState"), "fail");
   EXPECT_EQ(outcome(run, "Fixture.Passes"), "pass");

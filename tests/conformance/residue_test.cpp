@@ -18,8 +18,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "conformance/harness/poll.h"
 #include "conformance/driver/residue.h"
+#include "conformance/harness/poll.h"
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"
@@ -72,7 +72,8 @@ std::vector<ResidueItem> new_residue(const HostState& before) {
       [&] {
         const HostState now = host_state();
         extra.clear();
-        std::set_difference(now.items.begin(), now.items.end(), before.items.begin(), before.items.end(), std::back_inserter(extra));
+        std::set_difference(now.items.begin(), now.items.end(), before.items.begin(), before.items.end(),
+                            std::back_inserter(extra));
         if (now.hostname != before.hostname) extra.push_back({"hostname", now.hostname});
         if (now.domainname != before.domainname) extra.push_back({"domainname", now.domainname});
         return extra.empty();
@@ -130,14 +131,16 @@ SuiteRun run_suite(std::vector<std::string> args, const std::map<std::string, st
 std::map<std::string, std::string> outcomes(const json& gtest) {
   std::map<std::string, std::string> out;
   for (const auto& suite : gtest["testsuites"])
-    for (const auto& test : suite["testsuite"]) out[suite["name"].get<std::string>() + "." + test["name"].get<std::string>()] = test.value("nsm_outcome", "");
+    for (const auto& test : suite["testsuite"])
+      out[suite["name"].get<std::string>() + "." + test["name"].get<std::string>()] = test.value("nsm_outcome", "");
   return out;
 }
 
 class Residue : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root: unprivileged, most checks skip and create nothing to leave behind";
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "needs root: unprivileged, most checks skip and create nothing to leave behind";
     before_ = host_state();
   }
   HostState before_;
@@ -167,7 +170,8 @@ TEST_F(Residue, NormalRunLeavesNothing) {
 
 TEST_F(Residue, FailingRunLeavesNothing) {
   const std::string failing = "NetNamespace.BridgeLetsEveryPairOfThreeTalk";
-  const SuiteRun run = run_suite({"--gtest_filter=NetNamespace.*:MemoryGap.*:KeyringGap.*"}, {{"NSMATRIX_FORCE_FAIL", failing}});
+  const SuiteRun run =
+      run_suite({"--gtest_filter=NetNamespace.*:MemoryGap.*:KeyringGap.*"}, {{"NSMATRIX_FORCE_FAIL", failing}});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   ASSERT_TRUE(run.gtest && !run.gtest->is_discarded()) << run.output;
   for (const auto& [test, outcome] : outcomes(*run.gtest)) {

@@ -31,7 +31,8 @@ TEST(Channel, PassesFileDescriptors) {
   a.send("netns", fds);
   auto m = b.expect(1s, "an fd");
   ASSERT_EQ(m.fds.size(), 1u);
-  struct stat x {}, y {};
+  struct stat x {
+  }, y{};
   ::fstat(fd.get(), &x);
   ::fstat(m.fds[0].get(), &y);
   EXPECT_EQ(x.st_ino, y.st_ino);

@@ -20,7 +20,8 @@ TEST(Error, NamesErrnos) {
 
 TEST(Error, SysErrorSaysCallErrnoAndContext) {
   SysError e("unshare(CLONE_NEWUSER)", EPERM, "kernel.unprivileged_userns_clone=0");
-  EXPECT_EQ(std::string(e.what()), "unshare(CLONE_NEWUSER): EPERM (Operation not permitted) \u2014 kernel.unprivileged_userns_clone=0");
+  EXPECT_EQ(std::string(e.what()),
+            "unshare(CLONE_NEWUSER): EPERM (Operation not permitted) \u2014 kernel.unprivileged_userns_clone=0");
   EXPECT_EQ(e.err(), EPERM);
   EXPECT_EQ(e.call(), "unshare(CLONE_NEWUSER)");
 }

@@ -1,8 +1,8 @@
 #include "core/exec.h"
 
 #include <poll.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -106,7 +106,9 @@ TEST(RunProgram, TheDeadlineKillsTheWholeGroup) {
     EXPECT_EQ(errno, ESRCH) << "pidfd_open";
     return;
   }
-  struct pollfd p {pidfd.get(), POLLIN, 0};
+  struct pollfd p {
+    pidfd.get(), POLLIN, 0
+  };
   EXPECT_EQ(::poll(&p, 1, 10'000), 1) << "sleep " << straggler << " outlived its killed group";
 }
 
@@ -134,7 +136,8 @@ TEST(RunProgram, ForwardsAnInterruptAndKeepsUsAlive) {
   options.on_line = [](std::string_view line) {
     if (line == "ready") ::raise(SIGINT);  // as a Ctrl-C would reach us
   };
-  const ProgramResult r = run_program({"sh", "-c", "trap 'echo interrupted; exit 5' INT; echo ready; while :; do sleep 1; done"}, options);
+  const ProgramResult r =
+      run_program({"sh", "-c", "trap 'echo interrupted; exit 5' INT; echo ready; while :; do sleep 1; done"}, options);
   EXPECT_EQ(r.status.end, ChildStatus::End::Exited) << r.status.describe();
   EXPECT_EQ(r.status.exit_code, 5);
   EXPECT_EQ(r.interrupted, SIGINT);
@@ -162,7 +165,8 @@ TEST(Program, ReadsLinesWhileItRunsAndItsStdinIsOurs) {
   options.output_path = dir / "err";
   options.stdin_pipe = true;
   options.timeout = 60s;
-  Program program = Program::start({"sh", "-c", "readlink /proc/$$/fd/0; echo to-err >&2; read x; echo eof; printf unended"}, options);
+  Program program = Program::start(
+      {"sh", "-c", "readlink /proc/$$/fd/0; echo to-err >&2; read x; echo eof; printf unended"}, options);
   const auto first = program.read_line(30s);
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->rfind("pipe:", 0), 0u) << *first << ": its stdin is not our pipe";
@@ -185,12 +189,15 @@ TEST(Program, ASignalHandlerOfOursEndsTheWaitForALine) {
   options.output_path = dir / "err";
   options.stdin_pipe = true;
   Program program = Program::start({"sh", "-c", "read x; true"}, options);
-  struct sigaction action {}, old {};
+  struct sigaction action {
+  }, old{};
   action.sa_handler = count_alarm;  // no SA_RESTART, as a handler that asks us to stop
   ::sigaction(SIGALRM, &action, &old);
   g_alarms = 0;
   // Every 20 ms, so that one arrives during the wait however late the wait begins.
-  const struct itimerval every{{0, 20'000}, {0, 20'000}}, off{};
+  const struct itimerval every {
+    {0, 20'000}, { 0, 20'000 }
+  }, off{};
   ::setitimer(ITIMER_REAL, &every, nullptr);
   const auto started = std::chrono::steady_clock::now();
   const auto line = program.read_line(60s);

@@ -26,9 +26,7 @@ std::string temp_path(const std::string& name) {
   return testing::TempDir() + "nsm-kconfig-" + std::to_string(::getpid()) + "-" + name;
 }
 
-void write(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+void write(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 void write_gzip(const std::string& path, const std::string& text) {
   gzFile gz = gzopen(path.c_str(), "wb");
@@ -52,7 +50,8 @@ std::string load_error(const std::string& path) {
 TEST(KernelConfig, TristateDistinguishesYesModuleNoAndAbsent) {
   auto cfg = KernelConfig::parse(
       "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.1.192 Kernel Configuration\n#\n"
-      "CONFIG_NET_NS=y\nCONFIG_VETH=m\n# CONFIG_TIME_NS is not set\nCONFIG_LOCALVERSION=\"-cloud\"\nCONFIG_NR_CPUS=64\n",
+      "CONFIG_NET_NS=y\nCONFIG_VETH=m\n# CONFIG_TIME_NS is not "
+      "set\nCONFIG_LOCALVERSION=\"-cloud\"\nCONFIG_NR_CPUS=64\n",
       "inline");
   EXPECT_EQ(cfg.tristate("CONFIG_NET_NS"), Tristate::Yes);
   EXPECT_EQ(cfg.tristate("CONFIG_VETH"), Tristate::Module);
@@ -143,7 +142,9 @@ TEST(KernelConfig, CommittedTruncatedFixtureIsAClearError) {
 TEST(KernelConfig, GarbageIsAClearError) {
   EXPECT_NE(load_error(kFixtures + "garbage.config").find("not a kernel config"), std::string::npos);
   const std::string binary = temp_path("binary");
-  write(binary, std::string("\x7f" "ELF\0\0\x01\x02", 8));
+  write(binary, std::string("\x7f"
+                            "ELF\0\0\x01\x02",
+                            8));
   EXPECT_NE(load_error(binary).find("binary"), std::string::npos);
   std::remove(binary.c_str());
 }
@@ -184,8 +185,9 @@ TEST(KernelConfigLookup, FollowsLtpOrder) {
   ASSERT_FALSE(lookup.tried.empty());
   EXPECT_EQ(lookup.tried.front(), "/proc/config.gz");
   if (!lookup.config) {
-    EXPECT_EQ(lookup.tried, (std::vector<std::string>{"/proc/config.gz", "/lib/modules/0.0.0-nsmatrix-none/build/.config",
-                                                       "/lib/modules/0.0.0-nsmatrix-none/config", "/boot/config-0.0.0-nsmatrix-none"}));
+    EXPECT_EQ(lookup.tried, (std::vector<std::string>{
+                                "/proc/config.gz", "/lib/modules/0.0.0-nsmatrix-none/build/.config",
+                                "/lib/modules/0.0.0-nsmatrix-none/config", "/boot/config-0.0.0-nsmatrix-none"}));
   } else {
     EXPECT_EQ(lookup.config->source(), "/proc/config.gz");  // found first: the search stopped
   }

@@ -47,7 +47,9 @@ TEST_F(ResultsFiles, WritesAtomicallyAndReadsBack) {
     EXPECT_EQ(entry.path().filename(), "probe.json") << "no temporary file left";
 }
 
-TEST_F(ResultsFiles, RejectsMissingFile) { EXPECT_NE(error_of(dir_ + "/none.json").find("cannot read"), std::string::npos); }
+TEST_F(ResultsFiles, RejectsMissingFile) {
+  EXPECT_NE(error_of(dir_ + "/none.json").find("cannot read"), std::string::npos);
+}
 
 TEST_F(ResultsFiles, RejectsTruncatedJson) {
   EXPECT_NE(error_of(put("t.json", R"({"schema_version": 1, "kind": "pro)")).find("malformed"), std::string::npos);
@@ -64,12 +66,14 @@ TEST_F(ResultsFiles, RejectsFutureSchema) {
 }
 
 TEST_F(ResultsFiles, RejectsWrongKind) {
-  EXPECT_NE(error_of(put("k.json", R"({"schema_version": 1, "kind": "bench"})"), "probe").find("not a probe file"), std::string::npos);
+  EXPECT_NE(error_of(put("k.json", R"({"schema_version": 1, "kind": "bench"})"), "probe").find("not a probe file"),
+            std::string::npos);
 }
 
 TEST_F(ResultsFiles, RefusesNestingPastTheLimitWithoutRecursion) {
   const std::string deep = std::string(500000, '[') + std::string(500000, ']');
-  EXPECT_NE(error_of(put("deep.json", "{\"schema_version\":1,\"x\":" + deep + "}")).find("nested deeper than"), std::string::npos);
+  EXPECT_NE(error_of(put("deep.json", "{\"schema_version\":1,\"x\":" + deep + "}")).find("nested deeper than"),
+            std::string::npos);
   EXPECT_THROW(parse_json_bounded(deep), Error);
   EXPECT_NO_THROW(parse_json_bounded(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']')));
   EXPECT_THROW(parse_json_bounded(std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']')), Error);

@@ -181,7 +181,10 @@ TEST(Spawn, IdMapIsWrittenBeforeTheBodyRuns) {
   options.clone_flags = CLONE_NEWUSER;
   options.id_map = IdMap::root_is(::geteuid(), ::getegid());
   auto r = run_in_child(options, [] {
-    return nlohmann::json{{"uid", ::getuid()}, {"map", must_read_file("/proc/self/uid_map")}, {"setgroups", must_read_file("/proc/self/setgroups")}}.dump();
+    return nlohmann::json{{"uid", ::getuid()},
+                          {"map", must_read_file("/proc/self/uid_map")},
+                          {"setgroups", must_read_file("/proc/self/setgroups")}}
+        .dump();
   });
   ASSERT_TRUE(r.ok()) << r.status.describe();
   auto j = r.json();

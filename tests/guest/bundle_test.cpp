@@ -8,7 +8,8 @@ namespace nsm::vm {
 namespace {
 
 TEST(Bundle, RoundTrips) {
-  const Bundle files = {{"probe.json", "{\"kind\": \"probe\"}\n"}, {"empty.log", ""}, {"bin", std::string("\0\1\2", 3)}};
+  const Bundle files = {
+      {"probe.json", "{\"kind\": \"probe\"}\n"}, {"empty.log", ""}, {"bin", std::string("\0\1\2", 3)}};
   EXPECT_EQ(unpack_bundle(pack_bundle(files)), files);
 }
 
@@ -31,7 +32,8 @@ TEST(Bundle, GarbageAndTruncationAreErrorsNotCrashes) {
   EXPECT_THROW(unpack_bundle(""), Error);
   EXPECT_THROW(unpack_bundle("garbage that is not zlib"), Error);
   const std::string packed = pack_bundle({{"probe.json", std::string(5000, 'p')}});
-  for (size_t cut : {9ul, packed.size() / 2, packed.size() - 1}) EXPECT_THROW(unpack_bundle(packed.substr(0, cut)), Error) << cut;
+  for (size_t cut : {9ul, packed.size() / 2, packed.size() - 1})
+    EXPECT_THROW(unpack_bundle(packed.substr(0, cut)), Error) << cut;
 }
 
 TEST(Bundle, HugeClaimedSizeIsRefused) {

@@ -23,7 +23,8 @@ TEST(ConsoleScan, FindsEachKindOfSplat) {
       "[  120.000000] INFO: task kworker/0:1:12 blocked for more than 120 seconds.\n"
       "[  121.000000] Kernel panic - not syncing: Fatal exception\n";
   const ConsoleFacts f = scan_console(console);
-  EXPECT_EQ(kinds(f), (std::vector<std::string>{"WARNING", "BUG", "oops", "soft-lockup", "hard-lockup", "rcu-stall", "hung-task", "panic"}));
+  EXPECT_EQ(kinds(f), (std::vector<std::string>{"WARNING", "BUG", "oops", "soft-lockup", "hard-lockup", "rcu-stall",
+                                                "hung-task", "panic"}));
   EXPECT_EQ(f.panic_line, "Kernel panic - not syncing: Fatal exception");
   EXPECT_EQ(f.splats[0].line, "WARNING: CPU: 0 PID: 1 at kernel/foo.c:12 bar+0x10/0x20");
   EXPECT_FALSE(f.init_started);
@@ -31,7 +32,8 @@ TEST(ConsoleScan, FindsEachKindOfSplat) {
 
 TEST(ConsoleScan, CleanBootHasNoSplatsAndSeesInit) {
   const ConsoleFacts f = scan_console(
-      "[    0.000000] Linux version 6.1.0\r\nnsmatrix-init: started at 1.234 s\nnsmatrix-init: stage probe: WARNING: not a splat\n"
+      "[    0.000000] Linux version 6.1.0\r\nnsmatrix-init: started at 1.234 s\nnsmatrix-init: stage probe: WARNING: "
+      "not a splat\n"
       "[    4.3] reboot: Restarting system\n");
   EXPECT_TRUE(f.init_started);
   EXPECT_TRUE(f.splats.empty());
@@ -40,7 +42,8 @@ TEST(ConsoleScan, CleanBootHasNoSplatsAndSeesInit) {
 }
 
 TEST(ConsoleScan, PanicWithoutTimestampAndBinaryNoise) {
-  const ConsoleFacts f = scan_console(std::string("\0\0garbage\xff\n", 11) + "Kernel panic - not syncing: No working init found.");
+  const ConsoleFacts f =
+      scan_console(std::string("\0\0garbage\xff\n", 11) + "Kernel panic - not syncing: No working init found.");
   EXPECT_TRUE(f.panicked());
 }
 

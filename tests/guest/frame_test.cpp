@@ -52,9 +52,7 @@ TEST(Frame, MalformedHeaderIsCorrupt) {
   EXPECT_EQ(decode_frame("NSMFRAME1 results 3\nabc", "results").state, DecodedFrame::State::Corrupt);
 }
 
-TEST(Frame, Crc32MatchesTheStandardCheckValue) {
-  EXPECT_EQ(crc32_of("123456789"), 0xcbf43926u);
-}
+TEST(Frame, Crc32MatchesTheStandardCheckValue) { EXPECT_EQ(crc32_of("123456789"), 0xcbf43926u); }
 
 }  // namespace
 }  // namespace nsm::vm

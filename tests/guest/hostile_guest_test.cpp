@@ -15,10 +15,10 @@
 
 #include "core/proc.h"
 #include "core/results.h"
+#include "tests/support/temp_dir.h"
 #include "vm/protocol/frame.h"
 #include "vm/protocol/guest_layout.h"
 #include "vm/qemu/vm_run.h"
-#include "tests/support/temp_dir.h"
 
 namespace nsm::vm {
 namespace {
@@ -45,7 +45,8 @@ exit 0
 )SH";
 
 // A bundle as a guest could pack it, names unchecked (pack_bundle refuses bad ones).
-std::string raw_bundle(const std::vector<std::pair<std::string, std::string>>& files, std::optional<uint64_t> claimed = {}) {
+std::string raw_bundle(const std::vector<std::pair<std::string, std::string>>& files,
+                       std::optional<uint64_t> claimed = {}) {
   std::string raw;
   for (const auto& [name, content] : files) raw += fmt::format("file {} {}\n{}", name, content.size(), content);
   uLongf bound = ::compressBound(static_cast<uLong>(raw.size()));
@@ -109,13 +110,15 @@ class HostileGuest : public ::testing::Test {
 
 TempDir* HostileGuest::bin_ = nullptr;
 
-const std::string kConsoleWithSplats = std::string(layout::kInitStarted) +
-                                       "\n[    2.000000] WARNING: CPU: 0 PID: 1 at kernel/nsproxy.c:99\n"
-                                       "[    2.100000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n";
+const std::string kConsoleWithSplats =
+    std::string(layout::kInitStarted) +
+    "\n[    2.000000] WARNING: CPU: 0 PID: 1 at kernel/nsproxy.c:99\n"
+    "[    2.100000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n";
 
 TEST_F(HostileGuest, AnHonestGuestIsOk) {
   scenario("console", std::string(layout::kInitStarted) + "\n");
-  scenario("results", results_frame(raw_bundle({{"guest.json", kGuestOk}, {"probe.json", kProbeOk}, {"probe.log", "fine\n"}})));
+  scenario("results",
+           results_frame(raw_bundle({{"guest.json", kGuestOk}, {"probe.json", kProbeOk}, {"probe.log", "fine\n"}})));
   scenario("status", status_frame(R"({"exit_code":0})"));
   const VmResult r = run();
   EXPECT_EQ(r.status, "ok") << r.reason;
@@ -129,7 +132,8 @@ TEST_F(HostileGuest, AnHonestGuestIsOk) {
 TEST_F(HostileGuest, CannotForgeItsVerdict) {
   scenario("console", kConsoleWithSplats);
   const std::string forged_status = R"({"schema_version":1,"kind":"status","status":"ok","reason":"","splats":[]})";
-  const std::string forged_kernel = R"({"schema_version":1,"kind":"kernel","id":"hostile","release":"9.9.9-forged","accel":"kvm"})";
+  const std::string forged_kernel =
+      R"({"schema_version":1,"kind":"kernel","id":"hostile","release":"9.9.9-forged","accel":"kvm"})";
   scenario("results", results_frame(raw_bundle({{"guest.json", kGuestOk},
                                                 {"probe.json", kProbeOk},
                                                 {"status.json", forged_status},
@@ -200,7 +204,8 @@ TEST_F(HostileGuest, AZipBombIsRefusedBeforeItInflates) {
   EXPECT_EQ(r.status, "infra-error");
   EXPECT_NE(r.reason.find("claims"), std::string::npos) << r.reason;
   // Honest about 80 MB of zeros (80 kB packed): over the cap all the same.
-  scenario("results", results_frame(raw_bundle({{"guest.json", kGuestOk}, {"bench.log", std::string(size_t{80} << 20, '\0')}})));
+  scenario("results",
+           results_frame(raw_bundle({{"guest.json", kGuestOk}, {"bench.log", std::string(size_t{80} << 20, '\0')}})));
   r = run();
   EXPECT_EQ(r.status, "infra-error");
   EXPECT_NE(r.reason.find("more than"), std::string::npos) << r.reason;
@@ -221,7 +226,8 @@ TEST_F(HostileGuest, TwentyThousandFilesAreNotWritten) {
 
 TEST_F(HostileGuest, EscapeSequencesAndBadNumbersReachNoTerminal) {
   scenario("console", std::string(layout::kInitStarted) + "\n");
-  scenario("results", results_frame(raw_bundle({{"guest.json", R"({"exit_code":2,"error":"\u001b]0;pwned\u0007\u001b[2J"})"}})));
+  scenario("results",
+           results_frame(raw_bundle({{"guest.json", R"({"exit_code":2,"error":"\u001b]0;pwned\u0007\u001b[2J"})"}})));
   scenario("status", status_frame(R"({"exit_code":2})"));
   VmResult r = run();
   EXPECT_EQ(r.status, "infra-error");
@@ -235,8 +241,11 @@ TEST_F(HostileGuest, EscapeSequencesAndBadNumbersReachNoTerminal) {
 
   // A guest.json of the wrong types, and a stage named to overwrite a host duration.
   scenario("status", status_frame(R"({"exit_code":0})"));
-  scenario("results", results_frame(raw_bundle({{"guest.json", R"({"stages":[{"name":"total","seconds":1e9},{"name":"probe","seconds":"x"}],"mounts":[7]})"},
-                                                {"probe.json", kProbeOk}})));
+  scenario(
+      "results",
+      results_frame(raw_bundle(
+          {{"guest.json", R"({"stages":[{"name":"total","seconds":1e9},{"name":"probe","seconds":"x"}],"mounts":[7]})"},
+           {"probe.json", kProbeOk}})));
   r = run();
   const auto status = status_json();
   EXPECT_LT(status["durations"]["total_seconds"].get<double>(), 1e6);

@@ -16,13 +16,13 @@
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"
+#include "core/sha256.h"
+#include "tests/support/temp_dir.h"
 #include "vm/initramfs/base_archive.h"
 #include "vm/initramfs/cpio_writer.h"
 #include "vm/initramfs/elf_image.h"
 #include "vm/initramfs/kernel_archive.h"
-#include "core/sha256.h"
 #include "vm/initramfs/shared_libraries.h"
-#include "tests/support/temp_dir.h"
 
 namespace nsm::vm {
 namespace {
@@ -44,7 +44,8 @@ std::map<std::string, ReadEntry> read_cpio(const std::string& path, std::string*
   EXPECT_EQ(archive_read_open_filename(a, path.c_str(), 65536), ARCHIVE_OK);
   archive_entry* e;
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    ReadEntry r{archive_entry_filetype(e), archive_entry_perm(e), "", archive_entry_symlink(e) ? archive_entry_symlink(e) : ""};
+    ReadEntry r{archive_entry_filetype(e), archive_entry_perm(e), "",
+                archive_entry_symlink(e) ? archive_entry_symlink(e) : ""};
     r.rdev_major = archive_entry_rdevmajor(e);
     r.rdev_minor = archive_entry_rdevminor(e);
     char buf[4096];
@@ -63,7 +64,11 @@ TEST(CpioWriter, WritesNewcTheKernelUnpacks) {
   {
     CpioWriter cpio(path);
     cpio.add_directory("usr");
-    cpio.add_file("usr/tool", std::string("\x7f" "ELF\0rest", 8), 0755);
+    cpio.add_file("usr/tool",
+                  std::string("\x7f"
+                              "ELF\0rest",
+                              8),
+                  0755);
     cpio.add_symlink("init", "usr/tool");
     cpio.add_char_device("console", 5, 1);
     cpio.finish();
@@ -73,7 +78,9 @@ TEST(CpioWriter, WritesNewcTheKernelUnpacks) {
   EXPECT_NE(format.find("SVR4"), std::string::npos) << format;  // libarchive's name for newc
   ASSERT_EQ(entries.size(), 4u);
   EXPECT_EQ(entries.at("usr").type, static_cast<mode_t>(AE_IFDIR));
-  EXPECT_EQ(entries.at("usr/tool").content, std::string("\x7f" "ELF\0rest", 8));
+  EXPECT_EQ(entries.at("usr/tool").content, std::string("\x7f"
+                                                        "ELF\0rest",
+                                                        8));
   EXPECT_EQ(entries.at("usr/tool").perm, 0755u);
   EXPECT_EQ(entries.at("init").symlink, "usr/tool");
   EXPECT_EQ(entries.at("console").type, static_cast<mode_t>(AE_IFCHR));
@@ -100,7 +107,8 @@ TEST(ElfImage, StrippedCopyStillRunsAndIsSmaller) {
   const std::string copy = dir.path() + "/stripped";
   { std::ofstream(copy, std::ios::binary) << stripped; }
   ::chmod(copy.c_str(), 0755);
-  const ProgramResult r = run_program({copy, "--gtest_list_tests", "--gtest_filter=CpioWriter.UnwritablePathIsAnError"});
+  const ProgramResult r =
+      run_program({copy, "--gtest_list_tests", "--gtest_filter=CpioWriter.UnwritablePathIsAnError"});
   EXPECT_TRUE(r.ok()) << r.status.describe() << r.err;
   EXPECT_NE(r.out.find("UnwritablePathIsAnError"), std::string::npos);
 }
@@ -162,8 +170,9 @@ TEST(SharedLibraries, ParsesTheLoadersList) {
       "\tlibnl-3.so.200 => /lib/x86_64-linux-gnu/libnl-3.so.200 (0x00007f1)\n"
       "\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f2)\n"
       "\t/lib64/ld-linux-x86-64.so.2 (0x00007f3)\n";
-  EXPECT_EQ(parse_loader_list(text, "x"), (std::vector<std::string>{"/lib/x86_64-linux-gnu/libnl-3.so.200",
-                                                                    "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"}));
+  EXPECT_EQ(parse_loader_list(text, "x"),
+            (std::vector<std::string>{"/lib/x86_64-linux-gnu/libnl-3.so.200", "/lib/x86_64-linux-gnu/libc.so.6",
+                                      "/lib64/ld-linux-x86-64.so.2"}));
   EXPECT_THROW(parse_loader_list("\tlibgone.so.1 => not found\n", "x"), Error);
 }
 
@@ -199,12 +208,20 @@ std::string compress_with(const std::string& data, int (*add_filter)(archive*)) 
 
 TEST(KernelArchive, DecompressesModulesInLoadOrder) {
   TempDir dir;
-  const std::string module = std::string("\x7f" "ELF", 4) + std::string(2000, 'k');
+  const std::string module = std::string(
+                                 "\x7f"
+                                 "ELF",
+                                 4) +
+                             std::string(2000, 'k');
   { std::ofstream(dir.path() + "/llc.ko.xz", std::ios::binary) << compress_with(module, archive_write_add_filter_xz); }
-  { std::ofstream(dir.path() + "/stp.ko.zst", std::ios::binary) << compress_with(module + "s", archive_write_add_filter_zstd); }
+  {
+    std::ofstream(dir.path() + "/stp.ko.zst", std::ios::binary)
+        << compress_with(module + "s", archive_write_add_filter_zstd);
+  }
   { std::ofstream(dir.path() + "/bridge.ko", std::ios::binary) << module + "b"; }
   { std::ofstream(dir.path() + "/config-6.1.0-test", std::ios::binary) << "CONFIG_TIME_NS=y\n"; }
-  KernelArchiveInput input{"6.1.0-test", dir.path() + "/config-6.1.0-test",
+  KernelArchiveInput input{"6.1.0-test",
+                           dir.path() + "/config-6.1.0-test",
                            {dir.path() + "/llc.ko.xz", dir.path() + "/stp.ko.zst", dir.path() + "/bridge.ko"}};
   const KernelArchive a = build_kernel_archive(input, dir.path() + "/cache");
   EXPECT_FALSE(a.reused);
@@ -213,7 +230,8 @@ TEST(KernelArchive, DecompressesModulesInLoadOrder) {
   EXPECT_EQ(entries.at("usr/lib/nsmatrix/modules/01-stp.ko").content, module + "s");
   EXPECT_EQ(entries.at("usr/lib/nsmatrix/modules/02-bridge.ko").content, module + "b");
   EXPECT_EQ(entries.at("etc/nsmatrix/modules").content,
-            "/usr/lib/nsmatrix/modules/00-llc.ko\n/usr/lib/nsmatrix/modules/01-stp.ko\n/usr/lib/nsmatrix/modules/02-bridge.ko\n");
+            "/usr/lib/nsmatrix/modules/00-llc.ko\n/usr/lib/nsmatrix/modules/01-stp.ko\n/usr/lib/nsmatrix/modules/"
+            "02-bridge.ko\n");
   EXPECT_EQ(entries.at("boot/config-6.1.0-test").content, "CONFIG_TIME_NS=y\n");
   // Where programs look for modules: /lib/modules/<release>.
   EXPECT_EQ(entries.at("lib/modules/6.1.0-test").symlink, "/usr/lib/nsmatrix/modules");
@@ -255,7 +273,8 @@ TEST(BaseArchive, HoldsTheBinariesTheirLibrariesAndTheInterpreter) {
   EXPECT_EQ(entries.at("dev/console").type, static_cast<mode_t>(AE_IFCHR));
   const std::string interp = *elf_interpreter(must_read_file(bin + "/nsmatrix"), "nsmatrix");
   EXPECT_EQ(entries.count(interp.substr(1)), 1u) << interp;
-  for (const auto& lib : shared_libraries(interp, bin + "/nsmatrix")) EXPECT_EQ(entries.count(lib.substr(1)), 1u) << lib;
+  for (const auto& lib : shared_libraries(interp, bin + "/nsmatrix"))
+    EXPECT_EQ(entries.count(lib.substr(1)), 1u) << lib;
   // Stripped: smaller than what was built (debug info stays on the host).
   EXPECT_LT(entries.at("usr/lib/nsmatrix/nsmatrix").content.size(), std::filesystem::file_size(bin + "/nsmatrix"));
   // Each binary names the host copy that has its debug info, by the build ID both carry.
@@ -301,7 +320,8 @@ TEST(BaseArchive, PruningKeepsTheNewestBasesAndNoRunInitrds) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/base-0000000000000002.cpio"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/base-0000000000000003.cpio"));
   // Combined initrds an earlier version cached are removed, whichever base they were of.
-  for (int i = 0; i < 4; ++i) EXPECT_FALSE(std::filesystem::exists(dir + "/run-000000000000000" + std::to_string(i) + "-kernel.cpio"));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_FALSE(std::filesystem::exists(dir + "/run-000000000000000" + std::to_string(i) + "-kernel.cpio"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/kernel-abc.cpio"));  // per-kernel archives are small and shared
   std::filesystem::remove_all(cache);
 }

@@ -10,11 +10,11 @@
 
 #include "core/error.h"
 #include "core/results.h"
+#include "tests/support/temp_dir.h"
 #include "vm/matrix/matrix.h"
 #include "vm/qemu/accel.h"
 #include "vm/qemu/boot_target.h"
 #include "vm/qemu/qemu_command.h"
-#include "tests/support/temp_dir.h"
 
 namespace nsm::vm {
 namespace {
@@ -34,8 +34,9 @@ std::string fake_bzimage(const std::string& path, const std::string& version) {
 
 TEST(BootTarget, ReadsTheReleaseFromTheBootHeader) {
   TempDir dir;
-  const std::string path = fake_bzimage(dir.path() + "/vmlinuz-6.1.0-28-cloud-amd64",
-                                        "6.1.0-28-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)");
+  const std::string path = fake_bzimage(
+      dir.path() + "/vmlinuz-6.1.0-28-cloud-amd64",
+      "6.1.0-28-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 (2024-11-22)");
   std::ofstream(dir.path() + "/config-6.1.0-28-cloud-amd64") << "CONFIG_TIME_NS=y\n";
   const BootTarget t = target_from_image(path);
   EXPECT_EQ(t.release, "6.1.0-28-cloud-amd64");
@@ -98,7 +99,8 @@ TEST(Accel, ExplicitChoiceNeedsNoTrial) {
 
 TEST(Accel, NoDeviceMeansTcgWithoutTrial) {
   int trials = 0;
-  const AccelChoice c = choose_accel("auto", "/nonexistent", "7.2", [&](std::string&) { return ++trials, true; }, "/nonexistent/kvm");
+  const AccelChoice c = choose_accel(
+      "auto", "/nonexistent", "7.2", [&](std::string&) { return ++trials, true; }, "/nonexistent/kvm");
   EXPECT_EQ(c.accel, "tcg");
   EXPECT_NE(c.why.find("no /nonexistent/kvm"), std::string::npos);
   EXPECT_EQ(trials, 0);
@@ -122,7 +124,13 @@ TEST(Accel, FailedTrialFallsBackToTcgAndIsCached) {
   EXPECT_TRUE(second.cached);
   EXPECT_EQ(trials, 1);
   // Another QEMU version is another question.
-  const AccelChoice other = choose_accel("auto", dir.path(), "8.0", [&](std::string& why) { why = "ok"; return ++trials, true; }, "/dev/null");
+  const AccelChoice other = choose_accel(
+      "auto", dir.path(), "8.0",
+      [&](std::string& why) {
+        why = "ok";
+        return ++trials, true;
+      },
+      "/dev/null");
   EXPECT_EQ(other.accel, "kvm");
   EXPECT_EQ(trials, 2);
 }
@@ -135,10 +143,12 @@ TEST(Matrix, BadInputsGetAStatusEachAndTheMatrixGoesOn) {
   TempDir dir;
   std::ofstream(dir.path() + "/garbage", std::ios::binary) << std::string(5000, 'g');
   std::vector<MatrixKernel> kernels = {
-      {"no-such-kernel", [](const PrepareProgress&) -> BootTarget { throw InputError("unknown kernel id \"no-such-kernel\""); }},
+      {"no-such-kernel",
+       [](const PrepareProgress&) -> BootTarget { throw InputError("unknown kernel id \"no-such-kernel\""); }},
       {"missing-file", [](const PrepareProgress&) { return target_from_image("/nonexistent/vmlinuz"); }},
       {"garbage", [&](const PrepareProgress&) { return target_from_image(dir.path() + "/garbage"); }},
-      {"corrupt-deb", [](const PrepareProgress&) -> BootTarget { throw ToolError("linux-image.deb: truncated ar archive"); }},
+      {"corrupt-deb",
+       [](const PrepareProgress&) -> BootTarget { throw ToolError("linux-image.deb: truncated ar archive"); }},
   };
   MatrixOptions options;
   options.out_dir = dir.path() + "/run";

@@ -12,7 +12,9 @@ namespace {
 
 const char* kBooted = "[    0.1] Linux version\nnsmatrix-init: started at 1.0 s\n";
 
-std::string status_frame(int code) { return encode_frame("status", nlohmann::json{{"exit_code", code}, {"error", nullptr}}.dump()); }
+std::string status_frame(int code) {
+  return encode_frame("status", nlohmann::json{{"exit_code", code}, {"error", nullptr}}.dump());
+}
 
 std::string results_frame(const nlohmann::json& guest, Bundle extra = {}) {
   extra["guest.json"] = guest.dump();
@@ -70,7 +72,8 @@ TEST(RunStatus, ResultsThatAreNotABundleAreAnInfraError) {
 }
 
 TEST(RunStatus, AStageWithoutResultsIsNamed) {
-  const nlohmann::json guest = {{"stages", {{{"name", "conformance"}, {"error", "`nsmatrix test` exited with status 2"}}}}};
+  const nlohmann::json guest = {
+      {"stages", {{{"name", "conformance"}, {"error", "`nsmatrix test` exited with status 2"}}}}};
   const RunStatus v = judge_run(finished(1, guest));
   EXPECT_EQ(v.status, "infra-error");
   EXPECT_EQ(v.guest_exit_code, 1);

@@ -25,7 +25,8 @@ class VmBoot : public ::testing::Test {
     char tmpl[] = "/tmp/nsm-vm-test-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     bin_ = own_bin_dir();
-    if (::access((bin_ + "/nsmatrix-init").c_str(), X_OK) != 0) GTEST_SKIP() << "nsmatrix-init is not built in " << bin_;
+    if (::access((bin_ + "/nsmatrix-init").c_str(), X_OK) != 0)
+      GTEST_SKIP() << "nsmatrix-init is not built in " << bin_;
     options_.cache_dir = dir_ + "/cache";
     options_.bin_dir = bin_;
     options_.accel = "tcg";
@@ -39,7 +40,8 @@ class VmBoot : public ::testing::Test {
   }
   // The kernel NSMATRIX_TEST_KERNEL names, prepared once per test program.
   BootTarget real_target() {
-    static const BootTarget target = kernel_from_argument(real_kernel(), std::nullopt, std::nullopt).prepare([](std::string_view) {});
+    static const BootTarget target =
+        kernel_from_argument(real_kernel(), std::nullopt, std::nullopt).prepare([](std::string_view) {});
     return target;
   }
   // The end of the console, for a failure message.

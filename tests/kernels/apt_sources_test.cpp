@@ -86,7 +86,7 @@ TEST(AptSources, DerivesOtherSuitesFromTheSameMirror) {
     ASSERT_EQ(s.suites.size(), 1u);
     const bool security = s.suites[0] == "trixie-security";
     EXPECT_EQ(s.uris, std::vector<std::string>{security ? "http://mirror.invalid/debian-security"
-                                                         : "http://mirror.invalid/debian"})
+                                                        : "http://mirror.invalid/debian"})
         << s.suites[0];
     EXPECT_EQ(s.components, std::vector<std::string>{"main"});
     EXPECT_EQ(s.signed_by, "/usr/share/keyrings/debian-archive-keyring.gpg");
@@ -116,9 +116,9 @@ TEST(AptSources, NoDebianEntryIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("suite 'sid'"), std::string::npos) << e.what();
   }
   // Only a main archive, no security entry: security suites cannot be derived.
-  EXPECT_THROW(derive_sources(parse_one_line_sources("deb http://m.invalid/debian bookworm main\n", "s"),
-                              {"bullseye-security"}),
-               Error);
+  EXPECT_THROW(
+      derive_sources(parse_one_line_sources("deb http://m.invalid/debian bookworm main\n", "s"), {"bullseye-security"}),
+      Error);
 }
 
 TEST(AptSources, ReadsBothFormatsFromAnEtcDirectory) {

@@ -94,19 +94,21 @@ TEST(DebianKernel, ExtractsTheUnsignedImageLayout) {
   test::TempDir dir;
   const std::string r = "6.1.0-50-cloud-amd64";
   const std::string m = "./lib/modules/" + r + "/kernel/";
-  const auto deb = dir.write("linux-image.deb", make_deb({
-      {"./boot/vmlinuz-" + r, test::make_bzimage(r)},
-      {"./boot/config-" + r, "# Linux/x86 6.1.176 Kernel Configuration\nCONFIG_VETH=m\nCONFIG_BRIDGE=m\n"},
-      {"./boot/System.map-" + r, "ffffffff T _text\n"},
-      {m + "drivers/net/veth.ko", make_module_elf("veth", {})},
-      {m + "net/bridge/bridge.ko", make_module_elf("bridge", {"stp", "llc"})},
-      {m + "net/802/stp.ko", make_module_elf("stp", {"llc"})},
-      {m + "net/llc/llc.ko", make_module_elf("llc", {})},
-      {m + "drivers/net/macvlan.ko", make_module_elf("macvlan", {})},
-      {m + "drivers/block/brd.ko", make_module_elf("brd", {})},
-      {m + "fs/unrelated.ko", make_module_elf("unrelated", {})},
-      {"./lib/modules/" + r + "/modules.builtin", "kernel/drivers/net/vxlan/vxlan.ko\n"},
-  }));
+  const auto deb = dir.write(
+      "linux-image.deb",
+      make_deb({
+          {"./boot/vmlinuz-" + r, test::make_bzimage(r)},
+          {"./boot/config-" + r, "# Linux/x86 6.1.176 Kernel Configuration\nCONFIG_VETH=m\nCONFIG_BRIDGE=m\n"},
+          {"./boot/System.map-" + r, "ffffffff T _text\n"},
+          {m + "drivers/net/veth.ko", make_module_elf("veth", {})},
+          {m + "net/bridge/bridge.ko", make_module_elf("bridge", {"stp", "llc"})},
+          {m + "net/802/stp.ko", make_module_elf("stp", {"llc"})},
+          {m + "net/llc/llc.ko", make_module_elf("llc", {})},
+          {m + "drivers/net/macvlan.ko", make_module_elf("macvlan", {})},
+          {m + "drivers/block/brd.ko", make_module_elf("brd", {})},
+          {m + "fs/unrelated.ko", make_module_elf("unrelated", {})},
+          {"./lib/modules/" + r + "/modules.builtin", "kernel/drivers/net/vxlan/vxlan.ko\n"},
+      }));
   const std::string out = dir.path() + "/out";
   fs::create_directories(out);
   PreparedKernel k;
@@ -129,12 +131,17 @@ TEST(DebianKernel, ExtractsTheSplitLayoutWithCompressedModules) {
   const std::string r = "7.2.13+deb14-cloud-amd64";
   const std::string lib = "./usr/lib/modules/" + r + "/";
   const auto binary = dir.write("binary.deb", make_deb({{lib + "vmlinuz.unsigned", test::make_bzimage(r)}}));
-  const auto modules = dir.write("modules.deb", make_deb({
-      {lib + "kernel/drivers/net/veth.ko.xz", compress(make_module_elf("veth", {}))},
-      {lib + "kernel/drivers/net/vxlan/vxlan.ko.xz", compress(make_module_elf("vxlan", {"udp_tunnel", "ip6_udp_tunnel"}))},
-      {lib + "kernel/net/ipv4/udp_tunnel.ko.xz", compress(make_module_elf("udp_tunnel", {}))},
-      {lib + "kernel/net/ipv6/ip6_udp_tunnel.ko.xz", compress(make_module_elf("ip6_udp_tunnel", {"udp_tunnel"}))},
-  }, test::DebOptions{"data.tar.zst", true, true}));
+  const auto modules = dir.write(
+      "modules.deb", make_deb(
+                         {
+                             {lib + "kernel/drivers/net/veth.ko.xz", compress(make_module_elf("veth", {}))},
+                             {lib + "kernel/drivers/net/vxlan/vxlan.ko.xz",
+                              compress(make_module_elf("vxlan", {"udp_tunnel", "ip6_udp_tunnel"}))},
+                             {lib + "kernel/net/ipv4/udp_tunnel.ko.xz", compress(make_module_elf("udp_tunnel", {}))},
+                             {lib + "kernel/net/ipv6/ip6_udp_tunnel.ko.xz",
+                              compress(make_module_elf("ip6_udp_tunnel", {"udp_tunnel"}))},
+                         },
+                         test::DebOptions{"data.tar.zst", true, true}));
   const auto base = dir.write("base.deb", make_deb({{lib + "config", "CONFIG_VETH=m\n"}}));
   const std::string out = dir.path() + "/out";
   fs::create_directories(out);
@@ -149,7 +156,9 @@ TEST(DebianKernel, ExtractsTheSplitLayoutWithCompressedModules) {
   std::ifstream in(out + "/modules/vxlan.ko", std::ios::binary);
   std::string head(4, '\0');
   in.read(head.data(), 4);
-  EXPECT_EQ(head, "\x7f" "ELF");
+  EXPECT_EQ(head,
+            "\x7f"
+            "ELF");
 }
 
 TEST(DebianKernel, PackageWithoutKernelIsAnError) {
@@ -163,15 +172,17 @@ TEST(DebianKernel, PackageWithoutKernelIsAnError) {
 TEST(DebianKernel, CompanionPackagesOfTheSplitLayout) {
   EXPECT_EQ(debian_kernel_packages("linux-image-6.1.0-50-cloud-amd64-unsigned", {"kmod", "linux-base"}),
             std::vector<std::string>{"linux-image-6.1.0-50-cloud-amd64-unsigned"});
-  EXPECT_EQ(debian_kernel_packages("linux-binary-unsigned-7.2.13+deb14-cloud-amd64", {"linux-base-7.2.13+deb14-cloud-amd64"}),
-            (std::vector<std::string>{"linux-binary-unsigned-7.2.13+deb14-cloud-amd64",
-                                      "linux-modules-7.2.13+deb14-cloud-amd64", "linux-base-7.2.13+deb14-cloud-amd64"}));
+  EXPECT_EQ(
+      debian_kernel_packages("linux-binary-unsigned-7.2.13+deb14-cloud-amd64", {"linux-base-7.2.13+deb14-cloud-amd64"}),
+      (std::vector<std::string>{"linux-binary-unsigned-7.2.13+deb14-cloud-amd64",
+                                "linux-modules-7.2.13+deb14-cloud-amd64", "linux-base-7.2.13+deb14-cloud-amd64"}));
   // The signed umbrella of the split layout names its parts in Depends.
-  EXPECT_EQ(debian_kernel_packages("linux-image-7.2.13+deb14-cloud-amd64",
-                                   {"dracut", "initramfs-tools", "linux-base-7.2.13+deb14-cloud-amd64",
-                                    "linux-binary-7.2.13+deb14-cloud-amd64", "linux-modules-7.2.13+deb14-cloud-amd64"}),
-            (std::vector<std::string>{"linux-image-7.2.13+deb14-cloud-amd64", "linux-base-7.2.13+deb14-cloud-amd64",
-                                      "linux-binary-7.2.13+deb14-cloud-amd64", "linux-modules-7.2.13+deb14-cloud-amd64"}));
+  EXPECT_EQ(
+      debian_kernel_packages("linux-image-7.2.13+deb14-cloud-amd64",
+                             {"dracut", "initramfs-tools", "linux-base-7.2.13+deb14-cloud-amd64",
+                              "linux-binary-7.2.13+deb14-cloud-amd64", "linux-modules-7.2.13+deb14-cloud-amd64"}),
+      (std::vector<std::string>{"linux-image-7.2.13+deb14-cloud-amd64", "linux-base-7.2.13+deb14-cloud-amd64",
+                                "linux-binary-7.2.13+deb14-cloud-amd64", "linux-modules-7.2.13+deb14-cloud-amd64"}));
 }
 
 TEST(KernelSource, UnpacksTheTarballInsideTheSourcePackage) {
@@ -180,7 +191,7 @@ TEST(KernelSource, UnpacksTheTarballInsideTheSourcePackage) {
                                               {"linux-source-6.1/scripts/kconfig/merge_config.sh", "#!/bin/sh\n"}},
                                              "xz");
   const auto deb = dir.write("linux-source-6.1.deb", make_deb({{"./usr/src/linux-source-6.1.tar.xz", tarball},
-                                                                {"./usr/share/doc/linux-source-6.1/copyright", "GPL"}}));
+                                                               {"./usr/share/doc/linux-source-6.1/copyright", "GPL"}}));
   const std::string top = unpack_kernel_source(deb, dir.path() + "/src", nullptr);
   EXPECT_EQ(top, dir.path() + "/src/linux-source-6.1");
   std::ifstream in(top + "/Makefile");
@@ -202,19 +213,22 @@ TEST(KernelSource, RejectsPathsOutsideTheTree) {
 TEST(KernelSource, NeverWritesThroughASymlinkOfTheTarball) {
   test::TempDir dir;
   fs::create_directories(dir.path() + "/outside");
-  const std::string tarball = test::make_tar({{"linux-source-6.1/a", std::string(test::kSymlinkPrefix) + dir.path() + "/outside"},
-                                              {"linux-source-6.1/a/evil", "x"}},
-                                             "xz");
+  const std::string tarball =
+      test::make_tar({{"linux-source-6.1/a", std::string(test::kSymlinkPrefix) + dir.path() + "/outside"},
+                      {"linux-source-6.1/a/evil", "x"}},
+                     "xz");
   const auto deb = dir.write("evil.deb", make_deb({{"./usr/src/linux-source-6.1.tar.xz", tarball}}));
-  EXPECT_NE(error_of([&] { unpack_kernel_source(deb, dir.path() + "/src", nullptr); }).find("not a directory"), std::string::npos);
+  EXPECT_NE(error_of([&] { unpack_kernel_source(deb, dir.path() + "/src", nullptr); }).find("not a directory"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(dir.path() + "/outside/evil"));
 }
 
 TEST(KernelSource, PackageWithoutTarballIsAnError) {
   test::TempDir dir;
   const auto deb = dir.write("not-source.deb", make_deb({{"./usr/share/doc/x", "y"}}));
-  EXPECT_NE(error_of([&] { unpack_kernel_source(deb, dir.path() + "/src", nullptr); }).find("not a linux-source package"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { unpack_kernel_source(deb, dir.path() + "/src", nullptr); }).find("not a linux-source package"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -31,7 +31,10 @@ TEST(Fragment, GarbageIsAnErrorWithTheLine) {
     EXPECT_STREQ(e.what(), "bad.config: line 2: not a Kconfig line: 'this is not kconfig'");
   }
   EXPECT_THROW(parse_fragment("# only comments\n", "empty.config"), Error);
-  EXPECT_THROW(parse_fragment("\x7f" "ELF\x02\x01\x01", "binary.config"), Error);
+  EXPECT_THROW(parse_fragment("\x7f"
+                              "ELF\x02\x01\x01",
+                              "binary.config"),
+               Error);
   EXPECT_THROW(parse_fragment("CONFIG_A y\n", "x.config"), Error);
   EXPECT_THROW(parse_fragment("CONFIG_=y\n", "x.config"), Error);
   EXPECT_THROW(parse_fragment("CONFIG_A=\n", "x.config"), Error);
@@ -39,7 +42,8 @@ TEST(Fragment, GarbageIsAnErrorWithTheLine) {
 
 // std::regex recursed per character and overflowed the stack on a long line.
 TEST(Fragment, AFiftyKilobyteLineIsParsedNotACrash) {
-  const auto lines = parse_fragment("CONFIG_CMDLINE=\"" + std::string(50000, 'x') + "\"\n# CONFIG_B is not set\n", "long.config");
+  const auto lines =
+      parse_fragment("CONFIG_CMDLINE=\"" + std::string(50000, 'x') + "\"\n# CONFIG_B is not set\n", "long.config");
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].value.size(), 50002u);
   EXPECT_TRUE(lines[1].is_not_set());
@@ -56,8 +60,8 @@ TEST(Fragment, LaterFragmentWins) {
 }
 
 TEST(Fragment, UnmetLinesNameWhatKconfigDid) {
-  const auto config = KernelConfig::parse(
-      "CONFIG_USER_NS=y\n# CONFIG_TIME_NS is not set\nCONFIG_VETH=m\nCONFIG_NR=4\n", ".config");
+  const auto config =
+      KernelConfig::parse("CONFIG_USER_NS=y\n# CONFIG_TIME_NS is not set\nCONFIG_VETH=m\nCONFIG_NR=4\n", ".config");
   const auto wanted = parse_fragment(
       "CONFIG_USER_NS=y\n# CONFIG_TIME_NS is not set\nCONFIG_VETH=y\n# CONFIG_GONE is not set\n"
       "CONFIG_NEW_THING=y\nCONFIG_NR=4\n",

@@ -96,10 +96,14 @@ class Lock : public ::testing::Test {
     ::setenv("NSMATRIX_CACHE", (dir_ / "cache").c_str(), 1);
   }
   void TearDown() override {
-    if (saved_) ::setenv("NSMATRIX_CACHE", saved_->c_str(), 1);
-    else ::unsetenv("NSMATRIX_CACHE");
+    if (saved_)
+      ::setenv("NSMATRIX_CACHE", saved_->c_str(), 1);
+    else
+      ::unsetenv("NSMATRIX_CACHE");
   }
-  void publish(const std::string& suite, const std::string& packages) { dir_.write("archive/" + suite + "/Packages", packages); }
+  void publish(const std::string& suite, const std::string& packages) {
+    dir_.write("archive/" + suite + "/Packages", packages);
+  }
   KernelEntry track(const std::string& suite = "bookworm") {
     KernelEntry e;
     e.id = "debian-cloud";
@@ -224,8 +228,9 @@ TEST_F(Lock, VanishedPinNamesTheEntryTheManifestAndTheFix) {
     FAIL() << "a vanished pin was replaced";
   } catch (const Error& err) {
     const std::string what = err.what();
-    EXPECT_TRUE(what.starts_with("kernel 'debian-cloud' (manifest /srv/kernels.json): the pinned package "
-                                 "'linux-image-6.1.0-50-cloud-amd64-unsigned' is not in suite 'bookworm'"))
+    EXPECT_TRUE(
+        what.starts_with("kernel 'debian-cloud' (manifest /srv/kernels.json): the pinned package "
+                         "'linux-image-6.1.0-50-cloud-amd64-unsigned' is not in suite 'bookworm'"))
         << what;
     EXPECT_NE(what.find("`nsmatrix kernels update`"), std::string::npos) << what;
   }
@@ -242,8 +247,9 @@ TEST_F(Lock, BuildLocksItsLinuxSource) {
   const LockChoice first = check_lock(b, std::nullopt, archive_);
   EXPECT_TRUE(first.changed);
   EXPECT_EQ(lock_summary(first.lock), "linux-source-6.12 6.12.117-1");
-  EXPECT_EQ(first.note, "build-6.12-no-net-ns: not in the lock; build linux-source-6.12 trixie resolved: "
-                        "linux-source-6.12 6.12.117-1 (lock updated)");
+  EXPECT_EQ(first.note,
+            "build-6.12-no-net-ns: not in the lock; build linux-source-6.12 trixie resolved: "
+            "linux-source-6.12 6.12.117-1 (lock updated)");
   publish("trixie", stanza("linux-source-6.12", "6.12.120-1", "binutils, xz-utils"));
   const LockChoice moved = check_lock(b, first.lock, archive_);
   EXPECT_EQ(lock_summary(moved.lock), "linux-source-6.12 6.12.120-1");

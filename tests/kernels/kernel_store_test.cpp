@@ -24,8 +24,10 @@ class KernelCache : public ::testing::Test {
     ::setenv("NSMATRIX_CACHE", dir_.path().c_str(), 1);
   }
   void TearDown() override {
-    if (saved_) ::setenv("NSMATRIX_CACHE", saved_->c_str(), 1);
-    else ::unsetenv("NSMATRIX_CACHE");
+    if (saved_)
+      ::setenv("NSMATRIX_CACHE", saved_->c_str(), 1);
+    else
+      ::unsetenv("NSMATRIX_CACHE");
   }
   KernelEntry debian(const std::string& package = "linux-image-6.1.0-50-cloud-amd64-unsigned") {
     KernelEntry e;
@@ -41,13 +43,21 @@ class KernelCache : public ::testing::Test {
     const std::string d = dir_.path() + "/kernels/" + e.id;
     dir_.write("kernels/" + e.id + "/vmlinuz", test::make_bzimage("6.1.0-50-cloud-amd64"));
     dir_.write("kernels/" + e.id + "/modules/veth.ko", test::make_module_elf("veth", {}));
-    write_json_file(d + "/prepared.json",
-                    {{"schema_version", 1}, {"kind", "prepared-kernel"}, {"id", e.id}, {"cache_key", key},
-                     {"release", "6.1.0-50-cloud-amd64"}, {"version", "6.1.176"}, {"image", "vmlinuz"},
-                     {"config", ""}, {"modules_dir", "modules"}, {"modules_in_load_order", {"modules/veth.ko"}},
-                     {"source", {{"type", "debian"}, {"package", e.package}, {"package_version", "6.1.176-1"},
-                                 {"suite", e.suite}}},
-                     {"fetch_seconds", 12.5}, {"download_bytes", 26489272}});
+    write_json_file(
+        d + "/prepared.json",
+        {{"schema_version", 1},
+         {"kind", "prepared-kernel"},
+         {"id", e.id},
+         {"cache_key", key},
+         {"release", "6.1.0-50-cloud-amd64"},
+         {"version", "6.1.176"},
+         {"image", "vmlinuz"},
+         {"config", ""},
+         {"modules_dir", "modules"},
+         {"modules_in_load_order", {"modules/veth.ko"}},
+         {"source", {{"type", "debian"}, {"package", e.package}, {"package_version", "6.1.176-1"}, {"suite", e.suite}}},
+         {"fetch_seconds", 12.5},
+         {"download_bytes", 26489272}});
   }
   test::TempDir dir_;
   std::optional<std::string> saved_;
@@ -89,7 +99,8 @@ TEST_F(KernelCache, HitOnlyWhenTheKeyMatchesAndTheFilesExist) {
   ASSERT_TRUE(hit);
   EXPECT_TRUE(hit->cache_hit);
   EXPECT_EQ(hit->image, dir_.path() + "/kernels/debian-6.1-cloud/vmlinuz");
-  EXPECT_EQ(hit->modules_in_load_order, std::vector<std::string>{dir_.path() + "/kernels/debian-6.1-cloud/modules/veth.ko"});
+  EXPECT_EQ(hit->modules_in_load_order,
+            std::vector<std::string>{dir_.path() + "/kernels/debian-6.1-cloud/modules/veth.ko"});
   EXPECT_EQ(hit->source.at("package_version"), "6.1.176-1");
   EXPECT_EQ(hit->download_bytes, 26489272);
   EXPECT_FALSE(cached_kernel(debian("linux-image-6.1.0-49-cloud-amd64-unsigned")));  // another package
@@ -173,7 +184,7 @@ TEST_F(KernelCache, FileKernelWithModulesTree) {
   EXPECT_EQ(fs::path(k.modules_in_load_order[0]).filename(), "veth.ko");
   EXPECT_EQ(fs::path(k.modules_in_load_order[1]).filename(), "stp.ko");
   EXPECT_EQ(k.modules_builtin, std::vector<std::string>{"macvlan"});  // from the config
-  EXPECT_TRUE(k.modules_in_load_order[0].starts_with(dir_.path()));     // decompressed into the cache
+  EXPECT_TRUE(k.modules_in_load_order[0].starts_with(dir_.path()));   // decompressed into the cache
 }
 
 TEST_F(KernelCache, FileKernelBadInput) {

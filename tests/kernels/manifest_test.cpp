@@ -64,10 +64,9 @@ TEST(Manifest, BuiltInHasTheDefaultMatrix) {
 }
 
 TEST(Manifest, TrackOrPin) {
-  const auto kernels = parse_manifest(
-      with_kernels(R"({"id": "t", "debian": {"suite": "bookworm", "flavour": "rt"}},
+  const auto kernels = parse_manifest(with_kernels(R"({"id": "t", "debian": {"suite": "bookworm", "flavour": "rt"}},
                       {"id": "p", "debian": {"package": "linux-image-6.1.0-50-rt-amd64-unsigned", "suite": "bookworm"}})"),
-      "m.json", "/tmp");
+                                      "m.json", "/tmp");
   EXPECT_TRUE(kernels[0].is_track());
   EXPECT_EQ(metapackage_name(kernels[0].flavour), "linux-image-rt-amd64");
   EXPECT_EQ(metapackage_name("generic"), "linux-image-amd64");
@@ -82,10 +81,10 @@ TEST(Manifest, TrackOrPin) {
 }
 
 TEST(Manifest, UnknownIdNamesTheKnownOnes) {
-  const auto kernels = parse_manifest(
-      with_kernels(R"({"id": "a", "debian": {"package": "linux-image-x", "suite": "sid"}},
+  const auto kernels =
+      parse_manifest(with_kernels(R"({"id": "a", "debian": {"package": "linux-image-x", "suite": "sid"}},
                       {"id": "b", "debian": {"package": "linux-image-y", "suite": "sid"}})"),
-      "m.json", "/tmp");
+                     "m.json", "/tmp");
   try {
     find_kernel(kernels, "nope");
     FAIL() << "no error";
@@ -102,8 +101,9 @@ TEST(Manifest, SyntaxErrorNamesLineAndColumn) {
 TEST(Manifest, FieldErrorsNameEntryAndField) {
   EXPECT_EQ(error_of(with_kernels(R"({"id": "a", "debian": {"package": "linux-image-x"}})")),
             "m.json: kernels[0] (id 'a'): field 'suite': missing");
-  EXPECT_EQ(error_of(with_kernels(R"({"id": "a"})")),
-            "m.json: kernels[0] (id 'a'): field 'debian|file|build': no source: give exactly one of debian, file, build");
+  EXPECT_EQ(
+      error_of(with_kernels(R"({"id": "a"})")),
+      "m.json: kernels[0] (id 'a'): field 'debian|file|build': no source: give exactly one of debian, file, build");
   EXPECT_NE(error_of(with_kernels(R"({"id": "a", "debian": {"package": "linux-image-x", "suite": "sid"},
                                       "file": {"image": "/x"}})"))
                 .find("more than one source"),
@@ -155,7 +155,8 @@ TEST(Manifest, FileAndBuildPathsResolveAgainstTheManifestsFolder) {
 TEST(Manifest, MissingOrGarbageFragmentIsAnError) {
   test::TempDir dir;
   dir.write("garbage.config", "CONFIG_A=y\nrm -rf /\n");
-  const std::string build = R"({"id": "v", "build": {"source_package": "linux-source-6.1", "suite": "bookworm", "fragment": "%s"}})";
+  const std::string build =
+      R"({"id": "v", "build": {"source_package": "linux-source-6.1", "suite": "bookworm", "fragment": "%s"}})";
   auto manifest = [&](const std::string& fragment) {
     std::string entry = build;
     entry.replace(entry.find("%s"), 2, fragment);

@@ -36,7 +36,8 @@ TEST(RunCommand, RunsInTheGivenDirectoryWithStdinClosed) {
   CommandOptions options;
   options.cwd = dir.path();
   std::vector<std::string> lines;
-  const auto result = run_command({"sh", "-c", "pwd; cat"}, options, [&](std::string_view l) { lines.emplace_back(l); });
+  const auto result =
+      run_command({"sh", "-c", "pwd; cat"}, options, [&](std::string_view l) { lines.emplace_back(l); });
   EXPECT_TRUE(result.ok());
   EXPECT_EQ(lines, std::vector<std::string>{dir.path()});
 }
@@ -80,8 +81,8 @@ TEST(RunCommand, SigtermEndsTheProgramsWholeGroupThenUs) {
   SpawnOptions options;
   options.timeout = std::chrono::seconds(60);
   const ChildStatus status = Child::spawn(options, [&](Channel&) {
-                               run_command({"sh", "-c", "sleep 600 & echo $! > " + pid_file + "; echo started; wait"}, {},
-                                           [](std::string_view l) {
+                               run_command({"sh", "-c", "sleep 600 & echo $! > " + pid_file + "; echo started; wait"},
+                                           {}, [](std::string_view l) {
                                              if (l == "started") ::kill(::getpid(), SIGTERM);
                                            });
                                return 0;  // not reached: run_command raises the signal once the program has ended
@@ -96,7 +97,9 @@ TEST(RunCommand, SigtermEndsTheProgramsWholeGroupThenUs) {
     EXPECT_EQ(errno, ESRCH);
     return;
   }
-  struct pollfd p {pidfd, POLLIN, 0};
+  struct pollfd p {
+    pidfd, POLLIN, 0
+  };
   const int ready = ::poll(&p, 1, 30'000);
   if (ready != 1) ::kill(grandchild, SIGKILL);
   ::close(pidfd);

@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -126,12 +126,13 @@ json sandbox_state() {
   }
   std::sort(mounts.begin(), mounts.end());
   s["mounts"] = mounts;
-  for (const char* sysctl : {"net.ipv4.ip_forward", "net.ipv4.conf.all.forwarding", "net.ipv6.conf.all.forwarding",
-                             "net.ipv4.ping_group_range", "net.core.somaxconn", "kernel.shmmax", "kernel.shmall",
-                             "kernel.shmmni", "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                             "fs.mqueue.queues_max", "fs.mqueue.msg_max"})
+  for (const char* sysctl :
+       {"net.ipv4.ip_forward", "net.ipv4.conf.all.forwarding", "net.ipv6.conf.all.forwarding",
+        "net.ipv4.ping_group_range", "net.core.somaxconn", "kernel.shmmax", "kernel.shmall", "kernel.shmmni",
+        "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "fs.mqueue.queues_max", "fs.mqueue.msg_max"})
     s["sysctl"][sysctl] = read_sysctl(sysctl).value_or("(none)");
-  for (const char* ipc : {"shm", "msg", "sem"}) s["sysvipc"][ipc] = read_file(fmt::format("/proc/sysvipc/{}", ipc)).value_or("");
+  for (const char* ipc : {"shm", "msg", "sem"})
+    s["sysvipc"][ipc] = read_file(fmt::format("/proc/sysvipc/{}", ipc)).value_or("");
   return s;
 }
 
@@ -157,9 +158,12 @@ int run_and_reap(const std::vector<std::string>& argv, const std::string& log) {
     if (r < 0) break;
   }
   switch (status.end) {
-    case ChildStatus::End::Exited: return status.error ? 127 : status.exit_code;
-    case ChildStatus::End::Signaled: return 128 + status.signal;
-    case ChildStatus::End::TimedOut: return 128 + SIGKILL;
+    case ChildStatus::End::Exited:
+      return status.error ? 127 : status.exit_code;
+    case ChildStatus::End::Signaled:
+      return 128 + status.signal;
+    case ChildStatus::End::TimedOut:
+      return 128 + SIGKILL;
   }
   return -1;
 }
@@ -178,7 +182,8 @@ SandboxRun run_in_sandbox(NsType type, const std::string& filter, const std::str
     // Proven new by spawn; now nothing mounted here may reach the host.
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_sys("mount(/, MS_REC|MS_PRIVATE)");
     // The sandbox's own /proc: /proc/PID must name the sandbox's processes.
-    if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) throw_sys("mount(proc, /proc)");
+    if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+      throw_sys("mount(proc, /proc)");
     struct sigaction sa {};
     sa.sa_handler = count_signal;
     for (int sig = 1; sig < 32; ++sig)
@@ -186,12 +191,13 @@ SandboxRun run_in_sandbox(NsType type, const std::string& filter, const std::str
     json out;
     out["before"] = sandbox_state();
     const std::string bin(NSM_BIN_DIR);
-    out["baseline_exit"] = run_and_reap(
-        {bin + "/nsmatrix", "test", "-o", dir + "/baseline.json", "--filter", filter}, dir + "/baseline.log");
+    out["baseline_exit"] = run_and_reap({bin + "/nsmatrix", "test", "-o", dir + "/baseline.json", "--filter", filter},
+                                        dir + "/baseline.log");
     out["after_baseline"] = sandbox_state();
-    out["lie_exit"] = run_and_reap({std::string(NSM_LIE), "--type", std::string(ns_name(type)), "--", bin + "/nsmatrix", "run",
-                                    "--out", dir + "/lie", "--id", "lie", "--bench", "none", "--no-report", "--filter", filter},
-                                   dir + "/lie.log");
+    out["lie_exit"] =
+        run_and_reap({std::string(NSM_LIE), "--type", std::string(ns_name(type)), "--", bin + "/nsmatrix", "run",
+                      "--out", dir + "/lie", "--id", "lie", "--bench", "none", "--no-report", "--filter", filter},
+                     dir + "/lie.log");
     out["after_lie"] = sandbox_state();
     out["signals"] = g_signals_to_init.load();
     out["last_signal"] = g_last_signal.load();
@@ -199,7 +205,8 @@ SandboxRun run_in_sandbox(NsType type, const std::string& filter, const std::str
   });
   if (!r.ok()) throw ToolError(fmt::format("the sandbox {}", r.status.describe()));
   const json j = r.json();
-  return {j["before"], j["after_baseline"], j["after_lie"], j["signals"], j["last_signal"], j["baseline_exit"], j["lie_exit"]};
+  return {j["before"],      j["after_baseline"], j["after_lie"], j["signals"],
+          j["last_signal"], j["baseline_exit"],  j["lie_exit"]};
 }
 
 // "+ /tmp tmpfs nsm; - ..." for two mount lists, the whole values otherwise.
@@ -241,12 +248,14 @@ TEST_P(Mutation, KillsEveryGuaranteeOfItsType) {
   for (const char* key : {"hostname", "domainname", "links", "mounts", "sysctl", "sysvipc"}) {
     const auto known = known_residue().find(name + ":" + key);
     if (run.after_lie[key] == run.before[key]) {
-      if (known != known_residue().end()) ADD_FAILURE() << "stale entry in residue.inc: " << name << ":" << key << " is clean now; remove it";
+      if (known != known_residue().end())
+        ADD_FAILURE() << "stale entry in residue.inc: " << name << ":" << key << " is clean now; remove it";
     } else if (known != known_residue().end()) {
       std::printf("KNOWN RESIDUE %s under the %s lie -- %s:%s\n", key, name.c_str(), known->second.c_str(),
                   difference(run.before[key], run.after_lie[key]).c_str());
     } else {
-      ADD_FAILURE() << key << " changed under the " << name << " lie: " << difference(run.before[key], run.after_lie[key]);
+      ADD_FAILURE() << key << " changed under the " << name
+                    << " lie: " << difference(run.before[key], run.after_lie[key]);
     }
   }
   EXPECT_EQ(run.signals, 0) << "the sandbox's PID 1 got " << run.signals << " signal(s), the last " << run.last_signal;
@@ -263,7 +272,8 @@ TEST_P(Mutation, KillsEveryGuaranteeOfItsType) {
     if (ns.value("type", "") != name) continue;
     probed = true;
     EXPECT_NE(ns.value("verdict", ""), "supported") << "the probe believed the lie: " << ns.value("reason", "");
-    std::printf("probe under the %s lie: %s: %s\n", name.c_str(), ns.value("verdict", "").c_str(), ns.value("reason", "").c_str());
+    std::printf("probe under the %s lie: %s: %s\n", name.c_str(), ns.value("verdict", "").c_str(),
+                ns.value("reason", "").c_str());
   }
   EXPECT_TRUE(probed) << "probe.json has no " << name << " entry";
 
@@ -288,21 +298,21 @@ TEST_P(Mutation, KillsEveryGuaranteeOfItsType) {
       continue;
     }
     if (outcome == "skip" && base_outcome == "skip" && base->second.value("reason", "") == reason) {
-      std::printf("not applicable on this machine: %s (skips with and without the lie: %s)\n", id.c_str(), reason.c_str());
+      std::printf("not applicable on this machine: %s (skips with and without the lie: %s)\n", id.c_str(),
+                  reason.c_str());
       continue;
     }
     const auto survivor = known_survivors().find(name + ":" + id);
     if (survivor != known_survivors().end()) {
-      std::printf("KNOWN SURVIVOR %s: %s under the %s lie (without it: %s) -- %s\n", id.c_str(), outcome.c_str(), name.c_str(),
-                  base_outcome.c_str(), survivor->second.c_str());
+      std::printf("KNOWN SURVIVOR %s: %s under the %s lie (without it: %s) -- %s\n", id.c_str(), outcome.c_str(),
+                  name.c_str(), base_outcome.c_str(), survivor->second.c_str());
       continue;
     }
     ADD_FAILURE() << id << " survives the " << name << " lie: " << outcome << " (without the lie: " << base_outcome
                   << ")\n  " << reason;
   }
-  std::printf("under the %s lie: %zu guarantees: %d fail, %d pass, %d skip, %d broken\n", name.c_str(), guarantees.size(),
-              tally["fail"], tally["pass"], tally["skip"], tally["broken"]);
-
+  std::printf("under the %s lie: %zu guarantees: %d fail, %d pass, %d skip, %d broken\n", name.c_str(),
+              guarantees.size(), tally["fail"], tally["pass"], tally["skip"], tally["broken"]);
 }
 
 // ctest -L offvariant: the suite on a kernel built without type T, as nsm-lie --absent shows
@@ -317,7 +327,8 @@ json run_absent_in_sandbox(NsType type, const std::string& dir) {
   o.timeout = std::chrono::seconds(55);
   const ChildResult r = run_in_child(o, [&] {
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw_sys("mount(/, MS_REC|MS_PRIVATE)");
-    if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) throw_sys("mount(proc, /proc)");
+    if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+      throw_sys("mount(proc, /proc)");
     // lo up, as on a host or in a guest: a network namespace that never had an address has
     // no local routing table, and there a socket binds to any address at all, which
     // net.address.per-namespace's look from "the host" would take for a leak.
@@ -325,9 +336,10 @@ json run_absent_in_sandbox(NsType type, const std::string& dir) {
     json out;
     out["before"] = sandbox_state();
     const std::string bin(NSM_BIN_DIR);
-    out["exit"] = run_and_reap({std::string(NSM_LIE), "--absent", "--type", std::string(ns_name(type)), "--", bin + "/nsmatrix",
-                                "run", "--out", dir + "/absent", "--id", "absent", "--bench", "none", "--no-report"},
-                               dir + "/absent.log");
+    out["exit"] =
+        run_and_reap({std::string(NSM_LIE), "--absent", "--type", std::string(ns_name(type)), "--", bin + "/nsmatrix",
+                      "run", "--out", dir + "/absent", "--id", "absent", "--bench", "none", "--no-report"},
+                     dir + "/absent.log");
     out["after"] = sandbox_state();
     return out.dump();
   });
@@ -351,7 +363,8 @@ TEST_P(OffVariant, EveryCheckNeedingTheTypeSkipsAndNoneFails) {
   WorkDir dir;
   const json run = run_absent_in_sandbox(type, dir.path);
   for (const auto& [key, value] : run["before"].items())
-    EXPECT_TRUE(run["after"][key] == value) << key << " changed without " << name << " namespaces: " << difference(value, run["after"][key]);
+    EXPECT_TRUE(run["after"][key] == value)
+        << key << " changed without " << name << " namespaces: " << difference(value, run["after"][key]);
 
   const json probe = json::parse(read_file(dir / "absent/absent/probe.json").value_or("{}"));
   bool probed = false;
@@ -359,8 +372,10 @@ TEST_P(OffVariant, EveryCheckNeedingTheTypeSkipsAndNoneFails) {
     if (ns.value("type", "") != name) continue;
     probed = true;
     EXPECT_EQ(ns.value("verdict", ""), "unsupported") << ns.value("reason", "");
-    EXPECT_NE(ns.value("reason", "").find("EINVAL"), std::string::npos) << "the reason names no failed attempt: " << ns.value("reason", "");
-    std::printf("probe without %s namespaces: %s: %s\n", name.c_str(), ns.value("verdict", "").c_str(), ns.value("reason", "").c_str());
+    EXPECT_NE(ns.value("reason", "").find("EINVAL"), std::string::npos)
+        << "the reason names no failed attempt: " << ns.value("reason", "");
+    std::printf("probe without %s namespaces: %s: %s\n", name.c_str(), ns.value("verdict", "").c_str(),
+                ns.value("reason", "").c_str());
   }
   EXPECT_TRUE(probed) << "probe.json has no " << name << " entry";
 
@@ -379,7 +394,8 @@ TEST_P(OffVariant, EveryCheckNeedingTheTypeSkipsAndNoneFails) {
     const std::string id = c.value("id", ""), outcome = c.value("outcome", ""), reason = c.value("reason", "");
     ++tally[outcome];
     EXPECT_NE(outcome, "fail") << id << " fails without " << name << " namespaces: " << reason;
-    EXPECT_NE(outcome, "broken") << id << " is broken without " << name << " namespaces (does it use them undeclared?): " << reason;
+    EXPECT_NE(outcome, "broken") << id << " is broken without " << name
+                                 << " namespaces (does it use them undeclared?): " << reason;
     const auto it = listed.find(id);
     if (it == listed.end() || !needs_type(it->second, name)) continue;
     ++needing;
@@ -390,19 +406,21 @@ TEST_P(OffVariant, EveryCheckNeedingTheTypeSkipsAndNoneFails) {
     }
   }
   EXPECT_GT(needing, 0) << "no check needs " << name << " namespaces";
-  std::printf("without %s namespaces: %d checks need them; %d pass, %d skip, %d fail, %d broken, %d gap confirmed, %d gap closed\n",
-              name.c_str(), needing, tally["pass"], tally["skip"], tally["fail"], tally["broken"], tally["gap-confirmed"],
-              tally["gap-closed"]);
+  std::printf(
+      "without %s namespaces: %d checks need them; %d pass, %d skip, %d fail, %d broken, %d gap confirmed, %d gap "
+      "closed\n",
+      name.c_str(), needing, tally["pass"], tally["skip"], tally["fail"], tally["broken"], tally["gap-confirmed"],
+      tally["gap-closed"]);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryTypeButMnt, OffVariant,
-                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Pid, NsType::Time, NsType::User,
-                                           NsType::Uts),
+                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Pid, NsType::Time,
+                                           NsType::User, NsType::Uts),
                          [](const auto& info) { return std::string(ns_name(info.param)); });
 
 INSTANTIATE_TEST_SUITE_P(EveryType, Mutation,
-                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Mnt, NsType::Pid, NsType::Time,
-                                           NsType::User, NsType::Uts),
+                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Mnt, NsType::Pid,
+                                           NsType::Time, NsType::User, NsType::Uts),
                          [](const auto& info) { return std::string(ns_name(info.param)); });
 
 }  // namespace

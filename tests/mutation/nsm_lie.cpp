@@ -67,9 +67,9 @@ struct Pending {
 };
 
 struct Lie {
-  int flag;                // CLONE_NEWNET
-  std::string link_type;   // "net": what readlink(/proc/PID/fd/N) says for an nsfs fd
-  bool absent = false;     // --absent: the calls fail with EINVAL instead of lying
+  int flag;               // CLONE_NEWNET
+  std::string link_type;  // "net": what readlink(/proc/PID/fd/N) says for an nsfs fd
+  bool absent = false;    // --absent: the calls fail with EINVAL instead of lying
   bool verbose = false;
 };
 
@@ -132,8 +132,10 @@ void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
       [[fallthrough]];
     case SYS_unshare:
       if (regs.rdi & bit) {
-        if (lie.absent) skip_call(regs, pending, -EINVAL);
-        else regs.rdi &= ~bit;
+        if (lie.absent)
+          skip_call(regs, pending, -EINVAL);
+        else
+          regs.rdi &= ~bit;
         set = true;
       }
       break;
@@ -172,7 +174,9 @@ void on_entry(pid_t tid, const Lie& lie, Pending& pending) {
     default:
       break;
   }
-  if (lie.verbose) std::fprintf(stderr, "nsm-lie: %d syscall %llu%s\n", tid, regs.orig_rax, set || pending.clone3_args ? " (lied)" : "");
+  if (lie.verbose)
+    std::fprintf(stderr, "nsm-lie: %d syscall %llu%s\n", tid, regs.orig_rax,
+                 set || pending.clone3_args ? " (lied)" : "");
   if (set) ::ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
 }
 
@@ -189,8 +193,9 @@ void on_exit(pid_t tid, Pending& pending) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: nsm-lie [-v] [--absent] --type cgroup|ipc|net|mnt|pid|time|user|uts -- CMD [ARG...]\n"
-                       "  --absent: the type's calls fail with EINVAL (a kernel built without it; not mnt)\n");
+  std::fprintf(stderr,
+               "usage: nsm-lie [-v] [--absent] --type cgroup|ipc|net|mnt|pid|time|user|uts -- CMD [ARG...]\n"
+               "  --absent: the type's calls fail with EINVAL (a kernel built without it; not mnt)\n");
   return 125;
 }
 
@@ -206,10 +211,14 @@ int main(int argc, char** argv) {
       ++i;
       break;
     }
-    if (a == "-v") lie.verbose = true;
-    else if (a == "--absent") lie.absent = true;
-    else if (a == "--type" && i + 1 < argc) type = nsm::ns_type_from_name(argv[++i]);
-    else return usage();
+    if (a == "-v")
+      lie.verbose = true;
+    else if (a == "--absent")
+      lie.absent = true;
+    else if (a == "--type" && i + 1 < argc)
+      type = nsm::ns_type_from_name(argv[++i]);
+    else
+      return usage();
   }
   if (!type || i >= argc || (lie.absent && *type == nsm::NsType::Mnt)) return usage();
   lie.flag = nsm::ns_info(*type).clone_flag;
@@ -272,7 +281,8 @@ int main(int argc, char** argv) {
       // A group-stop has no siginfo: resume without a signal. Else deliver the signal.
       if (::ptrace(PTRACE_GETSIGINFO, tid, nullptr, &si) == 0) inject = sig;
     }
-    ::ptrace(step_to_exit ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(inject)));
+    ::ptrace(step_to_exit ? PTRACE_SYSCALL : PTRACE_CONT, tid, nullptr,
+             reinterpret_cast<void*>(static_cast<long>(inject)));
   }
   if (WIFSIGNALED(cmd_status)) return 128 + WTERMSIG(cmd_status);
   return WEXITSTATUS(cmd_status);

@@ -89,7 +89,8 @@ TEST_P(Lie, OtherTypesAreUntouched) {
 
 TEST_P(Lie, APidfdLosesOnlyTheLiedBit) {
   const NsType t = GetParam();
-  if (t == NsType::User) GTEST_SKIP() << "joining a user namespace with others through a pidfd needs the others owned by it";
+  if (t == NsType::User)
+    GTEST_SKIP() << "joining a user namespace with others through a pidfd needs the others owned by it";
   const NsType other = t == NsType::Uts ? NsType::Ipc : NsType::Uts;
   SpawnOptions o;
   o.clone_flags = ns_info(t).clone_flag | ns_info(other).clone_flag;
@@ -116,7 +117,8 @@ TEST_P(Absent, ItsTypeIsRefusedWithEinvalAndOthersMove) {
   Child held = hold(t);
   Child held_other = hold(other);
   const std::string path = "/proc/" + std::to_string(held.pid()) + "/ns/" + std::string(ns_info(t).proc_name);
-  const std::string other_path = "/proc/" + std::to_string(held_other.pid()) + "/ns/" + std::string(ns_info(other).proc_name);
+  const std::string other_path =
+      "/proc/" + std::to_string(held_other.pid()) + "/ns/" + std::string(ns_info(other).proc_name);
   const std::string einval = "error Invalid argument\n";
   std::vector<const char*> ops{"unshare", "clone3"};
   if (t != NsType::Time) ops.push_back("clone");
@@ -133,8 +135,8 @@ TEST_P(Absent, ItsTypeIsRefusedWithEinvalAndOthersMove) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryTypeButMnt, Absent,
-                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Pid, NsType::Time, NsType::User,
-                                           NsType::Uts),
+                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Pid, NsType::Time,
+                                           NsType::User, NsType::Uts),
                          [](const auto& info) { return std::string(ns_name(info.param)); });
 
 TEST(LieExit, TheCommandsStatusPassesThrough) {
@@ -145,8 +147,8 @@ TEST(LieExit, TheCommandsStatusPassesThrough) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryType, Lie,
-                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Mnt, NsType::Pid, NsType::Time,
-                                           NsType::User, NsType::Uts),
+                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Mnt, NsType::Pid,
+                                           NsType::Time, NsType::User, NsType::Uts),
                          [](const auto& info) { return std::string(ns_name(info.param)); });
 
 }  // namespace

@@ -135,7 +135,8 @@ TEST(StageCommand, NamesTheSubcommandAndItsResultsFile) {
   args.test_filter = "uts.*";
   EXPECT_EQ(stage_command("conformance", "/n", "/r", args).argv,
             (std::vector<std::string>{"/n", "test", "-o", "/r/conformance.json", "--filter", "uts.*"}));
-  EXPECT_EQ(stage_command("bench", "/n", "/r", args).argv, (std::vector<std::string>{"/n", "bench", "-o", "/r/bench.json"}));
+  EXPECT_EQ(stage_command("bench", "/n", "/r", args).argv,
+            (std::vector<std::string>{"/n", "bench", "-o", "/r/bench.json"}));
   EXPECT_EQ(stage_command("probe", "/n", "/r", args).results_file, "probe.json");
   EXPECT_THROW(stage_command("report", "/n", "/r", args), InputError);
 }

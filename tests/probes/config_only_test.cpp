@@ -42,9 +42,11 @@ TEST(ConfigOnly, ConfigWithoutTimeNsReportsTimeUnsupportedNamingTheSymbol) {
 }
 
 TEST(ConfigOnly, DebianConfigsSupportAllEight) {
-  for (const char* file : {"debian-5.10-cloud.config", "debian-6.1-cloud.config", "debian-6.12-cloud.config", "debian-7.x-cloud.config"}) {
+  for (const char* file :
+       {"debian-5.10-cloud.config", "debian-6.1-cloud.config", "debian-6.12-cloud.config", "debian-7.x-cloud.config"}) {
     const auto r = judge(file);
-    for (const auto& p : r.namespaces) EXPECT_EQ(p.verdict, Verdict::Supported) << file << " " << ns_name(p.type) << ": " << p.reason;
+    for (const auto& p : r.namespaces)
+      EXPECT_EQ(p.verdict, Verdict::Supported) << file << " " << ns_name(p.type) << ": " << p.reason;
   }
 }
 

@@ -72,13 +72,15 @@ TEST(RunningProbe, JsonCarriesTheDocumentedFields) {
   EXPECT_TRUE(j["kernel"]["release"].is_string());
   EXPECT_TRUE(j["process"]["initial_namespaces"].is_object());
   for (const auto& ns : j["namespaces"]) {
-    for (const char* key : {"id", "type", "verdict", "reason", "kconfig", "proc_ns", "version", "attempt", "rootless", "believed", "disagreements"})
+    for (const char* key : {"id", "type", "verdict", "reason", "kconfig", "proc_ns", "version", "attempt", "rootless",
+                            "believed", "disagreements"})
       EXPECT_TRUE(ns.contains(key)) << key;
   }
   bool saw_veth = false;
   for (const auto& f : j["features"]) {
     EXPECT_TRUE(f["evidence"].is_object());
-    for (const auto& [k, v] : f["evidence"].items()) EXPECT_FALSE(v.is_object() || v.is_array()) << f["id"] << "." << k << " is flat";
+    for (const auto& [k, v] : f["evidence"].items())
+      EXPECT_FALSE(v.is_object() || v.is_array()) << f["id"] << "." << k << " is flat";
     if (f["id"] == "probe.link.veth") saw_veth = true;
   }
   EXPECT_TRUE(saw_veth);

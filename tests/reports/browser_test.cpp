@@ -12,8 +12,8 @@
 
 #include "reports/load.h"
 #include "reports/report.h"
-#include "tests/support/report_page.h"
 #include "tests/support/report_fixtures.h"
+#include "tests/support/report_page.h"
 
 namespace nsm::reports {
 namespace {
@@ -34,15 +34,19 @@ std::string make_matrix20(const TempDir& scratch) {
   const std::string src = testing::fixture("matrix");
   const std::string dst = scratch / "matrix20";
   fs::create_directories(dst);
-  const std::vector<std::string> versions{"4.19", "5.4", "5.6", "5.10", "5.15", "6.1", "6.2", "6.4", "6.6", "6.8",
-                                          "6.9", "6.10", "6.11", "6.12", "6.12-notime", "6.13", "6.14", "6.16", "6.17", "5.0-unbootable"};
+  const std::vector<std::string> versions{"4.19",        "5.4",  "5.6",  "5.10", "5.15", "6.1",           "6.2",
+                                          "6.4",         "6.6",  "6.8",  "6.9",  "6.10", "6.11",          "6.12",
+                                          "6.12-notime", "6.13", "6.14", "6.16", "6.17", "5.0-unbootable"};
   json run = json::parse(testing::slurp(src + "/run.json"));
   run["kernels"] = json::array();
   for (size_t i = 0; i < versions.size(); ++i) {
     const std::string& v = versions[i];
     const bool notime = v.ends_with("-notime"), dead = v.ends_with("-unbootable");
     const std::string id = dead ? "debian-" + v : notime ? "build-" + v : "debian-" + v + "-cloud";
-    const std::string from = src + "/" + (dead ? "debian-4.19-unbootable" : notime ? "build-6.12-notime" : "debian-6.1-cloud");
+    const std::string from = src + "/" +
+                             (dead     ? "debian-4.19-unbootable"
+                              : notime ? "build-6.12-notime"
+                                       : "debian-6.1-cloud");
     fs::copy(from, dst + "/" + id, fs::copy_options::recursive);
     run["kernels"].push_back(id);
     const std::string number = v.substr(0, v.find('-'));
@@ -67,18 +71,24 @@ std::string make_matrix20(const TempDir& scratch) {
             ns["verdict"] = "unsupported";
             ns["reason"] = "kernel " + number + " < 5.6";
             ns["version"] = {{"first", "5.6"}, {"kernel", number + ".0"}, {"new_enough", false}};
-            ns["attempt"] = {{"tried", true}, {"ok", false}, {"call", "unshare(CLONE_NEWTIME)"}, {"errno", "EINVAL"}, {"meaning", "unknown flag"}};
+            ns["attempt"] = {{"tried", true},
+                             {"ok", false},
+                             {"call", "unshare(CLONE_NEWTIME)"},
+                             {"errno", "EINVAL"},
+                             {"meaning", "unknown flag"}};
           }
     });
     edit("conformance.json", [&](json& d) {
       if (!too_old) return;
       for (auto& c : d["checks"])
-        if (c["type"] == "time") c["outcome"] = "skip", c["reason"] = "time namespaces unsupported: kernel " + number + " < 5.6";
+        if (c["type"] == "time")
+          c["outcome"] = "skip", c["reason"] = "time namespaces unsupported: kernel " + number + " < 5.6";
       d.erase("summary");
     });
     edit("bench.json", [&](json& d) {
       for (auto& c : d["checks"])
-        for (auto& m : c["metrics"]) m["value"] = m["value"].get<double>() * (1.0 + 0.04 * static_cast<double>((i * 7) % 5) - 0.08);
+        for (auto& m : c["metrics"])
+          m["value"] = m["value"].get<double>() * (1.0 + 0.04 * static_cast<double>((i * 7) % 5) - 0.08);
     });
   }
   testing::spit(dst + "/run.json", run.dump(2));
@@ -96,12 +106,14 @@ class Browser : public ::testing::Test {
   }
   static void TearDownTestSuite() { browser_.reset(); }
   void SetUp() override {
-    ASSERT_TRUE(browser_) << "chromium not found: run scripts/install-deps.sh (Debian package chromium) or set NSM_CHROMIUM";
+    ASSERT_TRUE(browser_)
+        << "chromium not found: run scripts/install-deps.sh (Debian package chromium) or set NSM_CHROMIUM";
   }
 
   static Page open(const std::string& file, int width = 1400) { return browser_->open(file, width); }
   static json eval(const Page& page, const std::string& js) { return browser_->eval(page, js); }
-  static void screenshot(const Page& page, const std::string& path, const std::string& scheme, const std::string& media = "") {
+  static void screenshot(const Page& page, const std::string& path, const std::string& scheme,
+                         const std::string& media = "") {
     browser_->screenshot(page, path, scheme, media);
   }
   static void close(const Page& page) { browser_->close(page); }
@@ -181,10 +193,12 @@ TEST_F(Browser, MatrixReportShowsEveryKernelAndTheTimeRowStandsOut) {
   EXPECT_NE(time["classes"][1].get<std::string>().find("v-unsupported"), std::string::npos);
   EXPECT_NE(time["classes"][2].get<std::string>().find("none"), std::string::npos);
   // The kernel that never booted shows its status and the end of its console.
-  const json dead = eval(page, "(() => { const c = document.querySelector('#k-debian-4_19-unbootable');"
-                               " return {status: c.querySelector('h3 .st').textContent,"
-                               " console: c.querySelector('details.console').open,"
-                               " tail: c.querySelector('details.console pre').textContent.includes('end Kernel panic')}; })()");
+  const json dead =
+      eval(page,
+           "(() => { const c = document.querySelector('#k-debian-4_19-unbootable');"
+           " return {status: c.querySelector('h3 .st').textContent,"
+           " console: c.querySelector('details.console').open,"
+           " tail: c.querySelector('details.console pre').textContent.includes('end Kernel panic')}; })()");
   EXPECT_EQ(dead["status"], "\u2717 boot-failed");
   EXPECT_EQ(dead["console"], true);
   EXPECT_EQ(dead["tail"], true);
@@ -214,13 +228,20 @@ TEST_F(Browser, EvidenceOpensFromTheKeyboard) {
   auto key = [&](const char* name, int code) {
     for (const char* type : {"keyDown", "keyUp"})
       browser_->pipe().call("Input.dispatchKeyEvent",
-                     {{"type", type}, {"key", name}, {"code", name}, {"windowsVirtualKeyCode", code}, {"text", code == 13 ? "\r" : ""}},
-                     page.session);
+                            {{"type", type},
+                             {"key", name},
+                             {"code", name},
+                             {"windowsVirtualKeyCode", code},
+                             {"text", code == 13 ? "\r" : ""}},
+                            page.session);
   };
   bool reached = false;
   for (int i = 0; i < 60 && !reached; ++i) {
     key("Tab", 9);
-    reached = eval(page, "document.activeElement.tagName === 'SUMMARY' && !!document.activeElement.closest('#support td.c')") == true;
+    reached =
+        eval(page,
+             "document.activeElement.tagName === 'SUMMARY' && !!document.activeElement.closest('#support td.c')") ==
+        true;
   }
   ASSERT_TRUE(reached) << "no verdict reachable with Tab";
   EXPECT_EQ(eval(page, "document.activeElement.parentElement.open"), false);

@@ -19,9 +19,9 @@ namespace nsm::reports {
 namespace {
 
 using nlohmann::json;
-using testing::TempDir;
 using testing::slurp;
 using testing::spit;
+using testing::TempDir;
 
 constexpr const char* kVictim = "debian-6.1-cloud";
 
@@ -39,41 +39,45 @@ std::function<void(const std::string&)> edit(std::function<void(json&)> f) {
 }
 
 const Corruption kCases[] = {
-    {"Truncated", "conformance.json", [](const std::string& p) { spit(p, slurp(p).substr(0, slurp(p).size() / 2)); }, "malformed JSON"},
+    {"Truncated", "conformance.json", [](const std::string& p) { spit(p, slurp(p).substr(0, slurp(p).size() / 2)); },
+     "malformed JSON"},
     {"Empty", "probe.json", [](const std::string& p) { spit(p, ""); }, "malformed JSON"},
-    {"BinaryGarbage", "bench.json", [](const std::string& p) { spit(p, std::string("\x00\xff\xfe{", 4)); }, "malformed JSON"},
+    {"BinaryGarbage", "bench.json", [](const std::string& p) { spit(p, std::string("\x00\xff\xfe{", 4)); },
+     "malformed JSON"},
     {"TopLevelArray", "status.json", [](const std::string& p) { spit(p, "[1,2]"); }, "expected a JSON object"},
-    {"FutureSchema", "probe.json", edit([](json& d) { d["schema_version"] = 2; }), "newer than this nsmatrix understands"},
-    {"SchemaVersionAsString", "kernel.json", edit([](json& d) { d["schema_version"] = "1"; }), "schema_version is not an integer"},
+    {"FutureSchema", "probe.json", edit([](json& d) { d["schema_version"] = 2; }),
+     "newer than this nsmatrix understands"},
+    {"SchemaVersionAsString", "kernel.json", edit([](json& d) { d["schema_version"] = "1"; }),
+     "schema_version is not an integer"},
     {"NoSchemaVersion", "status.json", edit([](json& d) { d.erase("schema_version"); }), "no schema_version"},
     {"WrongKind", "probe.json", edit([](json& d) { d["kind"] = "bench"; }), "not a probe file"},
-    {"UnknownOutcome", "conformance.json",
-     edit([](json& d) {
+    {"UnknownOutcome", "conformance.json", edit([](json& d) {
        d["checks"][2]["outcome"] = "flaky";
        d.erase("summary");
      }),
      "checks[2].outcome: unknown word \"flaky\""},
     {"OutcomeOfWrongType", "conformance.json", edit([](json& d) { d["checks"][0]["outcome"] = 5; }),
      "checks[0].outcome: expected a string, found a number"},
-    {"RefNotAString", "conformance.json", edit([](json& d) { d["checks"][0]["refs"] = json::array({"CVE-2022-0492", 7}); }),
+    {"RefNotAString", "conformance.json", edit([](json& d) {
+       d["checks"][0]["refs"] = json::array({"CVE-2022-0492", 7});
+     }),
      "checks[0].refs: item 1: expected a string, found a number"},
-    {"ChecksNotAnArray", "conformance.json", edit([](json& d) { d["checks"] = json::object(); }), "checks: expected an array"},
-    {"SummaryDisagrees", "conformance.json", edit([](json& d) { d["summary"]["pass"] = 99; }), "summary.pass: says 99 but the checks hold"},
-    {"GapThatPassed", "conformance.json",
-     edit([](json& d) {
+    {"ChecksNotAnArray", "conformance.json", edit([](json& d) { d["checks"] = json::object(); }),
+     "checks: expected an array"},
+    {"SummaryDisagrees", "conformance.json", edit([](json& d) { d["summary"]["pass"] = 99; }),
+     "summary.pass: says 99 but the checks hold"},
+    {"GapThatPassed", "conformance.json", edit([](json& d) {
        for (auto& c : d["checks"])
          if (c["kind"] == "gap") c["outcome"] = "pass";
        d.erase("summary");
      }),
      "\"pass\" for a gap"},
-    {"GuaranteeConfirmedAsGap", "conformance.json",
-     edit([](json& d) {
+    {"GuaranteeConfirmedAsGap", "conformance.json", edit([](json& d) {
        d["checks"][0]["outcome"] = "gap-confirmed";
        d.erase("summary");
      }),
      "only gaps are confirmed or closed"},
-    {"DuplicateCheck", "conformance.json",
-     edit([](json& d) {
+    {"DuplicateCheck", "conformance.json", edit([](json& d) {
        d["checks"].push_back(d["checks"][0]);
        d.erase("summary");
      }),
@@ -82,19 +86,23 @@ const Corruption kCases[] = {
      "namespaces[5].verdict: unknown word \"maybe\""},
     {"UnknownNamespaceType", "probe.json", edit([](json& d) { d["namespaces"][0]["type"] = "syslog"; }),
      "namespaces[0].type: unknown word \"syslog\""},
-    {"NamespacesNotAnArray", "probe.json", edit([](json& d) { d["namespaces"] = "all"; }), "namespaces: expected an array, found a string"},
-    {"NestedFeatureEvidence", "probe.json", edit([](json& d) { d["features"][0]["evidence"]["call"] = json::object(); }),
-     "evidence is flat"},
+    {"NamespacesNotAnArray", "probe.json", edit([](json& d) { d["namespaces"] = "all"; }),
+     "namespaces: expected an array, found a string"},
+    {"NestedFeatureEvidence", "probe.json",
+     edit([](json& d) { d["features"][0]["evidence"]["call"] = json::object(); }), "evidence is flat"},
     {"MetricValueNotANumber", "bench.json", edit([](json& d) { d["checks"][0]["metrics"][0]["value"] = "fast"; }),
      "checks[0].metrics[0].value: expected a number, found a string"},
     {"PassedBenchmarkWithoutMetrics", "bench.json", edit([](json& d) { d["checks"][0]["metrics"] = json::array(); }),
      "a passed benchmark has no metrics"},
-    {"UnknownStatus", "status.json", edit([](json& d) { d["status"] = "exploded"; }), "status: unknown word \"exploded\""},
+    {"UnknownStatus", "status.json", edit([](json& d) { d["status"] = "exploded"; }),
+     "status: unknown word \"exploded\""},
     {"DurationNotANumber", "status.json", edit([](json& d) { d["durations"]["boot_seconds"] = "1.8s"; }),
      "durations.boot_seconds: expected a number"},
     {"UnknownAccel", "kernel.json", edit([](json& d) { d["accel"] = "hvf"; }), "accel: unknown word \"hvf\""},
-    {"KernelIdMismatch", "kernel.json", edit([](json& d) { d["id"] = "someone-else"; }), "id is \"someone-else\" but the directory is"},
-    {"OkWithoutProbe", "probe.json", [](const std::string& p) { std::remove(p.c_str()); }, "missing, but status.json says ok"},
+    {"KernelIdMismatch", "kernel.json", edit([](json& d) { d["id"] = "someone-else"; }),
+     "id is \"someone-else\" but the directory is"},
+    {"OkWithoutProbe", "probe.json", [](const std::string& p) { std::remove(p.c_str()); },
+     "missing, but status.json says ok"},
     {"NoStatus", "status.json", [](const std::string& p) { std::remove(p.c_str()); }, ""},
 };
 

@@ -14,9 +14,9 @@ namespace nsm::reports {
 namespace {
 
 using nlohmann::json;
-using testing::TempDir;
 using testing::slurp;
 using testing::spit;
+using testing::TempDir;
 
 using testing::edit_json;
 
@@ -30,17 +30,21 @@ void add_unknown_fields(json& value, const std::string& key = "") {
   }
   if (!value.is_object() || key == "gtest" || key == "gbench") return;
   for (auto& [k, v] : value.items()) add_unknown_fields(v, k);
-  if (key == "evidence") value["nsm_future"] = "a plain value";
-  else if (key == "durations") value["nsm_future_seconds"] = 0.5;
-  else value["nsm_future"] = {{"nested", json::array({1, "two", nullptr, {{"three", 3}}})}};
+  if (key == "evidence")
+    value["nsm_future"] = "a plain value";
+  else if (key == "durations")
+    value["nsm_future_seconds"] = 0.5;
+  else
+    value["nsm_future"] = {{"nested", json::array({1, "two", nullptr, {{"three", 3}}})}};
 }
 
 TEST(ResultsFormat, FieldsTheFormatDoesNotKnowAreIgnoredEverywhere) {
   TempDir scratch;
   const std::string dir = testing::copy_fixture("matrix", scratch);
-  for (const char* file : {"run.json", "debian-6.1-cloud/kernel.json", "debian-6.1-cloud/status.json", "debian-6.1-cloud/probe.json",
-                           "debian-6.1-cloud/conformance.json", "debian-6.1-cloud/bench.json", "debian-4.19-unbootable/kernel.json",
-                           "debian-4.19-unbootable/status.json"})
+  for (const char* file :
+       {"run.json", "debian-6.1-cloud/kernel.json", "debian-6.1-cloud/status.json", "debian-6.1-cloud/probe.json",
+        "debian-6.1-cloud/conformance.json", "debian-6.1-cloud/bench.json", "debian-4.19-unbootable/kernel.json",
+        "debian-4.19-unbootable/status.json"})
     edit_json(dir + "/" + file, [](json& d) { add_unknown_fields(d); });
   const RunResults run = load_results(dir);
   for (const auto& p : run.all_problems()) ADD_FAILURE() << p;
@@ -54,7 +58,8 @@ TEST(ResultsFormat, EveryDocumentedVmFieldLoads) {
   const std::string dir = testing::copy_fixture("matrix", scratch);
   const std::string k = dir + "/debian-6.1-cloud";
   edit_json(k + "/kernel.json", [](json& d) {
-    d["source"]["companion_packages"] = {"linux-modules-7.2.13+deb14-cloud-amd64", "linux-base-7.2.13+deb14-cloud-amd64"};
+    d["source"]["companion_packages"] = {"linux-modules-7.2.13+deb14-cloud-amd64",
+                                         "linux-base-7.2.13+deb14-cloud-amd64"};
     d["accel_reason"] = "no /dev/kvm";
     d["cmdline"] = "console=ttyS0 nsmatrix.guest=1";
     d["image"] = "/cache/kernels/debian-6.1-cloud/vmlinuz";
@@ -63,14 +68,26 @@ TEST(ResultsFormat, EveryDocumentedVmFieldLoads) {
   edit_json(k + "/status.json", [](json& d) {
     d["durations"]["qemu_seconds"] = 11.9;
     d["durations"]["guest_seconds"] = 9.6;
-    d["stages"] = {{{"name", "conformance"}, {"command", "/usr/lib/nsmatrix/nsmatrix test -o /results/conformance.json"},
-                    {"exit_code", 1}, {"end", "exited with status 1"}, {"seconds", 4.1}, {"results", true}, {"error", nullptr}},
-                   {{"name", "bench"}, {"command", "/usr/lib/nsmatrix/nsmatrix bench --quick"}, {"exit_code", nullptr},
-                    {"end", "not started"}, {"seconds", 0.0}, {"results", false}, {"error", "not started: the deadline had passed"}}};
-    d["modules"] = {{{"name", "veth"}, {"ok", true}, {"error", nullptr}}, {{"name", "vxlan"}, {"ok", false}, {"error", "finit_module: ENOENT"}}};
+    d["stages"] = {{{"name", "conformance"},
+                    {"command", "/usr/lib/nsmatrix/nsmatrix test -o /results/conformance.json"},
+                    {"exit_code", 1},
+                    {"end", "exited with status 1"},
+                    {"seconds", 4.1},
+                    {"results", true},
+                    {"error", nullptr}},
+                   {{"name", "bench"},
+                    {"command", "/usr/lib/nsmatrix/nsmatrix bench --quick"},
+                    {"exit_code", nullptr},
+                    {"end", "not started"},
+                    {"seconds", 0.0},
+                    {"results", false},
+                    {"error", "not started: the deadline had passed"}}};
+    d["modules"] = {{{"name", "veth"}, {"ok", true}, {"error", nullptr}},
+                    {{"name", "vxlan"}, {"ok", false}, {"error", "finit_module: ENOENT"}}};
     d["loopback"] = {{"ok", true}, {"error", nullptr}};
     d["root"] = {{"ok", false}, {"error", "pivot_root: EINVAL"}};
-    d["mount_failures"] = {{{"target", "/sys/fs/cgroup"}, {"type", "cgroup2"}, {"ok", false}, {"error", "mount: ENODEV"}}};
+    d["mount_failures"] = {
+        {{"target", "/sys/fs/cgroup"}, {"type", "cgroup2"}, {"ok", false}, {"error", "mount: ENODEV"}}};
   });
   edit_json(dir + "/run.json", [](json& d) {
     d["matrix"] = {{"jobs", 2}, {"accel", "auto"}, {"machine", "pc"}, {"timeout_seconds", 600.0}};
@@ -85,7 +102,8 @@ TEST(ResultsFormat, EveryDocumentedVmFieldLoads) {
   EXPECT_EQ(kernel.modules, (std::vector<std::string>{"veth", "bridge"}));
   bool companions = false;
   for (const auto& [key, value] : kernel.source)
-    companions |= key == "companion_packages" && value == "linux-modules-7.2.13+deb14-cloud-amd64, linux-base-7.2.13+deb14-cloud-amd64";
+    companions |= key == "companion_packages" &&
+                  value == "linux-modules-7.2.13+deb14-cloud-amd64, linux-base-7.2.13+deb14-cloud-amd64";
   EXPECT_TRUE(companions);
   const auto& status = *run.kernels[0].status;
   ASSERT_EQ(status.stages.size(), 2u);
@@ -145,19 +163,35 @@ struct Violation {
 };
 
 const Violation kViolations[] = {
-    {"CompanionPackagesNotStrings", "kernel.json", [](json& d) { d["source"]["companion_packages"] = {1, 2}; },
+    {"CompanionPackagesNotStrings", "kernel.json",
+     [](json& d) {
+       d["source"]["companion_packages"] = {1, 2};
+     },
      "source.companion_packages: item 0: expected a string"},
     {"CompanionPackagesNotAList", "kernel.json", [](json& d) { d["source"]["companion_packages"] = "linux-modules"; },
      "source.companion_packages: expected an array"},
     {"SourcePackageNotAString", "kernel.json", [](json& d) { d["source"]["package"] = json::array(); },
      "source.package: expected a string, found an array"},
-    {"UnknownSourceType", "kernel.json", [](json& d) { d["source"]["type"] = "rpm"; }, "source.type: unknown word \"rpm\""},
-    {"ModulesNotStrings", "kernel.json", [](json& d) { d["modules"] = {{{"name", "veth"}}}; }, "modules: item 0: expected a string"},
-    {"StageWithoutName", "status.json", [](json& d) { d["stages"] = {{{"seconds", 1.0}}}; }, "stages[0].name: missing"},
-    {"NegativeDuration", "status.json", [](json& d) { d["durations"]["boot_seconds"] = -1; }, "durations.boot_seconds: negative"},
-    {"CheckIdWithCapitals", "conformance.json", [](json& d) { d["checks"][0]["id"] = "Net.Fresh"; }, "\"Net.Fresh\" is not a check id"},
-    {"CheckIdWithEmptyWord", "conformance.json", [](json& d) { d["checks"][0]["id"] = "net..fresh"; }, "is not a check id"},
-    {"ProbeIdWithSpace", "probe.json", [](json& d) { d["namespaces"][0]["id"] = "probe.ns cgroup"; }, "is not a check id"},
+    {"UnknownSourceType", "kernel.json", [](json& d) { d["source"]["type"] = "rpm"; },
+     "source.type: unknown word \"rpm\""},
+    {"ModulesNotStrings", "kernel.json",
+     [](json& d) {
+       d["modules"] = {{{"name", "veth"}}};
+     },
+     "modules: item 0: expected a string"},
+    {"StageWithoutName", "status.json",
+     [](json& d) {
+       d["stages"] = {{{"seconds", 1.0}}};
+     },
+     "stages[0].name: missing"},
+    {"NegativeDuration", "status.json", [](json& d) { d["durations"]["boot_seconds"] = -1; },
+     "durations.boot_seconds: negative"},
+    {"CheckIdWithCapitals", "conformance.json", [](json& d) { d["checks"][0]["id"] = "Net.Fresh"; },
+     "\"Net.Fresh\" is not a check id"},
+    {"CheckIdWithEmptyWord", "conformance.json", [](json& d) { d["checks"][0]["id"] = "net..fresh"; },
+     "is not a check id"},
+    {"ProbeIdWithSpace", "probe.json", [](json& d) { d["namespaces"][0]["id"] = "probe.ns cgroup"; },
+     "is not a check id"},
     {"BenchWithoutLowerIsBetter", "bench.json", [](json& d) { d["checks"][0]["metrics"][0].erase("lower_is_better"); },
      "metrics[0].lower_is_better: missing"},
 };
@@ -182,7 +216,8 @@ INSTANTIATE_TEST_SUITE_P(Rules, FormatViolation, ::testing::ValuesIn(kViolations
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(ResultsFormat, CheckIdsAreDotSeparatedLowercaseWords) {
-  for (const char* good : {"net", "net.veth.pair-connects", "bench.create.net", "probe.ns.time", "x1.2-3"}) EXPECT_TRUE(is_check_id(good)) << good;
+  for (const char* good : {"net", "net.veth.pair-connects", "bench.create.net", "probe.ns.time", "x1.2-3"})
+    EXPECT_TRUE(is_check_id(good)) << good;
   for (const char* bad : {"", ".", "net.", ".net", "net..veth", "Net", "net veth", "net/veth", "net_veth", "nét"})
     EXPECT_FALSE(is_check_id(bad)) << bad;
 }

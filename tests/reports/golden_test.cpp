@@ -36,7 +36,8 @@ std::string first_difference(const std::string& want, const std::string& got) {
     const bool hb = static_cast<bool>(std::getline(b, lb));
     if (!ha && !hb) return "identical lines; the difference is in line endings";
     if (!ha || !hb || la != lb)
-      return "line " + std::to_string(line) + ":\n  golden: " + (ha ? la : "<end of file>") + "\n  actual: " + (hb ? lb : "<end of file>");
+      return "line " + std::to_string(line) + ":\n  golden: " + (ha ? la : "<end of file>") +
+             "\n  actual: " + (hb ? lb : "<end of file>");
   }
 }
 

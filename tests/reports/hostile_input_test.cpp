@@ -20,10 +20,10 @@ namespace nsm::reports {
 namespace {
 
 using nlohmann::json;
-using testing::TempDir;
 using testing::edit_json;
 using testing::slurp;
 using testing::spit;
+using testing::TempDir;
 
 constexpr const char* kTarget = "debian-6.1-cloud";
 
@@ -79,11 +79,12 @@ TEST(HostileInput, SchemaVersionPastIntIsNotOne) {
 }
 
 TEST(HostileInput, ValuesThatCannotBePlottedAreText) {
-  for (const auto& bars : std::vector<std::vector<Bar>>{{{"k", 5e-324, std::nullopt, ""}},
-                                                        {{"k", 1.7e308, 1.7e308, ""}},
-                                                        {{"k", std::numeric_limits<double>::infinity(), std::nullopt, ""}},
-                                                        {{"k", std::nan(""), std::nullopt, ""}},
-                                                        {{"k", -3, std::nullopt, ""}}}) {
+  for (const auto& bars :
+       std::vector<std::vector<Bar>>{{{"k", 5e-324, std::nullopt, ""}},
+                                     {{"k", 1.7e308, 1.7e308, ""}},
+                                     {{"k", std::numeric_limits<double>::infinity(), std::nullopt, ""}},
+                                     {{"k", std::nan(""), std::nullopt, ""}},
+                                     {{"k", -3, std::nullopt, ""}}}) {
     const std::string out = bar_chart_svg(bars, "us", "chart");
     EXPECT_NE(out.find("cannot be plotted"), std::string::npos) << out;
     EXPECT_LT(out.size(), 1000u);

@@ -27,36 +27,39 @@ json ns(std::initializer_list<const char*> own) {
   return out;
 }
 
-json gap(const char* id, const char* outcome) { return {{"id", id}, {"title", "t"}, {"outcome", outcome}, {"evidence", "e"}}; }
+json gap(const char* id, const char* outcome) {
+  return {{"id", id}, {"title", "t"}, {"outcome", outcome}, {"evidence", "e"}};
+}
 
 json runtimes_doc() {
-  return {{"schema_version", 1},
-          {"kind", "runtimes"},
-          {"kernel", "6.18.44"},
-          {"started", "2026-12-06T01:39:29Z"},
-          {"runtimes",
-           {{{"runtime", "docker"},
-             {"profile", "default"},
-             {"version", "20.10.24"},
-             {"outcome", "ran"},
-             {"namespaces", ns({"ipc", "mnt", "net", "pid", "uts"})},
-             {"network", {{{"link", "eth0"}, {"bridge", "nsm-1-dk"}}}},
-             {"gaps", {gap("kernel.gap.keyring-shared", "gap-closed"), gap("time.gap.realtime-shared", "gap-confirmed")}},
-             {"view",
-              {{"capabilities", {{"effective", {"CAP_CHOWN", "CAP_NET_RAW", "CAP_MKNOD"}}}},
-               {"seccomp", {{"mode", "filter"}, {"refused", {"keyctl", "add_key"}}}},
-               {"ids", {{"uid_map", {{"identity", true}}}}}}}},
-            {{"runtime", "bwrap"},
-             {"profile", "unshare-all"},
-             {"outcome", "ran"},
-             {"namespaces", ns({"cgroup", "ipc", "mnt", "net", "pid", "user", "uts"})},
-             {"gaps", {gap("kernel.gap.keyring-shared", "gap-closed"), gap("time.gap.realtime-shared", "gap-confirmed")}},
-             {"view", {{"ids", {{"uid_map", {{"identity", false}}}}}}}},
-            {{"runtime", "docker"},
-             {"profile", "privileged"},
-             {"outcome", "skip"},
-             {"why", "docker cannot start here: unable to apply caps"}}}},
-          {"teardown", json::array()}};
+  return {
+      {"schema_version", 1},
+      {"kind", "runtimes"},
+      {"kernel", "6.18.44"},
+      {"started", "2026-12-06T01:39:29Z"},
+      {"runtimes",
+       {{{"runtime", "docker"},
+         {"profile", "default"},
+         {"version", "20.10.24"},
+         {"outcome", "ran"},
+         {"namespaces", ns({"ipc", "mnt", "net", "pid", "uts"})},
+         {"network", {{{"link", "eth0"}, {"bridge", "nsm-1-dk"}}}},
+         {"gaps", {gap("kernel.gap.keyring-shared", "gap-closed"), gap("time.gap.realtime-shared", "gap-confirmed")}},
+         {"view",
+          {{"capabilities", {{"effective", {"CAP_CHOWN", "CAP_NET_RAW", "CAP_MKNOD"}}}},
+           {"seccomp", {{"mode", "filter"}, {"refused", {"keyctl", "add_key"}}}},
+           {"ids", {{"uid_map", {{"identity", true}}}}}}}},
+        {{"runtime", "bwrap"},
+         {"profile", "unshare-all"},
+         {"outcome", "ran"},
+         {"namespaces", ns({"cgroup", "ipc", "mnt", "net", "pid", "user", "uts"})},
+         {"gaps", {gap("kernel.gap.keyring-shared", "gap-closed"), gap("time.gap.realtime-shared", "gap-confirmed")}},
+         {"view", {{"ids", {{"uid_map", {{"identity", false}}}}}}}},
+        {{"runtime", "docker"},
+         {"profile", "privileged"},
+         {"outcome", "skip"},
+         {"why", "docker cannot start here: unable to apply caps"}}}},
+      {"teardown", json::array()}};
 }
 
 TEST(RuntimesAxis, ARuntimesDirectoryLoadsAlone) {
@@ -84,7 +87,8 @@ TEST(RuntimesAxis, WritersCarryTheTableAndWhoClosesWhichGap) {
   const std::string md = markdown_summary(run);
   EXPECT_NE(md.find("### Container runtimes on 6.18.44"), std::string::npos) << md;
   // docker: ipc mnt net pid uts new, cgroup time user the host's (in ns_types() order).
-  EXPECT_NE(md.find("| `docker/default` | \u2717 | \u2713 | \u2713 | \u2713 | \u2713 | \u2717 | \u2717 | \u2713 | 3: NET\\_RAW MKNOD | filter, refuses 2 | \u2717 host's | 1/1 |"),
+  EXPECT_NE(md.find("| `docker/default` | \u2717 | \u2713 | \u2713 | \u2713 | \u2713 | \u2717 | \u2717 | \u2713 | 3: "
+                    "NET\\_RAW MKNOD | filter, refuses 2 | \u2717 host's | 1/1 |"),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("\u2713 own (uid 0 is not the host's)"), std::string::npos) << md;
@@ -94,7 +98,9 @@ TEST(RuntimesAxis, WritersCarryTheTableAndWhoClosesWhichGap) {
   EXPECT_NE(md.find("| `time.gap.realtime-shared` | \u25C6 | \u25C6 |"), std::string::npos) << md;
 
   const std::string xml = junit_xml(run);
-  EXPECT_NE(xml.find("<testsuite name=\"runtimes\" tests=\"7\" failures=\"0\" errors=\"0\" skipped=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testsuite name=\"runtimes\" tests=\"7\" failures=\"0\" errors=\"0\" skipped=\"1\""),
+            std::string::npos)
+      << xml;
   EXPECT_NE(xml.find("classname=\"runtimes.docker.default\" name=\"kernel.gap.keyring-shared\""), std::string::npos);
   EXPECT_NE(xml.find("<property name=\"namespaces.host\" value=\"cgroup time user\"/>"), std::string::npos) << xml;
 

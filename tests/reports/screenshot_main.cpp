@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     for (const auto& p : page.problems) std::fprintf(stderr, "page: %s\n", p.c_str());
     for (const char* scheme : {"light", "dark"}) {
       browser.screenshot(page, out + "/report-" + scheme + ".png", scheme);
-      for (const auto& path : browser.part_screenshots(page, out + "/parts-" + scheme, scheme)) std::printf("%s\n", path.c_str());
+      for (const auto& path : browser.part_screenshots(page, out + "/parts-" + scheme, scheme))
+        std::printf("%s\n", path.c_str());
     }
     browser.screenshot(page, out + "/report-print.png", "light", "print");
     browser.close(page);

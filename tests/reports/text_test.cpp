@@ -12,13 +12,19 @@ TEST(ReportText, HtmlEscapesEveryMarkupCharacter) {
 }
 
 TEST(ReportText, XmlDropsControlCharactersXmlForbids) {
-  EXPECT_EQ(xml_escape(std::string("a\x01" "b\tc\nd\x1f", 8)), "ab\tc\nd");
+  EXPECT_EQ(xml_escape(std::string("a\x01"
+                                   "b\tc\nd\x1f",
+                                   8)),
+            "ab\tc\nd");
 }
 
 TEST(ReportText, PrintableTextRepairsUtf8AndStripsTerminalEscapes) {
   EXPECT_EQ(printable_text("\x1b[31mred\x1b[0m ok"), "red ok");
-  EXPECT_EQ(printable_text("a\xff" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(printable_text("caf\xC3\xA9\r\n"), "caf\xC3\xA9\n");     // valid UTF-8 kept, CR dropped
+  EXPECT_EQ(printable_text("a\xff"
+                           "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(printable_text("caf\xC3\xA9\r\n"), "caf\xC3\xA9\n");      // valid UTF-8 kept, CR dropped
   EXPECT_EQ(printable_text("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/' is not UTF-8
   EXPECT_EQ(printable_text("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");  // cut short
 }
@@ -98,7 +104,8 @@ TEST(ReportChart, AxisStepsAreRound) {
 }
 
 TEST(ReportChart, EscapesLabelsAndDrawsOneBarPerKernel) {
-  const std::string svg = bar_chart_svg({{"<k1>", 10, 1.0, ""}, {"k2", 20, std::nullopt, "note & more"}}, "us", "a \"chart\"");
+  const std::string svg =
+      bar_chart_svg({{"<k1>", 10, 1.0, ""}, {"k2", 20, std::nullopt, "note & more"}}, "us", "a \"chart\"");
   EXPECT_NE(svg.find("&lt;k1&gt;"), std::string::npos);
   EXPECT_NE(svg.find("note &amp; more"), std::string::npos);
   EXPECT_NE(svg.find("aria-label=\"a &quot;chart&quot;\""), std::string::npos);

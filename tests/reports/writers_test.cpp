@@ -39,9 +39,10 @@ void expect_valid_kcidb(const json& doc) {
       path("^([a-zA-Z0-9_-]+(\\.[a-zA-Z0-9_-]+)*)?$"), arch("^[a-z0-9_]*$");
   const std::set<std::string> statuses{"FAIL", "ERROR", "MISS", "PASS", "DONE", "SKIP"};
   const std::set<std::string> checkout_fields{"id", "origin", "comment", "start_time", "valid", "misc"};
-  const std::set<std::string> build_fields{"id", "checkout_id", "origin", "comment", "config_name", "architecture", "status", "misc"};
-  const std::set<std::string> test_fields{"id",     "build_id", "origin",   "path",        "status",
-                                          "comment", "misc",     "duration", "log_excerpt", "number", "start_time"};
+  const std::set<std::string> build_fields{"id",          "checkout_id",  "origin", "comment",
+                                           "config_name", "architecture", "status", "misc"};
+  const std::set<std::string> test_fields{"id",   "build_id", "origin",      "path",   "status",    "comment",
+                                          "misc", "duration", "log_excerpt", "number", "start_time"};
   std::set<std::string> checkouts, builds, tests;
   for (const auto& c : doc["checkouts"]) {
     for (const auto& [k, _] : c.items()) EXPECT_TRUE(checkout_fields.count(k)) << "checkout field " << k;
@@ -130,7 +131,8 @@ void expect_well_formed_xml(const std::string& xml) {
       const size_t semi = xml.find(';', i);
       ASSERT_NE(semi, std::string::npos);
       const std::string entity = xml.substr(i, semi - i + 1);
-      EXPECT_TRUE(entity == "&amp;" || entity == "&lt;" || entity == "&gt;" || entity == "&quot;" || entity == "&#39;") << entity;
+      EXPECT_TRUE(entity == "&amp;" || entity == "&lt;" || entity == "&gt;" || entity == "&quot;" || entity == "&#39;")
+          << entity;
       i = semi + 1;
       continue;
     }
@@ -182,7 +184,8 @@ TEST(Junit, HostRunIsWellFormedWithConsistentCounts) {
             std::string::npos);
   // The failure text is escaped, never markup.
   EXPECT_EQ(xml.find("<script>"), std::string::npos);
-  EXPECT_NE(xml.find("&lt;script&gt;alert(&#39;escaped?&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;"), std::string::npos);
+  EXPECT_NE(xml.find("&lt;script&gt;alert(&#39;escaped?&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;"),
+            std::string::npos);
 }
 
 TEST(Junit, MatrixHasOneSuitePerKernelAndTheBootErrorWithTheConsole) {
@@ -198,10 +201,13 @@ TEST(Junit, MatrixHasOneSuitePerKernelAndTheBootErrorWithTheConsole) {
 
 TEST(Summary, MatrixSaysWhichKernelLacksTimeAndWhichDidNotBoot) {
   const std::string md = markdown_summary(load_results(fixture("matrix")));
-  EXPECT_NE(md.find("| `build-6.12-notime` | 6.12.9-nsm-notime | TCG (emulated) | \u2713 ok | 7/8 — **no time (unsupported)** |"),
-            std::string::npos)
+  EXPECT_NE(
+      md.find(
+          "| `build-6.12-notime` | 6.12.9-nsm-notime | TCG (emulated) | \u2713 ok | 7/8 — **no time (unsupported)** |"),
+      std::string::npos)
       << md;
-  EXPECT_NE(md.find("`debian-4.19-unbootable` boot-failed: kernel panic before nsmatrix-init ran"), std::string::npos) << md;
+  EXPECT_NE(md.find("`debian-4.19-unbootable` boot-failed: kernel panic before nsmatrix-init ran"), std::string::npos)
+      << md;
 }
 
 // A check's refs (why it exists: CVE, fixing commit, peer test) reach every writer, escaped.
@@ -213,13 +219,17 @@ TEST(Refs, ReachJunitSummaryAndReport) {
   const std::string tc = xml.substr(at, xml.find("</testcase>", at) - at);
   const size_t first = tc.find("<property name=\"ref\" value=\"LTP utstest\"/>");
   EXPECT_NE(first, std::string::npos) << tc;
-  EXPECT_GT(tc.find("<property name=\"ref\" value=\"fix: 0123456789ab (a &lt;made-up&gt; commit for the fixture)\"/>"), first) << tc;
+  EXPECT_GT(tc.find("<property name=\"ref\" value=\"fix: 0123456789ab (a &lt;made-up&gt; commit for the fixture)\"/>"),
+            first)
+      << tc;
   const std::string md = markdown_summary(run);
-  EXPECT_NE(md.find("`uts.hostname.isolated` (LTP utstest · fix: 0123456789ab (a &lt;made-up&gt; commit for the fixture)) **fail**"),
+  EXPECT_NE(md.find("`uts.hostname.isolated` (LTP utstest · fix: 0123456789ab (a &lt;made-up&gt; commit for the "
+                    "fixture)) **fail**"),
             std::string::npos)
       << md;
   const std::string html = html_report(run);
-  EXPECT_NE(html.find("<span class=\"ref\">LTP utstest</span> \u00B7 <span class=\"ref\">fix: 0123456789ab (a &lt;made-up&gt; commit"),
+  EXPECT_NE(html.find("<span class=\"ref\">LTP utstest</span> \u00B7 <span class=\"ref\">fix: 0123456789ab (a "
+                      "&lt;made-up&gt; commit"),
             std::string::npos);
   EXPECT_EQ(junit_xml(load_results(fixture("matrix"))).find("name=\"ref\" value=\"LTP utstest\""), std::string::npos)
       << "refs belong to the check that declares them";
@@ -232,7 +242,8 @@ TEST(Html, IsOneOfflineFileWithEverythingEscaped) {
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_NE(html.find("Content-Security-Policy\" content=\"default-src 'none'"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;alert(&#39;escaped?&#39;)&lt;/script&gt;"), std::string::npos);
-  for (const char* section : {"id=\"support\"", "id=\"guarantees\"", "id=\"gaps\"", "id=\"costs\"", "id=\"changes\"", "id=\"kernels\""})
+  for (const char* section :
+       {"id=\"support\"", "id=\"guarantees\"", "id=\"gaps\"", "id=\"costs\"", "id=\"changes\"", "id=\"kernels\""})
     EXPECT_NE(html.find(section), std::string::npos) << section;
 }
 

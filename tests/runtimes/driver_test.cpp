@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "conformance/harness/poll.h"
 #include "conformance/driver/residue.h"
+#include "conformance/harness/poll.h"
 #include "core/error.h"
 #include "core/exec.h"
 #include "core/proc.h"
@@ -39,7 +39,8 @@ std::string cmdline(std::initializer_list<std::string_view> argv) {
 }
 
 TEST(RuntimesOutside, HeldViewIsTheNsmatrixProcessWithTheToken) {
-  EXPECT_TRUE(is_held_view(cmdline({"/nsm/nsmatrix", "inside", "--hold", "--token", "nsm-rt-1-p2-docker-default"}), "nsm-rt-1-p2-docker-default"));
+  EXPECT_TRUE(is_held_view(cmdline({"/nsm/nsmatrix", "inside", "--hold", "--token", "nsm-rt-1-p2-docker-default"}),
+                           "nsm-rt-1-p2-docker-default"));
   // The runtime's own command names the token too: argv[0] decides.
   EXPECT_FALSE(is_held_view(cmdline({"docker", "run", "/nsm/nsmatrix", "inside", "--hold", "--token", "T"}), "T"));
   EXPECT_FALSE(is_held_view(cmdline({"/nsm/nsmatrix", "inside", "--hold", "--token", "T2"}), "T"));
@@ -82,7 +83,8 @@ TEST(RuntimesMarker, FoundInPathsAndCommandLines) {
   ASSERT_TRUE(conformance::find_runtime_run_marker("/var/lib/nsm-rt-123-p4026531836/docker/data", pid, pidns));
   EXPECT_EQ(pid, 123);
   EXPECT_EQ(pidns, 4026531836ul);
-  ASSERT_TRUE(conformance::find_runtime_run_marker("/nsm/nsmatrix inside --hold --token nsm-rt-5-p6-docker-default", pid, pidns));
+  ASSERT_TRUE(conformance::find_runtime_run_marker("/nsm/nsmatrix inside --hold --token nsm-rt-5-p6-docker-default",
+                                                   pid, pidns));
   EXPECT_EQ(pid, 5);
   EXPECT_EQ(pidns, 6ul);
   // The unmarked: other nsm names, a marker without its pid namespace.
@@ -101,14 +103,17 @@ TEST(RuntimesCli, UnknownRuntimeOrProfileIsBadInput) {
   EXPECT_NE(r.err.find("unknown profile 'rootful'"), std::string::npos) << r.err;
   r = run_command({nsmatrix_binary(), "runtimes", "--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* word : {"docker", "podman", "runc", "crun", "bwrap", "systemd-nspawn", "lxc", "nsmatrix clean", "runtimes.json"})
+  for (const char* word :
+       {"docker", "podman", "runc", "crun", "bwrap", "systemd-nspawn", "lxc", "nsmatrix clean", "runtimes.json"})
     EXPECT_NE(r.out.find(word), std::string::npos) << word;
 }
 
 // ---------------------------------------------------------------------------------------
 // With the runtimes: real containers. Everything a run made is found by its marker.
 
-bool on_path(const std::string& program) { return run_command({"/bin/sh", "-c", "command -v " + program}).exit_code == 0; }
+bool on_path(const std::string& program) {
+  return run_command({"/bin/sh", "-c", "command -v " + program}).exit_code == 0;
+}
 
 std::vector<conformance::ResidueItem> residue_of(pid_t pid) {
   std::vector<conformance::ResidueItem> out;
@@ -162,8 +167,10 @@ TEST_F(RuntimesRun, BwrapRunsTheViewAndLeavesNothing) {
 // no /etc/subuid range is made for it, and nothing of nobody's is left running.
 TEST_F(RuntimesRun, RootlessPodmanRunsTheViewAsNobodyAndLeavesNothing) {
   if (!on_path("podman")) GTEST_SKIP() << "podman is not installed (scripts/install-deps.sh --runtimes)";
-  const auto users_before = read_file("/etc/passwd"), subuid_before = read_file("/etc/subuid"), subgid_before = read_file("/etc/subgid");
-  const auto r = run_command({nsmatrix_binary(), "runtimes", "--runtime", "podman", "--profile", "rootless", "--out", out_});
+  const auto users_before = read_file("/etc/passwd"), subuid_before = read_file("/etc/subuid"),
+             subgid_before = read_file("/etc/subgid");
+  const auto r =
+      run_command({nsmatrix_binary(), "runtimes", "--runtime", "podman", "--profile", "rootless", "--out", out_});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json doc = json::parse(read_file(out_ + "/runtimes.json").value());
   ASSERT_EQ(doc["runtimes"].size(), 1u);
@@ -206,7 +213,8 @@ Interrupted run_docker_until_up_then(const std::string& out_dir, int sig) {
     ::kill(driver->pid(), sig);  // the driver alone: what it started lives in groups of its own
     r.sent = true;
   };
-  driver = Program::start({nsmatrix_binary(), "runtimes", "--runtime", "docker", "--profile", "default", "--out", out_dir}, options);
+  driver = Program::start(
+      {nsmatrix_binary(), "runtimes", "--runtime", "docker", "--profile", "default", "--out", out_dir}, options);
   r.pid = driver->pid();
   r.status = driver->finish().status;
   return r;
@@ -225,7 +233,8 @@ TEST_F(RuntimesRun, InterruptedRunCleansUpItself) {
   EXPECT_NE(doc["teardown"].dump().find("interrupted by signal 15"), std::string::npos) << doc["teardown"].dump();
   const auto left = residue_of(r.pid);
   EXPECT_TRUE(left.empty()) << describe(left);
-  EXPECT_FALSE(fs::exists(fmt::format("{}/nsm-rt-{}-p{}", conformance::kRuntimeWorkParent, r.pid, conformance::own_pidns())));
+  EXPECT_FALSE(
+      fs::exists(fmt::format("{}/nsm-rt-{}-p{}", conformance::kRuntimeWorkParent, r.pid, conformance::own_pidns())));
 }
 
 // SIGKILL with the container up, then `nsmatrix clean`: nothing of the run remains.
@@ -244,7 +253,8 @@ TEST_F(RuntimesRun, SigkilledMidRunThenCleanLeavesNothing) {
   // The kernel frees some of it (a namespace's veth, an emptied cgroup) after the processes end.
   conformance::eventually([&] { return (left = residue_of(r.pid)).empty(); }, std::chrono::seconds(15));
   EXPECT_TRUE(left.empty()) << describe(left) << "\nclean said:\n" << clean.out << clean.err;
-  EXPECT_FALSE(fs::exists(fmt::format("{}/nsm-rt-{}-p{}", conformance::kRuntimeWorkParent, r.pid, conformance::own_pidns())));
+  EXPECT_FALSE(
+      fs::exists(fmt::format("{}/nsm-rt-{}-p{}", conformance::kRuntimeWorkParent, r.pid, conformance::own_pidns())));
 }
 
 }  // namespace

@@ -84,7 +84,8 @@ TEST(InsideParse, PathStates) {
   EXPECT_EQ(judge_path("/sys/firmware", empty_dir, mounts), PathState::Masked);
   EXPECT_EQ(judge_path("/proc/sys", full_dir, mounts), PathState::ReadOnly);
   EXPECT_EQ(judge_path("/proc/sys/kernel", full_dir, mounts), PathState::ReadOnly);
-  EXPECT_EQ(judge_path("/sys/kernel/security", empty_dir, mounts), PathState::ReadOnly);  // empty, but not a mount of its own
+  EXPECT_EQ(judge_path("/sys/kernel/security", empty_dir, mounts),
+            PathState::ReadOnly);  // empty, but not a mount of its own
   EXPECT_EQ(judge_path("/proc/keys", file, mounts), PathState::Visible);
   EXPECT_EQ(judge_path("/proc/sysfoo", file, mounts), PathState::Visible);  // not under /proc/sys
   EXPECT_EQ(judge_path("/proc/scsi", PathStat{}, mounts), PathState::Absent);
@@ -118,18 +119,20 @@ json readings(const json& changes) {
 TEST(InsideGaps, KeyringVerdicts) {
   const json host = readings({{"kernel.gap.keyring-shared", {{"user_keyring", 100}}}});
   const auto verdict = [&](const json& mine) {
-    return outcome_of(judge_gaps(readings({{"kernel.gap.keyring-shared", {{"user_keyring", mine}}}}), host, host), "kernel.gap.keyring-shared");
+    return outcome_of(judge_gaps(readings({{"kernel.gap.keyring-shared", {{"user_keyring", mine}}}}), host, host),
+                      "kernel.gap.keyring-shared");
   };
   EXPECT_EQ(verdict(100), "gap-confirmed");
   EXPECT_EQ(verdict(200), "gap-closed");
-  EXPECT_EQ(verdict("EPERM"), "gap-closed");   // seccomp (Docker's profile) refuses keyctl
+  EXPECT_EQ(verdict("EPERM"), "gap-closed");  // seccomp (Docker's profile) refuses keyctl
   EXPECT_EQ(verdict("ENOSYS"), "gap-closed");
-  EXPECT_EQ(verdict("EINVAL"), "broken");      // no verdict in an unexpected errno
+  EXPECT_EQ(verdict("EINVAL"), "broken");        // no verdict in an unexpected errno
   EXPECT_EQ(verdict(json::object()), "broken");  // a reading of the wrong shape
   // Alone, a refusal is still a verdict; a serial needs the host's.
-  EXPECT_EQ(outcome_of(judge_gaps(readings({{"kernel.gap.keyring-shared", {{"user_keyring", "EPERM"}}}}), nullptr, nullptr),
-                       "kernel.gap.keyring-shared"),
-            "gap-closed");
+  EXPECT_EQ(
+      outcome_of(judge_gaps(readings({{"kernel.gap.keyring-shared", {{"user_keyring", "EPERM"}}}}), nullptr, nullptr),
+                 "kernel.gap.keyring-shared"),
+      "gap-closed");
   EXPECT_EQ(outcome_of(judge_gaps(readings({{"kernel.gap.keyring-shared", {{"user_keyring", 100}}}}), nullptr, nullptr),
                        "kernel.gap.keyring-shared"),
             "skip");
@@ -146,9 +149,14 @@ TEST(InsideGaps, ClockWindow) {
 TEST(InsideGaps, KernelLog) {
   const std::string id = "kernel.gap.log-readable";
   const json host = readings({{id, {{"size", "ok"}, {"read", "ok"}, {"tail", {"a", "host-last"}}}}});
-  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"size", "ok"}, {"read", "ok"}, {"tail", {"host-last", "veth up"}}}}}), host, host), id),
-            "gap-confirmed");
-  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"size", "ok"}, {"read", "ok"}, {"tail", {"other"}}}}}), host, host), id), "gap-closed");
+  EXPECT_EQ(
+      outcome_of(judge_gaps(readings({{id, {{"size", "ok"}, {"read", "ok"}, {"tail", {"host-last", "veth up"}}}}}),
+                            host, host),
+                 id),
+      "gap-confirmed");
+  EXPECT_EQ(
+      outcome_of(judge_gaps(readings({{id, {{"size", "ok"}, {"read", "ok"}, {"tail", {"other"}}}}}), host, host), id),
+      "gap-closed");
   EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"size", "EPERM"}}}}), host, host), id), "gap-closed");
   EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"size", "EIO"}}}}), host, host), id), "broken");
 }
@@ -185,9 +193,12 @@ TEST(InsideGaps, ListingAbsentOnTheHostIsASkip) {
 TEST(InsideGaps, SysModuleAbsentBecauseNoSysfs) {
   const std::string id = "kernel.gap.sys-module-host-wide";
   const json host = readings({{id, {{"count", 82}, {"sha256", "abc"}}}});
-  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"error", "ENOENT"}, {"sys_is_sysfs", false}}}}), host, host), id), "gap-closed");
-  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"error", "ENOENT"}, {"sys_is_sysfs", true}}}}), host, host), id), "broken");
-  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"count", 82}, {"sha256", "abc"}}}}), host, host), id), "gap-confirmed");
+  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"error", "ENOENT"}, {"sys_is_sysfs", false}}}}), host, host), id),
+            "gap-closed");
+  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"error", "ENOENT"}, {"sys_is_sysfs", true}}}}), host, host), id),
+            "broken");
+  EXPECT_EQ(outcome_of(judge_gaps(readings({{id, {{"count", 82}, {"sha256", "abc"}}}}), host, host), id),
+            "gap-confirmed");
 }
 
 TEST(InsideGaps, EveryGapHasOneVerdictAndAReadingErrorIsBroken) {
@@ -198,7 +209,8 @@ TEST(InsideGaps, EveryGapHasOneVerdictAndAReadingErrorIsBroken) {
   ASSERT_EQ(verdicts.size(), inside_gaps().size());
   EXPECT_EQ(outcome_of(verdicts, "proc.gap.stat-host-wide"), "broken");
   EXPECT_EQ(outcome_of(verdicts, "uts.gap.uname-release-shared"), "broken");
-  for (const auto& v : verdicts) EXPECT_TRUE(v["evidence"].is_string() && !v["evidence"].get<std::string>().empty()) << v.dump();
+  for (const auto& v : verdicts)
+    EXPECT_TRUE(v["evidence"].is_string() && !v["evidence"].get<std::string>().empty()) << v.dump();
 }
 
 TEST(InsideGaps, TheHostJudgedAgainstItselfConfirmsWhatItShares) {

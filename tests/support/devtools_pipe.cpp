@@ -108,7 +108,9 @@ nlohmann::json DevToolsPipe::read_message() {
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) throw std::runtime_error("chromium: no answer within the deadline");
-    struct pollfd p {from_browser_.get(), POLLIN, 0};
+    struct pollfd p {
+      from_browser_.get(), POLLIN, 0
+    };
     const int n = ::poll(&p, 1, static_cast<int>(left.count()));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) continue;
@@ -144,7 +146,9 @@ nlohmann::json DevToolsPipe::call(const std::string& method, nlohmann::json para
 }
 
 nlohmann::json DevToolsPipe::wait_event(const std::string& method, const std::string& session) {
-  auto matches = [&](const nlohmann::json& e) { return e.value("method", "") == method && e.value("sessionId", "") == session; };
+  auto matches = [&](const nlohmann::json& e) {
+    return e.value("method", "") == method && e.value("sessionId", "") == session;
+  };
   for (;;) {
     taken_.resize(events_.size(), false);
     for (size_t i = 0; i < events_.size(); ++i)

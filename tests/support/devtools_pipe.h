@@ -33,7 +33,8 @@ class DevToolsPipe {
 
   // Sends a command (to a page when `session` is set) and waits for its answer; events that
   // arrive meanwhile are kept. Throws on an error answer or past the deadline.
-  nlohmann::json call(const std::string& method, nlohmann::json params = nlohmann::json::object(), const std::string& session = "");
+  nlohmann::json call(const std::string& method, nlohmann::json params = nlohmann::json::object(),
+                      const std::string& session = "");
   // Waits for an event of `method` (from `session`) not yet taken; returns it.
   nlohmann::json wait_event(const std::string& method, const std::string& session);
   // Every event received so far.

@@ -78,19 +78,22 @@ std::string make_module_elf(const std::string& name, const std::vector<std::stri
   }
   const std::string shstrtab = std::string("\0.modinfo\0.shstrtab\0", 20);
   std::string elf(64, '\0');
-  std::memcpy(elf.data(), "\x7f" "ELF", 4);
-  elf[4] = 2;  // ELFCLASS64
-  elf[5] = 1;  // little-endian
-  elf[6] = 1;  // EV_CURRENT
-  put<uint16_t>(elf, 0x10, 1);     // ET_REL
-  put<uint16_t>(elf, 0x12, 62);    // EM_X86_64
+  std::memcpy(elf.data(),
+              "\x7f"
+              "ELF",
+              4);
+  elf[4] = 2;                    // ELFCLASS64
+  elf[5] = 1;                    // little-endian
+  elf[6] = 1;                    // EV_CURRENT
+  put<uint16_t>(elf, 0x10, 1);   // ET_REL
+  put<uint16_t>(elf, 0x12, 62);  // EM_X86_64
   const uint64_t modinfo_at = 64, shstrtab_at = modinfo_at + modinfo.size();
   const uint64_t shoff = (shstrtab_at + shstrtab.size() + 7) / 8 * 8;
   put<uint64_t>(elf, 0x28, shoff);
-  put<uint16_t>(elf, 0x34, 64);    // e_ehsize
-  put<uint16_t>(elf, 0x3A, 64);    // e_shentsize
-  put<uint16_t>(elf, 0x3C, 3);     // e_shnum
-  put<uint16_t>(elf, 0x3E, 2);     // e_shstrndx
+  put<uint16_t>(elf, 0x34, 64);  // e_ehsize
+  put<uint16_t>(elf, 0x3A, 64);  // e_shentsize
+  put<uint16_t>(elf, 0x3C, 3);   // e_shnum
+  put<uint16_t>(elf, 0x3E, 2);   // e_shstrndx
   elf += modinfo + shstrtab;
   elf.resize(shoff + 3 * 64, '\0');
   auto section = [&](int i, uint32_t name, uint32_t type, uint64_t offset, uint64_t size) {

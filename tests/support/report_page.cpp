@@ -48,9 +48,10 @@ ReportBrowser::Page ReportBrowser::open(const std::string& file, int width) {
   Page page;
   page.target = b.call("Target.createTarget", {{"url", "about:blank"}})["targetId"];
   page.session = b.call("Target.attachToTarget", {{"targetId", page.target}, {"flatten", true}})["sessionId"];
-  for (const char* domain : {"Page.enable", "Runtime.enable", "Log.enable", "Network.enable"}) b.call(domain, json::object(), page.session);
-  b.call("Emulation.setDeviceMetricsOverride", {{"width", width}, {"height", 900}, {"deviceScaleFactor", 1}, {"mobile", false}},
-         page.session);
+  for (const char* domain : {"Page.enable", "Runtime.enable", "Log.enable", "Network.enable"})
+    b.call(domain, json::object(), page.session);
+  b.call("Emulation.setDeviceMetricsOverride",
+         {{"width", width}, {"height", 900}, {"deviceScaleFactor", 1}, {"mobile", false}}, page.session);
   const std::string url = "file://" + fs::absolute(file).string();
   b.call("Page.navigate", {{"url", url}}, page.session);
   b.wait_event("Page.loadEventFired", page.session);
@@ -62,7 +63,8 @@ ReportBrowser::Page ReportBrowser::open(const std::string& file, int width) {
     if (method == "Runtime.exceptionThrown") page.problems.push_back("exception: " + p["exceptionDetails"].dump());
     if (method == "Runtime.consoleAPICalled" && (p["type"] == "error" || p["type"] == "assert"))
       page.problems.push_back("console." + p["type"].get<std::string>() + ": " + p["args"].dump());
-    if (method == "Log.entryAdded" && p["entry"]["level"] == "error") page.problems.push_back("log: " + p["entry"]["text"].get<std::string>());
+    if (method == "Log.entryAdded" && p["entry"]["level"] == "error")
+      page.problems.push_back("log: " + p["entry"]["text"].get<std::string>());
     if (method == "Network.requestWillBeSent" && p["request"]["url"] != url)
       page.problems.push_back("request: " + p["request"]["url"].get<std::string>());
     if (method == "Network.loadingFailed") page.problems.push_back("load failed: " + p.value("errorText", ""));
@@ -77,23 +79,27 @@ json ReportBrowser::eval(const Page& page, const std::string& js) {
 }
 
 void ReportBrowser::set_media(const Page& page, const std::string& scheme, const std::string& media) {
-  pipe_->call("Emulation.setEmulatedMedia", {{"media", media}, {"features", {{{"name", "prefers-color-scheme"}, {"value", scheme}}}}},
-              page.session);
+  pipe_->call("Emulation.setEmulatedMedia",
+              {{"media", media}, {"features", {{{"name", "prefers-color-scheme"}, {"value", scheme}}}}}, page.session);
 }
 
 void ReportBrowser::capture(const Page& page, const std::string& path, const json& clip) {
-  const json shot = pipe_->call("Page.captureScreenshot", {{"format", "png"}, {"captureBeyondViewport", true}, {"clip", clip}}, page.session);
+  const json shot = pipe_->call("Page.captureScreenshot",
+                                {{"format", "png"}, {"captureBeyondViewport", true}, {"clip", clip}}, page.session);
   spit(path, base64_decode(shot["data"]));
 }
 
-void ReportBrowser::screenshot(const Page& page, const std::string& path, const std::string& scheme, const std::string& media) {
+void ReportBrowser::screenshot(const Page& page, const std::string& path, const std::string& scheme,
+                               const std::string& media) {
   set_media(page, scheme, media);
   const json metrics = pipe_->call("Page.getLayoutMetrics", json::object(), page.session);
   const double width = metrics["cssContentSize"]["width"], height = metrics["cssContentSize"]["height"];
-  capture(page, path, {{"x", 0}, {"y", 0}, {"width", width}, {"height", std::min(height, kMaxShotHeight)}, {"scale", 1}});
+  capture(page, path,
+          {{"x", 0}, {"y", 0}, {"width", width}, {"height", std::min(height, kMaxShotHeight)}, {"scale", 1}});
 }
 
-std::vector<std::string> ReportBrowser::part_screenshots(const Page& page, const std::string& dir, const std::string& scheme) {
+std::vector<std::string> ReportBrowser::part_screenshots(const Page& page, const std::string& dir,
+                                                         const std::string& scheme) {
   set_media(page, scheme, "");
   fs::create_directories(dir);
   const json parts = eval(page, R"JS([...document.querySelectorAll('header.top, main > section')].map(e => {
@@ -107,9 +113,11 @@ std::vector<std::string> ReportBrowser::part_screenshots(const Page& page, const
     const double top = std::max(0.0, part["y"].get<double>() - 8);
     const double height = std::min(part["height"].get<double>() + 16, kMaxShotHeight);
     for (int i = 0; i * kPiece < height; ++i) {
-      const std::string path = dir + "/" + part["name"].get<std::string>() + (i ? "-" + std::to_string(i + 1) : "") + ".png";
+      const std::string path =
+          dir + "/" + part["name"].get<std::string>() + (i ? "-" + std::to_string(i + 1) : "") + ".png";
       const double piece = std::min(kPiece, height - i * kPiece);
-      capture(page, path, {{"x", 0}, {"y", top + i * kPiece}, {"width", part["width"]}, {"height", piece}, {"scale", 1}});
+      capture(page, path,
+              {{"x", 0}, {"y", top + i * kPiece}, {"width", part["width"]}, {"height", piece}, {"scale", 1}});
       paths.push_back(path);
     }
   }

@@ -22,14 +22,14 @@
 #include "core/proc.h"
 #include "core/results.h"
 #include "pipeline/stages.h"
-#include "vm/protocol/bundle.h"
-#include "vm/protocol/frame.h"
-#include "vm/protocol/guest_cmdline.h"
-#include "vm/protocol/guest_layout.h"
 #include "vm/init/module_loader.h"
 #include "vm/init/mounts.h"
 #include "vm/init/serial_port.h"
 #include "vm/init/swap_area.h"
+#include "vm/protocol/bundle.h"
+#include "vm/protocol/frame.h"
+#include "vm/protocol/guest_cmdline.h"
+#include "vm/protocol/guest_layout.h"
 
 namespace {
 
@@ -64,7 +64,9 @@ nsm::vm::Bundle collect(const std::string& dir) {
 // 0 every stage gave results, 1 some stage gave none, 2 init itself could not work.
 int run_guest(nlohmann::json& report) {
   // The console is PID 1's stdio before anything is mounted: the marker goes first.
-  std::fputs(fmt::format("{} at {:.3f} s\n", nsm::vm::layout::kInitStarted, report["boot_seconds"].get<double>()).c_str(), stdout);
+  std::fputs(
+      fmt::format("{} at {:.3f} s\n", nsm::vm::layout::kInitStarted, report["boot_seconds"].get<double>()).c_str(),
+      stdout);
   std::fflush(stdout);
   try {
     nsm::vm::init::leave_rootfs();
@@ -91,9 +93,11 @@ int run_guest(nlohmann::json& report) {
   }
   report["modules"] = nsm::vm::init::load_modules("/" + std::string(nsm::vm::layout::kModulesList));
   for (const auto& m : report["modules"])
-    if (!m["ok"].get<bool>()) say(fmt::format("module {}: {}", m["name"].get<std::string>(), m["error"].get<std::string>()));
+    if (!m["ok"].get<bool>())
+      say(fmt::format("module {}: {}", m["name"].get<std::string>(), m["error"].get<std::string>()));
   report["swap"] = nsm::vm::init::activate_swap_area();
-  if (!report["swap"]["ok"].get<bool>()) say(fmt::format("no swap area: {}", report["swap"]["error"].get<std::string>()));
+  if (!report["swap"]["ok"].get<bool>())
+    say(fmt::format("no swap area: {}", report["swap"]["error"].get<std::string>()));
 
   nsm::make_directories(std::string(kResultsDir));
   nsm::pipeline::PipelineOptions stages;
@@ -104,13 +108,15 @@ int run_guest(nlohmann::json& report) {
   stages.stage_timeout = std::chrono::seconds(options.stage_timeout_seconds);
   // The guest's deadline is on its boot clock; the pipeline's on the monotonic one.
   if (options.deadline_seconds > 0)
-    stages.deadline = std::chrono::steady_clock::now() +
-                      std::chrono::milliseconds(static_cast<long>((options.deadline_seconds - boottime_seconds()) * 1000));
+    stages.deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::milliseconds(static_cast<long>((options.deadline_seconds - boottime_seconds()) * 1000));
   stages.log_to_files = true;
   stages.environment = {{"HOME", "/tmp"}, {"PATH", "/usr/lib/nsmatrix:/usr/bin"}};
   stages.on_start = [](const nsm::pipeline::Stage& stage, size_t, size_t) { say(fmt::format("stage {}", stage.name)); };
   stages.on_end = [](const nsm::pipeline::StageRecord& record, size_t, size_t) {
-    say(fmt::format("stage {}: {:.2f} s, {}", record.name, record.seconds, record.error ? *record.error : "results written"));
+    say(fmt::format("stage {}: {:.2f} s, {}", record.name, record.seconds,
+                    record.error ? *record.error : "results written"));
   };
   const nsm::pipeline::PipelineResult result = nsm::pipeline::run_pipeline(stages);
   report["stages"] = result.stages_json();
@@ -127,7 +133,8 @@ int main() {
     std::fputs("nsmatrix-init: runs only as PID 1 of an nsmatrix guest (nsmatrix vm boots it)\n", stderr);
     return 2;
   }
-  nlohmann::json report = {{"schema_version", nsm::kSchemaVersion}, {"kind", "guest"}, {"boot_seconds", boottime_seconds()}};
+  nlohmann::json report = {
+      {"schema_version", nsm::kSchemaVersion}, {"kind", "guest"}, {"boot_seconds", boottime_seconds()}};
   int exit_code = 2;
   std::string reason;
   try {
@@ -151,7 +158,8 @@ int main() {
     if (exit_code == 0) exit_code = 2, reason = e.what();
   }
   try {
-    const nlohmann::json status = {{"exit_code", exit_code}, {"error", reason.empty() ? nlohmann::json() : nlohmann::json(reason)}};
+    const nlohmann::json status = {{"exit_code", exit_code},
+                                   {"error", reason.empty() ? nlohmann::json() : nlohmann::json(reason)}};
     nsm::vm::init::send_on_port(std::string(nsm::vm::layout::kStatusPort),
                                 nsm::vm::encode_frame(nsm::vm::layout::kStatusFrame, status.dump()));
   } catch (const std::exception& e) {

@@ -38,7 +38,8 @@ nlohmann::json load_modules(const std::string& list_path) {
     } else if (::syscall(SYS_finit_module, fd.get(), parameters_of(name), 0) != 0 && errno != EEXIST) {
       error = SysError(fmt::format("finit_module({})", name), errno).what();
     }
-    records.push_back({{"name", name}, {"ok", error.empty()}, {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}});
+    records.push_back(
+        {{"name", name}, {"ok", error.empty()}, {"error", error.empty() ? nlohmann::json() : nlohmann::json(error)}});
   }
   return records;
 }

@@ -51,7 +51,8 @@ nlohmann::json mount_basics() {
     const int err = errno;
     std::string error;
     if (!ok) error = SysError(fmt::format("mount({}, {})", m.type, m.target), err).what();
-    records.push_back({{"target", m.target}, {"type", m.type}, {"ok", ok}, {"error", ok ? nlohmann::json() : nlohmann::json(error)}});
+    records.push_back(
+        {{"target", m.target}, {"type", m.type}, {"ok", ok}, {"error", ok ? nlohmann::json() : nlohmann::json(error)}});
     if (!ok && m.required) throw SysError(fmt::format("mount({}, {})", m.type, m.target), err);
   }
   return records;

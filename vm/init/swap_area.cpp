@@ -32,7 +32,8 @@ void write_swap_header(const std::string& device) {
   const off_t bytes = ::lseek(fd.get(), 0, SEEK_END);
   if (bytes < 0) throw_sys(fmt::format("lseek({})", device));
   const long page = ::sysconf(_SC_PAGESIZE);
-  if (bytes / page < 10) throw ToolError(fmt::format("{} holds only {} bytes: too small for a swap area", device, bytes));
+  if (bytes / page < 10)
+    throw ToolError(fmt::format("{} holds only {} bytes: too small for a swap area", device, bytes));
   std::vector<char> header(static_cast<size_t>(page), 0);
   const SwapInfo info{1, static_cast<uint32_t>(bytes / page - 1), 0};
   std::memcpy(header.data() + kInfoOffset, &info, sizeof info);

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,11 +15,11 @@
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/results.h"
+#include "core/sha256.h"
 #include "vm/initramfs/cpio_writer.h"
 #include "vm/initramfs/elf_image.h"
-#include "vm/protocol/guest_layout.h"
-#include "core/sha256.h"
 #include "vm/initramfs/shared_libraries.h"
+#include "vm/protocol/guest_layout.h"
 
 namespace nsm::vm {
 
@@ -66,8 +66,10 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
     }
   }
   for (const std::string required : {"nsmatrix", "nsmatrix-init"})
-    if (std::none_of(base.binaries.begin(), base.binaries.end(), [&](const GuestBinary& b) { return b.name == required; }))
-      throw ToolError(fmt::format("{}/{} is missing: build it first (cmake --build --preset default)", bin_dir, required));
+    if (std::none_of(base.binaries.begin(), base.binaries.end(),
+                     [&](const GuestBinary& b) { return b.name == required; }))
+      throw ToolError(
+          fmt::format("{}/{} is missing: build it first (cmake --build --preset default)", bin_dir, required));
   if (interpreter) libraries.insert(*interpreter);
   for (const auto& lib : libraries) {
     // System libraries are already stripped; the loader needs them whole at the path it
@@ -80,12 +82,14 @@ BaseArchive build_base_archive(const std::string& bin_dir, const std::string& ca
   for (const auto& b : base.binaries) names.push_back(b.name);
   nlohmann::json manifest = {{"binaries", names}, {"missing", base.missing}, {"libraries", libraries}};
   files[std::string(layout::kBaseManifest)] = {manifest.dump(1) + "\n", 0644};
-  files["etc/passwd"] = {"root:x:0:0:root:/tmp:/usr/lib/nsmatrix/nsmatrix\nnobody:x:65534:65534:nobody:/nonexistent:/nonexistent\n", 0644};
+  files["etc/passwd"] = {
+      "root:x:0:0:root:/tmp:/usr/lib/nsmatrix/nsmatrix\nnobody:x:65534:65534:nobody:/nonexistent:/nonexistent\n", 0644};
   files["etc/group"] = {"root:x:0:\nnogroup:x:65534:\n", 0644};
 
   Sha256 hash;
   hash.update(fmt::format("nsmatrix base layout {}\n", kBaseLayoutVersion));
-  for (const auto& [path, file] : files) hash.update(fmt::format("{} {:o} {}\n", path, file.mode, file.content.size())).update(file.content);
+  for (const auto& [path, file] : files)
+    hash.update(fmt::format("{} {:o} {}\n", path, file.mode, file.content.size())).update(file.content);
   base.sha256 = hash.hex();
 
   const std::string dir = cache_dir + "/initramfs";

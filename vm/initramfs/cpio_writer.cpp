@@ -39,7 +39,8 @@ Entry new_entry(std::string_view path, mode_t type, mode_t mode) {
 CpioWriter::CpioWriter(const std::string& path) : path_(path) {
   archive_ = archive_write_new();
   if (!archive_) throw ToolError("archive_write_new: out of memory");
-  if (archive_write_set_format_cpio_newc(archive_) != ARCHIVE_OK || archive_write_add_filter_none(archive_) != ARCHIVE_OK ||
+  if (archive_write_set_format_cpio_newc(archive_) != ARCHIVE_OK ||
+      archive_write_add_filter_none(archive_) != ARCHIVE_OK ||
       archive_write_open_filename(archive_, path.c_str()) != ARCHIVE_OK) {
     const std::string why = archive_error_string(archive_) ? archive_error_string(archive_) : "unknown error";
     archive_write_free(archive_);
@@ -101,6 +102,8 @@ bool cached_archive_intact(const std::string& path) {
   return bytes && trim(*recorded) == sha256_hex(*bytes);
 }
 
-void record_cached_archive(const std::string& path) { write_file_atomic(path + ".sha256", sha256_hex(must_read_file(path)) + "\n"); }
+void record_cached_archive(const std::string& path) {
+  write_file_atomic(path + ".sha256", sha256_hex(must_read_file(path)) + "\n");
+}
 
 }  // namespace nsm::vm

@@ -60,9 +60,11 @@ std::optional<std::string> elf_build_id(std::string_view image, std::string_view
     for (uint64_t at = 0; at + sizeof(Elf64_Nhdr) <= notes.size();) {
       Elf64_Nhdr nh{};
       std::memcpy(&nh, notes.data() + at, sizeof nh);
-      const uint64_t name_at = at + sizeof nh, desc_at = name_at + padded(nh.n_namesz), end = desc_at + padded(nh.n_descsz);
+      const uint64_t name_at = at + sizeof nh, desc_at = name_at + padded(nh.n_namesz),
+                     end = desc_at + padded(nh.n_descsz);
       if (end > notes.size()) throw InputError(fmt::format("{}: an ELF note overruns its segment", name));
-      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && notes.substr(name_at, 4) == std::string_view("GNU\0", 4)) {
+      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+          notes.substr(name_at, 4) == std::string_view("GNU\0", 4)) {
         std::string hex;
         for (unsigned char c : notes.substr(desc_at, nh.n_descsz)) hex += fmt::format("{:02x}", c);
         return hex;

@@ -13,9 +13,9 @@
 #include "core/error.h"
 #include "core/proc.h"
 #include "core/results.h"
+#include "core/sha256.h"
 #include "vm/initramfs/cpio_writer.h"
 #include "vm/protocol/guest_layout.h"
-#include "core/sha256.h"
 
 namespace nsm::vm {
 
@@ -57,9 +57,14 @@ std::string module_stem(const std::string& path) {
 
 std::string read_module(const std::string& path) {
   std::string data = must_read_file(path);
-  if (ends_with(path, ".ko.xz") || ends_with(path, ".ko.zst") || ends_with(path, ".ko.gz")) data = decompress(path, data);
-  else if (!ends_with(path, ".ko")) throw InputError(fmt::format("{}: not a kernel module (.ko, .ko.xz, .ko.zst, .ko.gz)", path));
-  if (data.size() < 4 || data.compare(0, 4, "\x7f" "ELF") != 0) throw InputError(fmt::format("{}: not an ELF kernel module", path));
+  if (ends_with(path, ".ko.xz") || ends_with(path, ".ko.zst") || ends_with(path, ".ko.gz"))
+    data = decompress(path, data);
+  else if (!ends_with(path, ".ko"))
+    throw InputError(fmt::format("{}: not a kernel module (.ko, .ko.xz, .ko.zst, .ko.gz)", path));
+  if (data.size() < 4 || data.compare(0, 4,
+                                      "\x7f"
+                                      "ELF") != 0)
+    throw InputError(fmt::format("{}: not an ELF kernel module", path));
   return data;
 }
 
@@ -79,7 +84,8 @@ KernelArchive build_kernel_archive(const KernelArchiveInput& input, const std::s
   // Where programs look for a kernel's modules (the conformance suite's module gap does).
   std::string modules_link;
   if (!input.modules.empty()) modules_link = fmt::format("lib/modules/{}", input.release);
-  if (!input.config_path.empty()) files.push_back({fmt::format("boot/config-{}", input.release), must_read_file(input.config_path)});
+  if (!input.config_path.empty())
+    files.push_back({fmt::format("boot/config-{}", input.release), must_read_file(input.config_path)});
 
   Sha256 hash;
   hash.update("nsmatrix kernel layout 2\n");

@@ -21,7 +21,8 @@ std::vector<std::string> parse_loader_list(const std::string& text, const std::s
     if (const size_t arrow = entry.find(" => "); arrow != std::string::npos) {
       path = entry.substr(arrow + 4);
       if (path.rfind("not found", 0) == 0)
-        throw ToolError(fmt::format("{}: needs {}, which the ELF interpreter cannot find", binary, entry.substr(0, arrow)));
+        throw ToolError(
+            fmt::format("{}: needs {}, which the ELF interpreter cannot find", binary, entry.substr(0, arrow)));
     } else {
       path = entry;  // the interpreter itself, or the vDSO
     }
@@ -37,7 +38,8 @@ std::vector<std::string> shared_libraries(const std::string& interpreter, const 
   options.timeout = std::chrono::seconds(30);
   const ProgramResult r = run_program({interpreter, "--list", binary}, options);
   if (!r.ok())
-    throw ToolError(fmt::format("{} --list {}: {}: {}", interpreter, binary, r.status.describe(), trim(r.err.empty() ? r.out : r.err)));
+    throw ToolError(fmt::format("{} --list {}: {}: {}", interpreter, binary, r.status.describe(),
+                                trim(r.err.empty() ? r.out : r.err)));
   return parse_loader_list(r.out, binary);
 }
 

@@ -31,11 +31,16 @@ std::optional<AptPackage> parse_package_stanza(std::string_view text) {
     if (colon == std::string_view::npos || line.front() == ' ') continue;
     const std::string_view key = line.substr(0, colon);
     const std::string value = trim(line.substr(colon + 1));
-    if (key == "Package") p.name = value;
-    else if (key == "Version") p.version = value;
-    else if (key == "Filename") p.filename = value;
-    else if (key == "SHA256") p.sha256 = value;
-    else if (key == "Size") p.size = std::atoll(value.c_str());
+    if (key == "Package")
+      p.name = value;
+    else if (key == "Version")
+      p.version = value;
+    else if (key == "Filename")
+      p.filename = value;
+    else if (key == "SHA256")
+      p.sha256 = value;
+    else if (key == "Size")
+      p.size = std::atoll(value.c_str());
     else if (key == "Depends") {
       // "a (= 1), b | c, d" -> a, b, c, d
       size_t start = 0;
@@ -54,8 +59,7 @@ std::optional<AptPackage> parse_package_stanza(std::string_view text) {
 }
 
 AptClient::AptClient(std::string root, const std::string& sources) : root_(std::move(root)) {
-  for (const char* dir : {"etc/sources.list.d", "etc/preferences.d", "state/lists/partial",
-                          "cache/archives/partial"}) {
+  for (const char* dir : {"etc/sources.list.d", "etc/preferences.d", "state/lists/partial", "cache/archives/partial"}) {
     make_directories(root_ + "/" + dir);
   }
   write_whole_file(root_ + "/etc/sources.list.d/nsmatrix.sources", sources);
@@ -101,13 +105,13 @@ void AptClient::update(const Progress& progress) {
   if (updated_) return;
   CommandOptions opts;
   opts.env = {{"LC_ALL", "C"}};
-  const auto result = run_command(with_options({"apt-get", "-q", "update"}, options()), opts,
-                                  [&](std::string_view line) {
-                                    if (progress && (line.starts_with("Get:") || line.starts_with("E:") ||
-                                                     line.starts_with("W:") || line.starts_with("Err:"))) {
-                                      progress(fmt::format("  apt: {}", line));
-                                    }
-                                  });
+  const auto result =
+      run_command(with_options({"apt-get", "-q", "update"}, options()), opts, [&](std::string_view line) {
+        if (progress && (line.starts_with("Get:") || line.starts_with("E:") || line.starts_with("W:") ||
+                         line.starts_with("Err:"))) {
+          progress(fmt::format("  apt: {}", line));
+        }
+      });
   // apt-get update exits 0 even when one suite failed; its "E:"/"Err:" lines say so.
   for (const auto& line : result.last_lines) {
     if (line.starts_with("E:") || line.starts_with("Err:")) {
@@ -175,7 +179,8 @@ std::vector<std::string> AptClient::download(const std::vector<AptPackage>& pack
       if (file.starts_with(p.name + "_") && file.ends_with(".deb")) found = entry.path().string();
     }
     if (found.empty()) {
-      throw ToolError(fmt::format("apt-get download {}={} reported success but left no .deb in {}", p.name, p.version, dir));
+      throw ToolError(
+          fmt::format("apt-get download {}={} reported success but left no .deb in {}", p.name, p.version, dir));
     }
     paths.push_back(found);
   }

@@ -26,9 +26,7 @@ std::set<std::string> updated_sources;
 }  // namespace
 
 AptSession::AptSession(const std::string& suite, const Progress& progress)
-    : lock_(cache_dir() + "/locks/apt.lock"),
-      sources_(sources_for(suite)),
-      client_(cache_dir() + "/apt", sources_) {
+    : lock_(cache_dir() + "/locks/apt.lock"), sources_(sources_for(suite)), client_(cache_dir() + "/apt", sources_) {
   std::lock_guard guard(updated_mutex);
   if (updated_sources.contains(sources_)) return;
   if (progress) progress("apt-get update (private lists in " + cache_dir() + "/apt)");
@@ -54,9 +52,10 @@ std::optional<AptPackage> AptSession::exact(const std::string& name, const std::
 }
 
 std::string AptSession::describe() const {
-  return fmt::format("the mirror this machine uses (sources derived from /etc/apt into "
-                     "{}/apt/etc/sources.list.d/nsmatrix.sources)",
-                     cache_dir());
+  return fmt::format(
+      "the mirror this machine uses (sources derived from /etc/apt into "
+      "{}/apt/etc/sources.list.d/nsmatrix.sources)",
+      cache_dir());
 }
 
 }  // namespace nsm::vm

@@ -28,9 +28,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-bool is_security_suite(std::string_view suite) {
-  return suite.ends_with("-security") || suite.ends_with("/updates");
-}
+bool is_security_suite(std::string_view suite) { return suite.ends_with("-security") || suite.ends_with("/updates"); }
 
 void finish_stanza(AptSource& s, std::vector<AptSource>& out) {
   if (!s.types.empty() || !s.uris.empty() || !s.suites.empty()) out.push_back(std::move(s));
@@ -59,9 +57,12 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, const std::st
     if (line.front() == ' ' || line.front() == '\t') {
       // A continuation line: more values of the last field (Signed-By may embed a key block).
       if (last_key.empty()) throw InputError(fmt::format("{}:{}: continuation line without a field", origin, number));
-      if (last_key == "uris") for (auto& w : words(line)) current.uris.push_back(w);
-      if (last_key == "suites") for (auto& w : words(line)) current.suites.push_back(w);
-      if (last_key == "components") for (auto& w : words(line)) current.components.push_back(w);
+      if (last_key == "uris")
+        for (auto& w : words(line)) current.uris.push_back(w);
+      if (last_key == "suites")
+        for (auto& w : words(line)) current.suites.push_back(w);
+      if (last_key == "components")
+        for (auto& w : words(line)) current.components.push_back(w);
       continue;
     }
     const auto colon = line.find(':');
@@ -71,12 +72,18 @@ std::vector<AptSource> parse_deb822_sources(std::string_view text, const std::st
     if (current.origin.empty()) current.origin = fmt::format("{}:{}", origin, number);
     last_key = lower(trim(line.substr(0, colon)));
     const std::string value = trim(line.substr(colon + 1));
-    if (last_key == "types") current.types = words(value);
-    else if (last_key == "uris") current.uris = words(value);
-    else if (last_key == "suites") current.suites = words(value);
-    else if (last_key == "components") current.components = words(value);
-    else if (last_key == "signed-by") current.signed_by = value;
-    else if (last_key == "enabled") current.enabled = lower(value) != "no" && lower(value) != "false";
+    if (last_key == "types")
+      current.types = words(value);
+    else if (last_key == "uris")
+      current.uris = words(value);
+    else if (last_key == "suites")
+      current.suites = words(value);
+    else if (last_key == "components")
+      current.components = words(value);
+    else if (last_key == "signed-by")
+      current.signed_by = value;
+    else if (last_key == "enabled")
+      current.enabled = lower(value) != "no" && lower(value) != "false";
   }
   finish_stanza(current, out);
   return out;
@@ -123,9 +130,7 @@ std::vector<AptSource> parse_one_line_sources(std::string_view text, const std::
 std::vector<AptSource> read_machine_sources(const std::string& etc_apt) {
   namespace fs = std::filesystem;
   std::vector<AptSource> all;
-  auto add = [&](std::vector<AptSource> more) {
-    std::move(more.begin(), more.end(), std::back_inserter(all));
-  };
+  auto add = [&](std::vector<AptSource> more) { std::move(more.begin(), more.end(), std::back_inserter(all)); };
   const std::string list = etc_apt + "/sources.list";
   if (auto text = read_file(list)) add(parse_one_line_sources(*text, list));
   std::error_code ec;
@@ -137,16 +142,15 @@ std::vector<AptSource> read_machine_sources(const std::string& etc_apt) {
     if (ext != ".list" && ext != ".sources") continue;
     const auto text = read_file(path.string());
     if (!text) continue;
-    add(ext == ".list" ? parse_one_line_sources(*text, path.string())
-                       : parse_deb822_sources(*text, path.string()));
+    add(ext == ".list" ? parse_one_line_sources(*text, path.string()) : parse_deb822_sources(*text, path.string()));
   }
   return all;
 }
 
 bool is_debian_suite(std::string_view suite) {
-  static const std::set<std::string, std::less<>> names = {
-      "buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid",
-      "oldoldstable", "oldstable", "stable", "testing", "unstable", "experimental"};
+  static const std::set<std::string, std::less<>> names = {"buster",  "bullseye", "bookworm",     "trixie",    "forky",
+                                                           "duke",    "sid",      "oldoldstable", "oldstable", "stable",
+                                                           "testing", "unstable", "experimental"};
   const auto cut = suite.find_first_of("-/");
   return names.contains(suite.substr(0, cut));
 }
@@ -170,17 +174,16 @@ std::string derive_sources(const std::vector<AptSource>& machine, const std::set
       if (keyring.empty()) keyring = source.signed_by;
     }
     if (uris.empty()) {
-      throw InputError(fmt::format(
-          "cannot derive apt sources for suite '{}': the machine's apt sources (/etc/apt/sources.list, "
-          "sources.list.d/*.list, *.sources) have no enabled Debian {} entry to take the mirror from",
-          suite, security ? "security (*-security)" : "archive"));
+      throw InputError(
+          fmt::format("cannot derive apt sources for suite '{}': the machine's apt sources (/etc/apt/sources.list, "
+                      "sources.list.d/*.list, *.sources) have no enabled Debian {} entry to take the mirror from",
+                      suite, security ? "security (*-security)" : "archive"));
     }
     if (keyring.empty()) keyring = kDefaultKeyring;
     // Check-Valid-Until: no — the machine's mirror may be a dated snapshot whose Release files
     // have expired (sid's last a week). apt still checks every signature and every hash.
-    out += fmt::format(
-        "\nTypes: deb\nURIs: {}\nSuites: {}\nComponents: main\nSigned-By: {}\nCheck-Valid-Until: no\n",
-        fmt::join(uris, " "), suite, keyring);
+    out += fmt::format("\nTypes: deb\nURIs: {}\nSuites: {}\nComponents: main\nSigned-By: {}\nCheck-Valid-Until: no\n",
+                       fmt::join(uris, " "), suite, keyring);
   }
   return out;
 }

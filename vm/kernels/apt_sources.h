@@ -12,13 +12,13 @@
 namespace nsm::vm {
 
 struct AptSource {
-  std::vector<std::string> types;       // "deb", "deb-src"
+  std::vector<std::string> types;  // "deb", "deb-src"
   std::vector<std::string> uris;
   std::vector<std::string> suites;
   std::vector<std::string> components;
-  std::string signed_by;                // a keyring path, or empty
+  std::string signed_by;  // a keyring path, or empty
   bool enabled = true;
-  std::string origin;                   // "FILE:LINE", for messages
+  std::string origin;  // "FILE:LINE", for messages
 };
 
 // deb822 stanzas ("Types: deb", "URIs: ...", "Suites: ...", "Enabled: no", ...). Throws

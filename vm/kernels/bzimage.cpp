@@ -12,11 +12,11 @@ namespace nsm::vm {
 
 namespace {
 // Offsets in the real-mode setup header.
-constexpr size_t kBootFlag = 0x1FE;      // u16 0xAA55
-constexpr size_t kHeaderMagic = 0x202;   // "HdrS"
-constexpr size_t kVersion = 0x206;       // u16 protocol version
-constexpr size_t kKernelVersion = 0x20E; // u16 pointer to the version string, minus 0x200
-constexpr size_t kLoadFlags = 0x211;     // bit 0: LOADED_HIGH (a bzImage, not a zImage)
+constexpr size_t kBootFlag = 0x1FE;       // u16 0xAA55
+constexpr size_t kHeaderMagic = 0x202;    // "HdrS"
+constexpr size_t kVersion = 0x206;        // u16 protocol version
+constexpr size_t kKernelVersion = 0x20E;  // u16 pointer to the version string, minus 0x200
+constexpr size_t kLoadFlags = 0x211;      // bit 0: LOADED_HIGH (a bzImage, not a zImage)
 constexpr size_t kHeaderEnd = 0x230;
 
 uint16_t le16(std::string_view b, size_t at) {
@@ -25,9 +25,7 @@ uint16_t le16(std::string_view b, size_t at) {
 }  // namespace
 
 BzImageInfo parse_bzimage(std::string_view b, const std::string& source) {
-  auto bad = [&](std::string_view why) {
-    return InputError(fmt::format("{}: not a bzImage: {}", source, why));
-  };
+  auto bad = [&](std::string_view why) { return InputError(fmt::format("{}: not a bzImage: {}", source, why)); };
   if (b.size() < kHeaderEnd) throw bad(fmt::format("only {} bytes", b.size()));
   if (le16(b, kBootFlag) != 0xAA55) throw bad("no boot signature 0xAA55 at offset 0x1fe");
   if (b.substr(kHeaderMagic, 4) != "HdrS") throw bad("no \"HdrS\" setup header at offset 0x202");

@@ -9,9 +9,9 @@
 namespace nsm::vm {
 
 struct BzImageInfo {
-  unsigned protocol = 0;      // boot protocol version, 0x020f for 2.15
-  std::string version_string; // "6.12.117+deb13-cloud-amd64 (debian-kernel@...) #1 SMP ..."
-  std::string release;        // its first word: what uname -r will say
+  unsigned protocol = 0;       // boot protocol version, 0x020f for 2.15
+  std::string version_string;  // "6.12.117+deb13-cloud-amd64 (debian-kernel@...) #1 SMP ..."
+  std::string release;         // its first word: what uname -r will say
 };
 
 // Reads the header from the image's bytes. Throws nsm::InputError naming `source` when the bytes

@@ -78,8 +78,7 @@ la_ssize_t nested_read(archive* a, void* client, const void** out) {
   }
 }
 
-void walk_tar(archive* a, const std::string& name,
-              const std::function<void(const DebEntry&, EntryReader&)>& visit) {
+void walk_tar(archive* a, const std::string& name, const std::function<void(const DebEntry&, EntryReader&)>& visit) {
   ArchiveEntryReader reader(a, name);
   for (;;) {
     archive_entry* e = nullptr;
@@ -131,8 +130,7 @@ void EntryReader::copy_to(const std::string& path) {
   }
 }
 
-void for_each_deb_entry(const std::string& deb_path,
-                        const std::function<void(const DebEntry&, EntryReader&)>& visit) {
+void for_each_deb_entry(const std::string& deb_path, const std::function<void(const DebEntry&, EntryReader&)>& visit) {
   UniqueFd probe(::open(deb_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!probe) throw ToolError(fmt::format("{}: cannot open package: {}", deb_path, std::strerror(errno)));
   probe.reset();
@@ -148,26 +146,27 @@ void for_each_deb_entry(const std::string& deb_path,
     const int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-      throw ToolError(fmt::format("{}: not a Debian package (corrupt or truncated ar archive): {}",
-                              deb_path, archive_problem(a.get())));
+      throw ToolError(fmt::format("{}: not a Debian package (corrupt or truncated ar archive): {}", deb_path,
+                                  archive_problem(a.get())));
     }
     const std::string member = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
     ArchiveEntryReader reader(a.get(), deb_path + ":" + member);
     if (member == "debian-binary") {
       const std::string version = reader.read_all();
       if (!version.starts_with("2.")) {
-        throw ToolError(fmt::format("{}: not a Debian package: debian-binary says '{}'", deb_path,
-                                version.substr(0, 16)));
+        throw ToolError(
+            fmt::format("{}: not a Debian package: debian-binary says '{}'", deb_path, version.substr(0, 16)));
       }
       saw_binary = true;
     } else if (member.starts_with("data.tar")) {
-      if (!saw_binary) throw ToolError(fmt::format("{}: not a Debian package: data.tar before debian-binary", deb_path));
+      if (!saw_binary)
+        throw ToolError(fmt::format("{}: not a Debian package: data.tar before debian-binary", deb_path));
       read_nested_tar(reader, deb_path + ":" + member, visit);
       return;
     }
   }
   throw ToolError(fmt::format("{}: not a Debian package: no {} member (truncated?)", deb_path,
-                          saw_binary ? "data.tar" : "debian-binary"));
+                              saw_binary ? "data.tar" : "debian-binary"));
 }
 
 void for_each_tar_entry(EntryReader& source, const std::string& name,

@@ -11,7 +11,7 @@
 namespace nsm::vm {
 
 struct DebEntry {
-  std::string path;     // as installed, without the leading "./": "boot/vmlinuz-5.10.0-32-cloud-amd64"
+  std::string path;  // as installed, without the leading "./": "boot/vmlinuz-5.10.0-32-cloud-amd64"
   bool is_file = false;
   bool is_dir = false;
   bool is_symlink = false;
@@ -34,8 +34,7 @@ class EntryReader {
 // Calls `visit` for every entry of the package's data.tar, in archive order. Throws
 // nsm::ToolError naming the file for anything that is not a readable .deb: missing, not an ar
 // archive, no debian-binary 2.x, no data.tar member, a corrupt or truncated member.
-void for_each_deb_entry(const std::string& deb_path,
-                        const std::function<void(const DebEntry&, EntryReader&)>& visit);
+void for_each_deb_entry(const std::string& deb_path, const std::function<void(const DebEntry&, EntryReader&)>& visit);
 
 // Reads `source` (a compressed tar, for instance linux-source-6.12.tar.xz streamed out of a
 // .deb) entry by entry. `name` names it in errors.

@@ -84,13 +84,13 @@ void extract_debian_kernel(const std::vector<std::string>& debs, const std::stri
   }
   if (image_release.empty()) {
     throw ToolError(fmt::format("no kernel image (boot/vmlinuz-R or usr/lib/modules/R/vmlinuz) in {}",
-                            fs::path(debs.front()).filename().string()));
+                                fs::path(debs.front()).filename().string()));
   }
   out.release = image_release;
   out.image = dir + "/vmlinuz";
   out.config = fs::exists(dir + "/config") ? dir + "/config" : "";
-  const auto installed = install_modules(modules, guest_modules(), dir + "/modules",
-                                         parse_modules_builtin(builtin_text));
+  const auto installed =
+      install_modules(modules, guest_modules(), dir + "/modules", parse_modules_builtin(builtin_text));
   out.modules_dir = installed.load_order.empty() ? "" : dir + "/modules";
   out.modules_in_load_order = installed.load_order;
   out.modules_builtin = installed.builtin;
@@ -128,7 +128,7 @@ void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, Prepa
     const std::string sha = file_sha256(debs[i]);
     if (!packages[i].sha256.empty() && sha != packages[i].sha256) {
       throw ToolError(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", debs[i], sha, packages[i].sha256,
-                              packages[i].name, packages[i].version));
+                                  packages[i].name, packages[i].version));
     }
   }
   extract_debian_kernel(debs, dir, out, progress);
@@ -139,7 +139,8 @@ void fetch_debian_kernel(const KernelEntry& entry, const std::string& dir, Prepa
                 {"package_version", main.version},
                 {"sha256", main.sha256},
                 {"suite", entry.suite}};
-  if (entry.is_track()) out.source["track"] = fmt::format("{}/{} ({})", entry.suite, entry.flavour, metapackage_name(entry.flavour));
+  if (entry.is_track())
+    out.source["track"] = fmt::format("{}/{} ({})", entry.suite, entry.flavour, metapackage_name(entry.flavour));
   if (packages.size() > 1) {
     nlohmann::json names = nlohmann::json::array(), uploads = nlohmann::json::array();
     for (size_t i = 1; i < packages.size(); ++i) {

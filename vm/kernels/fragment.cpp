@@ -1,7 +1,7 @@
 #include "vm/kernels/fragment.h"
 
-#include <map>
 #include <cctype>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -72,8 +72,7 @@ std::vector<FragmentLine> merge_fragments(const std::vector<std::vector<Fragment
   return merged;
 }
 
-std::vector<std::string> unmet_fragment_lines(const std::vector<FragmentLine>& wanted,
-                                              const KernelConfig& config) {
+std::vector<std::string> unmet_fragment_lines(const std::vector<FragmentLine>& wanted, const KernelConfig& config) {
   std::vector<std::string> unmet;
   for (const auto& want : wanted) {
     const Tristate state = config.tristate(want.symbol);
@@ -87,8 +86,8 @@ std::vector<std::string> unmet_fragment_lines(const std::vector<FragmentLine>& w
     if (!met) {
       const std::string got = value ? "'" + *value + "'" : std::string(tristate_name(state));
       unmet.push_back(fmt::format("{}: wanted {}, Kconfig made it {} ({} line {})", want.symbol,
-                                  want.is_not_set() ? "'not set'" : "'" + want.value + "'", got,
-                                  want.source, want.line));
+                                  want.is_not_set() ? "'not set'" : "'" + want.value + "'", got, want.source,
+                                  want.line));
     }
   }
   return unmet;

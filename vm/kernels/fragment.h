@@ -29,7 +29,6 @@ std::vector<FragmentLine> merge_fragments(const std::vector<std::vector<Fragment
 
 // The lines of `wanted` that `config` does not have as asked: "CONFIG_X: wanted 'y', Kconfig
 // made it 'n' (fragments/x.config line 3)". A "not set" request is met by No or Absent.
-std::vector<std::string> unmet_fragment_lines(const std::vector<FragmentLine>& wanted,
-                                              const KernelConfig& config);
+std::vector<std::string> unmet_fragment_lines(const std::vector<FragmentLine>& wanted, const KernelConfig& config);
 
 }  // namespace nsm::vm

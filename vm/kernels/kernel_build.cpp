@@ -14,12 +14,12 @@
 #include "core/error.h"
 #include "core/kernel_config.h"
 #include "core/results.h"
+#include "core/sha256.h"
 #include "vm/kernels/apt_session.h"
 #include "vm/kernels/cache_util.h"
 #include "vm/kernels/deb_archive.h"
 #include "vm/kernels/fragment.h"
 #include "vm/kernels/run_command.h"
-#include "core/sha256.h"
 
 namespace nsm::vm {
 
@@ -48,11 +48,12 @@ std::string source_tree(const AptPackage& package, AptSession& apt, const Progre
   const std::string label = "source-" + package.name + "_" + package.version;
   remove_stale_staging(cache_dir(), label);
   StagingDir staging(cache_dir(), label);
-  if (progress) progress(fmt::format("downloading {} {} ({:.0f} MB)", package.name, package.version, package.size / 1e6));
+  if (progress)
+    progress(fmt::format("downloading {} {} ({:.0f} MB)", package.name, package.version, package.size / 1e6));
   const std::string deb = apt.client().download(package, staging.path(), progress);
   if (const auto sha = file_sha256(deb); !package.sha256.empty() && sha != package.sha256) {
     throw ToolError(fmt::format("{}: SHA-256 {} is not the locked {} of {} {}", deb, sha, package.sha256, package.name,
-                            package.version));
+                                package.version));
   }
   const std::string tree_dir = staging.path() + "/tree";
   const std::string top = unpack_kernel_source(deb, tree_dir, progress);
@@ -121,7 +122,8 @@ class TreeDirs {
         if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_sys("mkdir", path);
         if (::lstat(path.c_str(), &st) != 0) throw_sys("lstat", path);
       }
-      if (!S_ISDIR(st.st_mode)) throw ToolError(fmt::format("{}: not a directory (a symlink or a file in the tarball's way)", path));
+      if (!S_ISDIR(st.st_mode))
+        throw ToolError(fmt::format("{}: not a directory (a symlink or a file in the tarball's way)", path));
       checked_.insert(prefix);
     }
   }
@@ -129,7 +131,8 @@ class TreeDirs {
   // symlink an earlier entry made) is removed rather than written through.
   static void clear(const std::string& path) {
     struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) && ::unlink(path.c_str()) != 0) throw_sys("unlink", path);
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) && ::unlink(path.c_str()) != 0)
+      throw_sys("unlink", path);
   }
 
  private:
@@ -146,7 +149,8 @@ std::string unpack_kernel_source(const std::string& deb, const std::string& dest
   size_t files = 0;
   bool found = false;
   for_each_deb_entry(deb, [&](const DebEntry& outer, EntryReader& tarball) {
-    if (!outer.is_file || !outer.path.starts_with("usr/src/linux-source-") || outer.path.find(".tar") == std::string::npos) {
+    if (!outer.is_file || !outer.path.starts_with("usr/src/linux-source-") ||
+        outer.path.find(".tar") == std::string::npos) {
       return;
     }
     found = true;
@@ -154,7 +158,8 @@ std::string unpack_kernel_source(const std::string& deb, const std::string& dest
       std::string path = e.path;
       while (!path.empty() && path.back() == '/') path.pop_back();
       if (path.empty()) return;
-      if (!safe_relative(path)) throw ToolError(fmt::format("{}: unsafe path in the source tarball: '{}'", deb, e.path));
+      if (!safe_relative(path))
+        throw ToolError(fmt::format("{}: unsafe path in the source tarball: '{}'", deb, e.path));
       if (top.empty()) top = path.substr(0, path.find('/'));
       const std::string target = dest + "/" + path;
       const std::string parent = fs::path(path).parent_path().string();
@@ -173,7 +178,8 @@ std::string unpack_kernel_source(const std::string& deb, const std::string& dest
       }
     });
   });
-  if (!found) throw ToolError(fmt::format("{}: no usr/src/linux-source-*.tar.* inside: not a linux-source package", deb));
+  if (!found)
+    throw ToolError(fmt::format("{}: no usr/src/linux-source-*.tar.* inside: not a linux-source package", deb));
   if (top.empty()) throw ToolError(fmt::format("{}: the source tarball is empty", deb));
   if (progress) progress(fmt::format("  unpacked {} files into {}", files, top));
   return dest + "/" + top;
@@ -206,19 +212,21 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   // changes (tens of objects, not thousands). Variants of one source take turns in it.
   const std::string tree = fmt::format("{}_{}-r{}", package.name, package.version, kBuildRecipe);
   const std::string build_dir = fmt::format("{}/builds/{}", cache_dir(), tree);
-  if (progress) progress(fmt::format("  build tree {} (shared by the variants of {} {})", build_dir, package.name, package.version));
+  if (progress)
+    progress(
+        fmt::format("  build tree {} (shared by the variants of {} {})", build_dir, package.name, package.version));
   FileLock lock(cache_dir() + "/locks/build-" + tree + ".lock");
   make_directories(build_dir);
   write_whole_file(build_dir + "/nsm-guest-base.config", guest_base_fragment());
   write_whole_file(build_dir + "/nsm-variant.config", entry.fragment_text);
 
   BuildLog log(dir + "/build.log", progress);
-  const int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs =
+      options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   CommandOptions run;
   run.cwd = src;
   run.env = {{"LC_ALL", "C"}, {"KBUILD_BUILD_USER", "nsmatrix"}, {"KBUILD_BUILD_HOST", "nsmatrix"}};
-  const std::vector<std::string> make = {"make", "O=" + build_dir, "ARCH=x86_64",
-                                         "LOCALVERSION=-nsm-" + entry.id};
+  const std::vector<std::string> make = {"make", "O=" + build_dir, "ARCH=x86_64", "LOCALVERSION=-nsm-" + entry.id};
   auto make_with = [&](std::vector<std::string> targets) {
     auto argv = make;
     argv.insert(argv.end(), targets.begin(), targets.end());
@@ -234,9 +242,10 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   const auto config = KernelConfig::load(build_dir + "/.config");
   const auto unmet = unmet_fragment_lines(wanted, config);
   if (!unmet.empty()) {
-    throw InputError(fmt::format("Kconfig did not keep {} fragment line(s) (a dependency is off, or the symbol "
-                            "does not exist in {} {}): {}",
-                            unmet.size(), package.name, package.version, fmt::join(unmet, "; ")));
+    throw InputError(
+        fmt::format("Kconfig did not keep {} fragment line(s) (a dependency is off, or the symbol "
+                    "does not exist in {} {}): {}",
+                    unmet.size(), package.name, package.version, fmt::join(unmet, "; ")));
   }
   if (progress) progress(fmt::format("  config verified: all {} fragment lines kept", wanted.size()));
   log.step(fmt::format("make -j{} bzImage", jobs));

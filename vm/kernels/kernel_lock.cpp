@@ -27,15 +27,15 @@ LockedPackage locked(const AptPackage& p) { return {p.name, p.version, p.sha256,
 
 std::string where(const KernelEntry& e) {
   return e.manifest.empty() || e.manifest == "built-in" ? fmt::format("kernel '{}' (built-in manifest)", e.id)
-                                                         : fmt::format("kernel '{}' (manifest {})", e.id, e.manifest);
+                                                        : fmt::format("kernel '{}' (manifest {})", e.id, e.manifest);
 }
 
 AptPackage must_candidate(const KernelEntry& e, PackageArchive& archive, const std::string& name,
                           std::string_view role) {
   auto p = archive.candidate(name, e.suite);
   if (!p) {
-    throw InputError(fmt::format("{}: {} '{}' is not in suite '{}' of {}", where(e), role, name, e.suite,
-                            archive.describe()));
+    throw InputError(
+        fmt::format("{}: {} '{}' is not in suite '{}' of {}", where(e), role, name, e.suite, archive.describe()));
   }
   return *p;
 }
@@ -50,7 +50,7 @@ AptPackage kernel_of_release(const KernelEntry& e, PackageArchive& archive, cons
     if (auto p = archive.candidate(name, e.suite)) return *p;
   }
   throw InputError(fmt::format("{}: {} depends on '{}', which suite '{}' of {} does not have", where(e), meta, image,
-                          e.suite, archive.describe()));
+                               e.suite, archive.describe()));
 }
 
 json package_json(const LockedPackage& p) {
@@ -69,8 +69,10 @@ std::string entry_spec(const KernelEntry& e) {
     case SourceType::Debian:
       return e.is_track() ? fmt::format("debian track {}/{}", e.suite, e.flavour)
                           : fmt::format("debian pin {} {}", e.package, e.suite);
-    case SourceType::Build: return fmt::format("build {} {}", e.source_package, e.suite);
-    case SourceType::File: return "file";
+    case SourceType::Build:
+      return fmt::format("build {} {}", e.source_package, e.suite);
+    case SourceType::File:
+      return "file";
   }
   return "";
 }
@@ -89,15 +91,17 @@ LockEntry resolve_entry(const KernelEntry& e, PackageArchive& archive) {
     out.packages.push_back(locked(must_candidate(e, archive, e.source_package, "source package")));
     return out;
   }
-  if (e.type != SourceType::Debian) throw InputError(fmt::format("{}: a {} kernel has nothing to lock", where(e), source_type_name(e.type)));
+  if (e.type != SourceType::Debian)
+    throw InputError(fmt::format("{}: a {} kernel has nothing to lock", where(e), source_type_name(e.type)));
   AptPackage main;
   if (e.is_track()) {
     const std::string meta = metapackage_name(e.flavour);
     const auto m = archive.candidate(meta, e.suite);
     if (!m) {
-      throw InputError(fmt::format("{}: suite '{}' of {} has no metapackage '{}': is '{}' a kernel flavour of {} "
-                              "(cloud, rt, generic)?",
-                              where(e), e.suite, archive.describe(), meta, e.flavour, e.suite));
+      throw InputError(
+          fmt::format("{}: suite '{}' of {} has no metapackage '{}': is '{}' a kernel flavour of {} "
+                      "(cloud, rt, generic)?",
+                      where(e), e.suite, archive.describe(), meta, e.flavour, e.suite));
     }
     out.metapackage = locked(*m);
     static const std::regex image_re(R"(linux-image-[0-9].*)");
@@ -107,7 +111,7 @@ LockEntry resolve_entry(const KernelEntry& e, PackageArchive& archive) {
     }
     if (image.empty()) {
       throw InputError(fmt::format("{}: metapackage {} {} depends on no linux-image-RELEASE package (Depends: {})",
-                              where(e), meta, m->version, fmt::join(m->depends, ", ")));
+                                   where(e), meta, m->version, fmt::join(m->depends, ", ")));
     }
     main = kernel_of_release(e, archive, image, meta + " " + m->version);
   } else {
@@ -149,7 +153,8 @@ LockChoice check_lock(const KernelEntry& e, const std::optional<LockEntry>& lock
             true};
   }
   LockEntry fresh = resolve_entry(e, archive);
-  return {fresh, fmt::format("{}: not in the lock; {} resolved: {} (lock updated)", e.id, entry_spec(e), lock_summary(fresh)),
+  return {fresh,
+          fmt::format("{}: not in the lock; {} resolved: {} (lock updated)", e.id, entry_spec(e), lock_summary(fresh)),
           true};
 }
 
@@ -176,7 +181,7 @@ std::map<std::string, LockEntry> read_lock_file(const std::string& path) {
     }
   } catch (const std::exception& err) {
     throw InputError(fmt::format("{}: not a usable kernel lock ({}): delete it and run `nsmatrix kernels update`", path,
-                            err.what()));
+                                 err.what()));
   }
   return out;
 }
@@ -194,8 +199,9 @@ void write_locked(const KernelEntry& e, const LockEntry& lock) {
   json doc = {{"schema_version", kSchemaVersion},
               {"kind", kLockKind},
               {"manifest", e.manifest.empty() ? "built-in" : e.manifest},
-              {"comment", "Written by nsmatrix (`nsmatrix kernels update` resolves every entry again); the exact "
-                          "uploads the manifest's entries mean. Delete it to resolve afresh."},
+              {"comment",
+               "Written by nsmatrix (`nsmatrix kernels update` resolves every entry again); the exact "
+               "uploads the manifest's entries mean. Delete it to resolve afresh."},
               {"kernels", json::object()}};
   if (fs::exists(path)) {
     const json old = read_json_file(path, kLockKind);

@@ -26,9 +26,9 @@
 namespace nsm::vm {
 
 struct LockEntry {
-  std::string spec;   // what the manifest asked (entry_spec); another spec: the entry is not locked
+  std::string spec;  // what the manifest asked (entry_spec); another spec: the entry is not locked
   std::string suite;
-  std::string resolved;  // UTC time of the resolution
+  std::string resolved;                      // UTC time of the resolution
   std::optional<LockedPackage> metapackage;  // tracks
   std::vector<LockedPackage> packages;       // see KernelEntry::locked
 };

@@ -14,15 +14,15 @@
 #include "core/kernel_version.h"
 #include "core/proc.h"
 #include "core/results.h"
+#include "core/sha256.h"
+#include "vm/kernels/apt_session.h"
 #include "vm/kernels/bzimage.h"
 #include "vm/kernels/cache_util.h"
-#include "vm/kernels/apt_session.h"
 #include "vm/kernels/debian_fetch.h"
 #include "vm/kernels/kernel_build.h"
 #include "vm/kernels/kernel_lock.h"
 #include "vm/kernels/module_info.h"
 #include "vm/kernels/module_set.h"
-#include "core/sha256.h"
 
 namespace nsm::vm {
 
@@ -38,8 +38,13 @@ constexpr int kFetchRecipe = 1;
 // Module name -> the Kconfig symbol that builds it (to tell "built in" from "absent").
 const std::vector<std::pair<std::string, std::string>>& guest_module_symbols() {
   static const std::vector<std::pair<std::string, std::string>> table = {
-      {"veth", "CONFIG_VETH"},       {"bridge", "CONFIG_BRIDGE"}, {"stp", "CONFIG_STP"}, {"llc", "CONFIG_LLC"},
-      {"macvlan", "CONFIG_MACVLAN"}, {"vxlan", "CONFIG_VXLAN"},   {"netkit", "CONFIG_NETKIT"},
+      {"veth", "CONFIG_VETH"},
+      {"bridge", "CONFIG_BRIDGE"},
+      {"stp", "CONFIG_STP"},
+      {"llc", "CONFIG_LLC"},
+      {"macvlan", "CONFIG_MACVLAN"},
+      {"vxlan", "CONFIG_VXLAN"},
+      {"netkit", "CONFIG_NETKIT"},
       // a RAM disk: the guest's block device and swap area (vm/init/swap_area.h)
       {"brd", "CONFIG_BLK_DEV_RAM"}};
   return table;
@@ -86,7 +91,8 @@ PreparedKernel from_json(const nlohmann::json& j, const std::string& dir) {
   k.image = path("image");
   k.config = path("config");
   k.modules_dir = path("modules_dir");
-  for (const auto& m : j.at("modules_in_load_order")) k.modules_in_load_order.push_back(dir + "/" + m.get<std::string>());
+  for (const auto& m : j.at("modules_in_load_order"))
+    k.modules_in_load_order.push_back(dir + "/" + m.get<std::string>());
   k.modules_builtin = j.value("modules_builtin", std::vector<std::string>{});
   k.modules_absent = j.value("modules_absent", std::vector<std::string>{});
   k.source = j.at("source");
@@ -221,9 +227,8 @@ PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress
 PreparedKernel prepare_kernel(const KernelEntry& entry, const Progress& progress, const PrepareOptions& options) {
   Stopwatch watch;
   if (entry.type == SourceType::File) {
-    PreparedKernel k = prepare_kernel_file(entry.image, entry.modules_dir.empty()
-                                                            ? std::nullopt
-                                                            : std::optional<std::string>(entry.modules_dir));
+    PreparedKernel k = prepare_kernel_file(
+        entry.image, entry.modules_dir.empty() ? std::nullopt : std::optional<std::string>(entry.modules_dir));
     k.id = entry.id;
     return k;
   }
@@ -309,7 +314,8 @@ PreparedKernel prepare_kernel_file(const std::string& image, const std::optional
     std::set<std::string> builtin;
     if (auto text = read_file(abs_modules + "/modules.builtin")) builtin = parse_modules_builtin(*text);
     // Decompressed copies live in the cache, keyed by the tree's path and the image.
-    const std::string dest = fmt::format("{}/files/{}/modules", cache_dir(), sha256_hex(abs_image + "\n" + abs_modules).substr(0, 16));
+    const std::string dest =
+        fmt::format("{}/files/{}/modules", cache_dir(), sha256_hex(abs_image + "\n" + abs_modules).substr(0, 16));
     remove_tree(dest);
     const auto installed = install_modules(files, guest_modules(), dest, builtin);
     k.modules_dir = installed.load_order.empty() ? "" : dest;
@@ -335,8 +341,8 @@ std::vector<std::string> verify_kernel(const PreparedKernel& k) {
   if (info.release != k.release) {
     throw ToolError(fmt::format("{}: the image says release {}, the cache says {}", k.image, info.release, k.release));
   }
-  report.push_back(fmt::format("bzImage {} (boot protocol {}.{:02})", info.release, info.protocol >> 8,
-                               info.protocol & 0xff));
+  report.push_back(
+      fmt::format("bzImage {} (boot protocol {}.{:02})", info.release, info.protocol >> 8, info.protocol & 0xff));
   if (!k.config.empty()) {
     const KernelConfig config = KernelConfig::load(k.config);
     report.push_back(fmt::format("config {} symbols, header {}, CONFIG_TIME_NS={} CONFIG_USER_NS={}",
@@ -354,10 +360,12 @@ std::vector<std::string> verify_kernel(const PreparedKernel& k) {
     }
     names.push_back(m.name);
   }
-  report.push_back(fmt::format("modules in load order: {}", names.empty() ? "none" : fmt::format("{}", fmt::join(names, " "))));
-  report.push_back(fmt::format("built in: {}; absent: {}",
-                               k.modules_builtin.empty() ? "none" : fmt::format("{}", fmt::join(k.modules_builtin, " ")),
-                               k.modules_absent.empty() ? "none" : fmt::format("{}", fmt::join(k.modules_absent, " "))));
+  report.push_back(
+      fmt::format("modules in load order: {}", names.empty() ? "none" : fmt::format("{}", fmt::join(names, " "))));
+  report.push_back(
+      fmt::format("built in: {}; absent: {}",
+                  k.modules_builtin.empty() ? "none" : fmt::format("{}", fmt::join(k.modules_builtin, " ")),
+                  k.modules_absent.empty() ? "none" : fmt::format("{}", fmt::join(k.modules_absent, " "))));
   return report;
 }
 

@@ -20,9 +20,12 @@ using nlohmann::json;
 
 std::string_view source_type_name(SourceType t) {
   switch (t) {
-    case SourceType::Debian: return "debian";
-    case SourceType::File: return "file";
-    case SourceType::Build: return "build";
+    case SourceType::Debian:
+      return "debian";
+    case SourceType::File:
+      return "file";
+    case SourceType::Build:
+      return "build";
   }
   return "?";
 }
@@ -154,8 +157,8 @@ KernelEntry parse_entry(const json& item, const Where& where_in, const std::stri
     const json& s = section("build");
     reject_unknown(s, {"source_package", "suite", "fragment"}, where, "build");
     entry.type = SourceType::Build;
-    entry.source_package = string_field(s, "source_package", where, true, &source_re,
-                                        "a Debian kernel source package (linux-source-X.Y)");
+    entry.source_package =
+        string_field(s, "source_package", where, true, &source_re, "a Debian kernel source package (linux-source-X.Y)");
     entry.suite = string_field(s, "suite", where, true, &suite_re, "a Debian suite name");
     entry.fragment = string_field(s, "fragment", where, true);
     read_fragment(entry, base_dir, where);
@@ -183,21 +186,23 @@ std::vector<KernelEntry> parse_manifest(std::string_view text, const std::string
     if (const auto colon = why.rfind(": "); colon != std::string::npos) why = why.substr(colon + 2);
     throw InputError(fmt::format("{}: line {}, column {}: not valid JSON: {}", source, line, column, why));
   }
-  if (!doc.is_object()) throw InputError(fmt::format("{}: not a kernel manifest: the top level must be an object", source));
+  if (!doc.is_object())
+    throw InputError(fmt::format("{}: not a kernel manifest: the top level must be an object", source));
   const auto version = doc.find("schema_version");
   if (version == doc.end() || !version->is_number_integer()) {
     throw InputError(fmt::format("{}: field 'schema_version': missing or not an integer", source));
   }
   if (version->get<int>() > kSchemaVersion || version->get<int>() < 1) {
     throw InputError(fmt::format("{}: field 'schema_version': {} is not one this nsmatrix reads (1..{})", source,
-                            version->get<int>(), kSchemaVersion));
+                                 version->get<int>(), kSchemaVersion));
   }
   if (doc.value("kind", "") != "kernels") {
     throw InputError(fmt::format("{}: field 'kind': must be \"kernels\"", source));
   }
   for (const auto& [key, value] : doc.items()) {
     if (key != "schema_version" && key != "kind" && key != "kernels" && key != "comment") {
-      throw InputError(fmt::format("{}: field '{}': unknown (known: schema_version, kind, kernels, comment)", source, key));
+      throw InputError(
+          fmt::format("{}: field '{}': unknown (known: schema_version, kind, kernels, comment)", source, key));
     }
   }
   const auto list = doc.find("kernels");
@@ -241,8 +246,6 @@ std::string metapackage_name(std::string_view flavour) {
   return flavour == "generic" ? "linux-image-amd64" : fmt::format("linux-image-{}-amd64", flavour);
 }
 
-std::string_view guest_base_fragment() {
-  return embedded::files().at("fragments/guest-base.config");
-}
+std::string_view guest_base_fragment() { return embedded::files().at("fragments/guest-base.config"); }
 
 }  // namespace nsm::vm

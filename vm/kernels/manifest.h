@@ -36,13 +36,13 @@ struct LockedPackage {
 struct KernelEntry {
   std::string id, title;
   SourceType type = SourceType::Debian;
-  std::string package, suite;          // debian (suite: also where a build's source package comes from)
-  std::string flavour;                 // debian track ("cloud", "rt", "generic"); package is empty then
-  std::string image, modules_dir;      // file (absolute, resolved against the manifest's folder)
+  std::string package, suite;            // debian (suite: also where a build's source package comes from)
+  std::string flavour;                   // debian track ("cloud", "rt", "generic"); package is empty then
+  std::string image, modules_dir;        // file (absolute, resolved against the manifest's folder)
   std::string source_package, fragment;  // build (fragment: a path, or "built-in:fragments/x.config")
   std::vector<std::string> tags;
-  std::string fragment_text;           // build: the fragment's content, read and checked at load
-  std::string manifest;                // where the entry came from: a path, or "built-in"
+  std::string fragment_text;  // build: the fragment's content, read and checked at load
+  std::string manifest;       // where the entry came from: a path, or "built-in"
   // Filled from the lock (kernel_lock.h), empty as loaded: debian, the kernel package first,
   // then its companions; build, the linux-source package.
   std::vector<LockedPackage> locked;
@@ -58,8 +58,7 @@ std::string metapackage_name(std::string_view flavour);
 std::vector<KernelEntry> load_manifest(const std::optional<std::string>& path);
 // The same from text; `source` names it in errors, `base_dir` resolves relative paths
 // (empty: the built-in fragments).
-std::vector<KernelEntry> parse_manifest(std::string_view text, const std::string& source,
-                                        const std::string& base_dir);
+std::vector<KernelEntry> parse_manifest(std::string_view text, const std::string& source, const std::string& base_dir);
 
 // Throws nsm::InputError "unknown kernel id 'x' (known: a, b, c)".
 const KernelEntry& find_kernel(const std::vector<KernelEntry>& kernels, std::string_view id);

@@ -1,7 +1,7 @@
 #include "vm/kernels/module_info.h"
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <set>
@@ -39,12 +39,13 @@ T load(std::string_view bytes, uint64_t offset) {
 }  // namespace
 
 ModuleInfo parse_module(std::string_view elf, const std::string& source) {
-  auto bad = [&](std::string_view why) {
-    return InputError(fmt::format("{}: not a kernel module: {}", source, why));
-  };
+  auto bad = [&](std::string_view why) { return InputError(fmt::format("{}: not a kernel module: {}", source, why)); };
   // Elf64_Ehdr: e_ident[16], e_type, e_machine, e_version, e_entry, e_phoff, e_shoff (0x28),
   // e_flags, e_ehsize, e_phentsize, e_phnum, e_shentsize (0x3A), e_shnum (0x3C), e_shstrndx (0x3E).
-  if (elf.size() < 0x40 || elf.substr(0, 4) != "\x7f" "ELF") throw bad("no ELF header");
+  if (elf.size() < 0x40 || elf.substr(0, 4) !=
+                               "\x7f"
+                               "ELF")
+    throw bad("no ELF header");
   if (elf[4] != 2 || elf[5] != 1) throw bad("not a 64-bit little-endian ELF file");
   const auto shoff = load<uint64_t>(elf, 0x28);
   const auto shentsize = load<uint16_t>(elf, 0x3A);
@@ -111,24 +112,24 @@ LoadPlan plan_module_load(const std::vector<std::string>& wanted, ModuleIndex& i
   LoadPlan plan;
   std::set<std::string> done;
   std::vector<std::string> chain;  // the path from a wanted module, to name cycles
-  std::function<void(const std::string&, const ModuleInfo&)> visit =
-      [&](const std::string& name, const ModuleInfo& info) {
-        chain.push_back(name);
-        for (const auto& dep : info.depends) {
-          if (done.contains(dep)) continue;
-          if (std::find(chain.begin(), chain.end(), dep) != chain.end()) {
-            throw InputError(fmt::format("module dependency cycle: {} -> {}", fmt::join(chain, " -> "), dep));
-          }
-          const ModuleInfo* dep_info = index.find(dep);
-          if (!dep_info) {
-            throw InputError(fmt::format("module {} depends on {}, which is not among the modules ({})",
-                                    name, dep, fmt::join(chain, " -> ")));
-          }
-          visit(dep, *dep_info);
-        }
-        chain.pop_back();
-        if (done.insert(name).second) plan.load_order.push_back(name);
-      };
+  std::function<void(const std::string&, const ModuleInfo&)> visit = [&](const std::string& name,
+                                                                         const ModuleInfo& info) {
+    chain.push_back(name);
+    for (const auto& dep : info.depends) {
+      if (done.contains(dep)) continue;
+      if (std::find(chain.begin(), chain.end(), dep) != chain.end()) {
+        throw InputError(fmt::format("module dependency cycle: {} -> {}", fmt::join(chain, " -> "), dep));
+      }
+      const ModuleInfo* dep_info = index.find(dep);
+      if (!dep_info) {
+        throw InputError(fmt::format("module {} depends on {}, which is not among the modules ({})", name, dep,
+                                     fmt::join(chain, " -> ")));
+      }
+      visit(dep, *dep_info);
+    }
+    chain.pop_back();
+    if (done.insert(name).second) plan.load_order.push_back(name);
+  };
   for (const auto& raw : wanted) {
     const std::string name = module_name(raw);
     if (done.contains(name)) continue;

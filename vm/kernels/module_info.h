@@ -11,9 +11,9 @@
 namespace nsm::vm {
 
 struct ModuleInfo {
-  std::string name;                   // modinfo "name=", else from the file name
-  std::vector<std::string> depends;   // normalised names, in the order written
-  std::string vermagic;               // "6.12.117+deb13-cloud-amd64 SMP preempt mod_unload modversions"
+  std::string name;                  // modinfo "name=", else from the file name
+  std::vector<std::string> depends;  // normalised names, in the order written
+  std::string vermagic;              // "6.12.117+deb13-cloud-amd64 SMP preempt mod_unload modversions"
 };
 
 // "nf-conntrack.ko.xz" -> "nf_conntrack"; "bridge" -> "bridge". Module names treat - and _ alike.

@@ -47,8 +47,8 @@ const ModuleInfo* ModuleFiles::find(const std::string& name) {
   return &parsed_.emplace(name, std::move(info)).first->second;
 }
 
-InstalledModules install_modules(ModuleFiles& files, const std::vector<std::string>& wanted,
-                                 const std::string& dest, const std::set<std::string>& builtin_names) {
+InstalledModules install_modules(ModuleFiles& files, const std::vector<std::string>& wanted, const std::string& dest,
+                                 const std::set<std::string>& builtin_names) {
   InstalledModules out;
   const LoadPlan plan = plan_module_load(wanted, files);
   if (!plan.load_order.empty()) make_directories(dest);

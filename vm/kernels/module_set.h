@@ -40,8 +40,8 @@ struct InstalledModules {
 
 // Plans `wanted`, writes each module decompressed as DEST/NAME.ko. `builtin_names` are the
 // names modules.builtin lists (may be empty when unknown).
-InstalledModules install_modules(ModuleFiles& files, const std::vector<std::string>& wanted,
-                                 const std::string& dest, const std::set<std::string>& builtin_names);
+InstalledModules install_modules(ModuleFiles& files, const std::vector<std::string>& wanted, const std::string& dest,
+                                 const std::set<std::string>& builtin_names);
 
 // Module names from a modules.builtin file ("kernel/net/bridge/bridge.ko" per line).
 std::set<std::string> parse_modules_builtin(const std::string& text);

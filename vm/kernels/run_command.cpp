@@ -1,7 +1,7 @@
 #include "vm/kernels/run_command.h"
 
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -12,12 +12,11 @@
 namespace nsm::vm {
 
 std::string CommandResult::describe() const {
-  std::string text = signal != 0 ? fmt::format("killed by signal {}", signal)
-                                 : fmt::format("exited with status {}", exit_code);
+  std::string text =
+      signal != 0 ? fmt::format("killed by signal {}", signal) : fmt::format("exited with status {}", exit_code);
   for (auto it = last_lines.rbegin(); it != last_lines.rend(); ++it) {
     // The most telling line is usually apt's "E: ..." or make's "*** ..." near the end.
-    if (it->starts_with("E: ") || it->find("***") != std::string::npos ||
-        it->find("error") != std::string::npos) {
+    if (it->starts_with("E: ") || it->find("***") != std::string::npos || it->find("error") != std::string::npos) {
       return text + ": " + *it;
     }
   }
@@ -49,15 +48,21 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
   }
   if (!r.started()) {
     const bool missing = r.status.error->starts_with(fmt::format("execvp({}): ENOENT", argv.empty() ? "" : argv[0]));
-    throw ToolError(missing ? fmt::format("{}: program not found in PATH (scripts/install-deps.sh installs it)", argv[0])
-                            : fmt::format("could not start {}: {}", argv[0], *r.status.error));
+    throw ToolError(missing
+                        ? fmt::format("{}: program not found in PATH (scripts/install-deps.sh installs it)", argv[0])
+                        : fmt::format("could not start {}: {}", argv[0], *r.status.error));
   }
   CommandResult result;
   result.last_lines = r.last_lines;
   switch (r.status.end) {
-    case ChildStatus::End::Exited: result.exit_code = r.status.exit_code; break;
-    case ChildStatus::End::Signaled: result.signal = r.status.signal; break;
-    case ChildStatus::End::TimedOut: throw TimeoutError(fmt::format("{} {}", argv[0], r.status.describe()));
+    case ChildStatus::End::Exited:
+      result.exit_code = r.status.exit_code;
+      break;
+    case ChildStatus::End::Signaled:
+      result.signal = r.status.signal;
+      break;
+    case ChildStatus::End::TimedOut:
+      throw TimeoutError(fmt::format("{} {}", argv[0], r.status.describe()));
   }
   return result;
 }

@@ -12,15 +12,15 @@
 namespace nsm::vm {
 
 struct CommandOptions {
-  std::string cwd;                          // empty: the caller's
-  std::map<std::string, std::string> env;   // added to (or replacing in) the caller's
-  size_t keep_lines = 20;                   // how many last lines CommandResult keeps
+  std::string cwd;                         // empty: the caller's
+  std::map<std::string, std::string> env;  // added to (or replacing in) the caller's
+  size_t keep_lines = 20;                  // how many last lines CommandResult keeps
 };
 
 struct CommandResult {
-  int exit_code = -1;                       // -1 when killed by a signal
+  int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
-  std::vector<std::string> last_lines;      // stdout and stderr, interleaved
+  std::vector<std::string> last_lines;  // stdout and stderr, interleaved
   bool ok() const { return exit_code == 0; }
   // "exited with status 100: E: Unable to locate package x"
   std::string describe() const;

@@ -35,8 +35,8 @@ BootTarget from_prepared(const PreparedKernel& p) {
 
 }  // namespace
 
-std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& manifest, const std::vector<std::string>& only,
-                                           const std::vector<std::string>& tags) {
+std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& manifest,
+                                           const std::vector<std::string>& only, const std::vector<std::string>& tags) {
   // Loaded once; a manifest that cannot be read is bad input for the whole matrix.
   auto entries = std::make_shared<std::vector<KernelEntry>>(load_manifest(manifest));
   std::vector<std::string> ids = only;

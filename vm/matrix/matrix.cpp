@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <set>
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -31,8 +31,8 @@ using Clock = std::chrono::steady_clock;
 void print_summary(const MatrixResult& result, const std::string& how, const std::string& out_dir, std::ostream& out) {
   size_t width = 6;
   for (const auto& k : result.kernels) width = std::max(width, k.id.size());
-  out << fmt::format("\n{} kernel{} in {:.1f} s {}, results in {}\n", result.kernels.size(), result.kernels.size() == 1 ? "" : "s",
-                     result.seconds, how, out_dir);
+  out << fmt::format("\n{} kernel{} in {:.1f} s {}, results in {}\n", result.kernels.size(),
+                     result.kernels.size() == 1 ? "" : "s", result.seconds, how, out_dir);
   for (const auto& k : result.kernels) out << outcome_line(k, width) << "\n";
   out << std::flush;
 }
@@ -50,8 +50,10 @@ KernelOutcome read_outcome(const std::string& kernel_dir, const std::string& id)
     const StatusDocument status = read_status_document(kernel_dir);
     k.status = status.status;
     k.reason = status.reason;
-    if (const auto it = status.durations.find("boot_seconds"); it != status.durations.end()) k.boot_seconds = it->second;
-    if (const auto it = status.durations.find("total_seconds"); it != status.durations.end()) k.total_seconds = it->second;
+    if (const auto it = status.durations.find("boot_seconds"); it != status.durations.end())
+      k.boot_seconds = it->second;
+    if (const auto it = status.durations.find("total_seconds"); it != status.durations.end())
+      k.total_seconds = it->second;
     // A flood lists the first splats only; the count has them all.
     k.splats = status.splat_count.value_or(status.splats.size());
   } catch (const std::exception& e) {
@@ -84,9 +86,9 @@ std::string outcome_line(const KernelOutcome& k, size_t id_width) {
     for (const char* o : {"pass", "fail", "skip", "broken", "gap-confirmed", "gap-closed"})
       checks += fmt::format("{}{} {}", checks.empty() ? "" : ", ", k.summary.value(o, 0), o);
   }
-  std::string line = fmt::format("{:<{}}  {:<11}  {:<28}  {:<3}  boot {:>5.2f} s  total {:>6.1f} s  {}", k.id, id_width, k.status,
-                                 k.release.empty() ? "-" : k.release, k.accel.empty() ? "-" : k.accel, k.boot_seconds,
-                                 k.total_seconds, checks);
+  std::string line = fmt::format("{:<{}}  {:<11}  {:<28}  {:<3}  boot {:>5.2f} s  total {:>6.1f} s  {}", k.id, id_width,
+                                 k.status, k.release.empty() ? "-" : k.release, k.accel.empty() ? "-" : k.accel,
+                                 k.boot_seconds, k.total_seconds, checks);
   if (k.splats) line += fmt::format("  [{} console splat{}]", k.splats, k.splats == 1 ? "" : "s");
   if (!k.reason.empty()) line += "  — " + k.reason;
   return line;
@@ -98,7 +100,8 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   // Each id names a directory under out_dir: nothing that could climb out of it, no twice.
   std::set<std::string> seen;
   for (const auto& k : kernels) {
-    if (!valid_bundle_name(k.id)) throw InputError(fmt::format("\"{}\" cannot be a kernel id: ids name directories", k.id));
+    if (!valid_bundle_name(k.id))
+      throw InputError(fmt::format("\"{}\" cannot be a kernel id: ids name directories", k.id));
     if (!seen.insert(k.id).second) throw InputError(fmt::format("kernel \"{}\" is listed twice", k.id));
   }
   make_directories(options.out_dir);
@@ -112,16 +115,19 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   VmOptions vm = options.vm;
   if (!vm.base) {
     vm.base = build_base_archive(vm.bin_dir, vm.cache_dir);
-    say("matrix", fmt::format("base initramfs {} ({:.1f} MB, {}){}", vm.base->path, vm.base->bytes / 1e6,
-                              vm.base->reused ? "cached" : "built",
-                              vm.base->missing.empty() ? "" : fmt::format("; not built: {}", fmt::join(vm.base->missing, ", "))));
+    say("matrix",
+        fmt::format("base initramfs {} ({:.1f} MB, {}){}", vm.base->path, vm.base->bytes / 1e6,
+                    vm.base->reused ? "cached" : "built",
+                    vm.base->missing.empty() ? "" : fmt::format("; not built: {}", fmt::join(vm.base->missing, ", "))));
   }
 
   std::vector<std::string> ids;
   for (const auto& k : kernels) ids.push_back(k.id);
   auto write_run = [&](const std::string& ended) {
-    nlohmann::json run = run_document(options.out_dir, started_at, ended.empty() ? nlohmann::json() : nlohmann::json(ended), ids);
-    run["matrix"] = {{"jobs", options.jobs}, {"accel", vm.accel}, {"machine", vm.machine}, {"timeout_seconds", vm.timeout_seconds}};
+    nlohmann::json run =
+        run_document(options.out_dir, started_at, ended.empty() ? nlohmann::json() : nlohmann::json(ended), ids);
+    run["matrix"] = {
+        {"jobs", options.jobs}, {"accel", vm.accel}, {"machine", vm.machine}, {"timeout_seconds", vm.timeout_seconds}};
     write_json_file(options.out_dir + "/" + std::string(result_files::kRun), run);
   };
   write_run("");
@@ -143,7 +149,8 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
           continue;
         } catch (const std::exception& e) {
           say(k.id, fmt::format("infra-error: {}", e.what()));
-          write_unbooted(dir, k.id, {{"type", "unknown"}}, "infra-error", fmt::format("cannot prepare the kernel: {}", e.what()));
+          write_unbooted(dir, k.id, {{"type", "unknown"}}, "infra-error",
+                         fmt::format("cannot prepare the kernel: {}", e.what()));
           continue;
         }
         target.id = k.id;
@@ -162,7 +169,8 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   for (auto& t : threads) t.join();
 
   MatrixResult result;
-  for (const auto& k : kernels) result.kernels.push_back(read_outcome(fmt::format("{}/{}", options.out_dir, k.id), k.id));
+  for (const auto& k : kernels)
+    result.kernels.push_back(read_outcome(fmt::format("{}/{}", options.out_dir, k.id), k.id));
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   write_run(utc_timestamp());
   std::lock_guard lock(print_mutex);
@@ -174,7 +182,8 @@ MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out) {
   std::vector<std::string> ids;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir, ec))
-    if (entry.is_directory() && std::filesystem::exists(entry.path() / result_files::kStatus)) ids.push_back(entry.path().filename());
+    if (entry.is_directory() && std::filesystem::exists(entry.path() / result_files::kStatus))
+      ids.push_back(entry.path().filename());
   if (ec) throw InputError(fmt::format("{}: {}", out_dir, SysError("opendir", ec.value()).what()));
   if (ids.empty()) throw InputError(fmt::format("{}: no kernel directories (none holds a status.json)", out_dir));
   std::sort(ids.begin(), ids.end());

@@ -28,7 +28,7 @@ struct MatrixKernel {
 struct MatrixOptions {
   std::string out_dir;  // results/RUN
   int jobs = 2;
-  VmOptions vm;         // accel, machine, timeout, guest stages, cache and bin dirs
+  VmOptions vm;  // accel, machine, timeout, guest stages, cache and bin dirs
 };
 
 struct KernelOutcome {
@@ -63,7 +63,8 @@ MatrixResult collect_matrix(const std::string& out_dir, std::ostream& out);
 // The closing block: a header line and one line per kernel.
 void print_summary(const MatrixResult& result, const std::string& how, const std::string& out_dir, std::ostream& out);
 
-// One line for a kernel: "debian-6.1  ok  6.1.0-28-cloud-amd64  tcg  boot 1.4 s  total 9.8 s  checks 80 pass, 0 fail, ..."
+// One line for a kernel: "debian-6.1  ok  6.1.0-28-cloud-amd64  tcg  boot 1.4 s  total 9.8 s  checks 80 pass, 0 fail,
+// ..."
 std::string outcome_line(const KernelOutcome& k, size_t id_width);
 
 // Reads a kernel's directory back into an outcome (status.json, kernel.json, conformance.json).

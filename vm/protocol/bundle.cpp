@@ -1,8 +1,8 @@
 #include "vm/protocol/bundle.h"
 
 #include <charconv>
-#include <cstdint>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -32,12 +32,14 @@ std::string inflate_all(std::string_view packed, uint64_t limit) {
   uint64_t size = 0;
   for (int i = 0; i < 8; ++i) size |= static_cast<uint64_t>(static_cast<unsigned char>(packed[i])) << (8 * i);
   // The claim is checked before anything is allocated; uncompress never writes past it.
-  if (size > limit) throw ToolError(fmt::format("results bundle: claims {} bytes decompressed, more than the {} allowed", size, limit));
+  if (size > limit)
+    throw ToolError(fmt::format("results bundle: claims {} bytes decompressed, more than the {} allowed", size, limit));
   std::string out(size, '\0');
   uLongf got = static_cast<uLongf>(size);
-  const int rc = ::uncompress(reinterpret_cast<Bytef*>(out.data()), &got, reinterpret_cast<const Bytef*>(packed.data() + 8),
-                              static_cast<uLong>(packed.size() - 8));
-  if (rc != Z_OK || got != size) throw ToolError(fmt::format("results bundle: not valid zlib data (zlib error {})", rc));
+  const int rc = ::uncompress(reinterpret_cast<Bytef*>(out.data()), &got,
+                              reinterpret_cast<const Bytef*>(packed.data() + 8), static_cast<uLong>(packed.size() - 8));
+  if (rc != Z_OK || got != size)
+    throw ToolError(fmt::format("results bundle: not valid zlib data (zlib error {})", rc));
   return out;
 }
 
@@ -78,9 +80,11 @@ Bundle unpack_bundle(std::string_view packed, const BundleLimits& limits, std::v
     const std::string_view name = header.substr(0, space);
     size_t size = 0;
     auto [p, ec] = std::from_chars(header.data() + space + 1, header.data() + header.size(), size);
-    if (ec != std::errc() || p != header.data() + header.size()) throw ToolError(fmt::format("results bundle: bad size for {:?}", name.substr(0, 300)));
+    if (ec != std::errc() || p != header.data() + header.size())
+      throw ToolError(fmt::format("results bundle: bad size for {:?}", name.substr(0, 300)));
     rest.remove_prefix(eol + 1);
-    if (rest.size() < size) throw ToolError(fmt::format("results bundle: a record of {} bytes runs past the end", size));
+    if (rest.size() < size)
+      throw ToolError(fmt::format("results bundle: a record of {} bytes runs past the end", size));
     const std::string_view content = rest.substr(0, size);
     rest.remove_prefix(size);
     // Names are shown escaped ({:?}): they are the guest's bytes.

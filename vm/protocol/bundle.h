@@ -25,7 +25,8 @@ std::string pack_bundle(const Bundle& files);
 // Throws nsm::ToolError naming what is wrong (not zlib data, a record that runs past the end,
 // more than limits.max_bytes decompressed). Records past a limit, with an invalid name or a
 // repeated one are dropped and one line each is appended to `dropped` (when given).
-Bundle unpack_bundle(std::string_view packed, const BundleLimits& limits = {}, std::vector<std::string>* dropped = nullptr);
+Bundle unpack_bundle(std::string_view packed, const BundleLimits& limits = {},
+                     std::vector<std::string>* dropped = nullptr);
 
 // Whether `name` may be a file name in a bundle (and a directory name the host makes from
 // it): 1 to NAME_MAX bytes, no '/', no leading '.' (no ".", "..", nor hidden files that could

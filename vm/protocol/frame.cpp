@@ -52,7 +52,8 @@ DecodedFrame decode_frame(std::string_view stream, std::string_view kind) {
   if (parsed) {
     auto [p1, e1] = std::from_chars(fields.data(), fields.data() + space, length);
     auto [p2, e2] = std::from_chars(fields.data() + space + 1, fields.data() + fields.size(), crc, 16);
-    parsed = e1 == std::errc() && p1 == fields.data() + space && e2 == std::errc() && p2 == fields.data() + fields.size();
+    parsed =
+        e1 == std::errc() && p1 == fields.data() + space && e2 == std::errc() && p2 == fields.data() + fields.size();
   }
   if (!parsed) {
     frame.state = DecodedFrame::State::Corrupt;
@@ -68,7 +69,8 @@ DecodedFrame decode_frame(std::string_view stream, std::string_view kind) {
   const std::string_view payload = rest.substr(0, length);
   if (crc32_of(payload) != crc) {
     frame.state = DecodedFrame::State::Corrupt;
-    frame.problem = fmt::format("corrupt: the {} frame's checksum is {:08x}, its header says {:08x}", kind, crc32_of(payload), crc);
+    frame.problem =
+        fmt::format("corrupt: the {} frame's checksum is {:08x}, its header says {:08x}", kind, crc32_of(payload), crc);
     return frame;
   }
   if (rest.substr(length, kTrailer.size()) != kTrailer) {

@@ -13,12 +13,14 @@ namespace nsm::vm {
 std::string guest_kernel_words(const GuestOptions& options) {
   std::string stages;
   for (const auto& s : options.stages) {
-    if (!pipeline::known_stage(s)) throw InputError(fmt::format("unknown guest stage \"{}\" (known: probe, conformance, bench)", s));
+    if (!pipeline::known_stage(s))
+      throw InputError(fmt::format("unknown guest stage \"{}\" (known: probe, conformance, bench)", s));
     stages += (stages.empty() ? "" : ",") + s;
   }
-  return fmt::format("nsmatrix.guest=1 nsmatrix.stages={} nsmatrix.bench={} nsmatrix.stage_timeout={} nsmatrix.deadline={}",
-                     stages.empty() ? "none" : stages, options.bench_quick ? "quick" : "full", options.stage_timeout_seconds,
-                     options.deadline_seconds);
+  return fmt::format(
+      "nsmatrix.guest=1 nsmatrix.stages={} nsmatrix.bench={} nsmatrix.stage_timeout={} nsmatrix.deadline={}",
+      stages.empty() ? "none" : stages, options.bench_quick ? "quick" : "full", options.stage_timeout_seconds,
+      options.deadline_seconds);
 }
 
 GuestOptions parse_guest_options(std::string_view cmdline) {
@@ -36,17 +38,20 @@ GuestOptions parse_guest_options(std::string_view cmdline) {
       std::istringstream list(value);
       std::string stage;
       while (std::getline(list, stage, ',')) {
-        if (!pipeline::known_stage(stage)) throw InputError(fmt::format("nsmatrix.stages: unknown stage \"{}\"", stage));
+        if (!pipeline::known_stage(stage))
+          throw InputError(fmt::format("nsmatrix.stages: unknown stage \"{}\"", stage));
         options.stages.push_back(stage);
       }
     } else if (key == "bench") {
-      if (value != "quick" && value != "full") throw InputError(fmt::format("nsmatrix.bench: \"{}\" is neither quick nor full", value));
+      if (value != "quick" && value != "full")
+        throw InputError(fmt::format("nsmatrix.bench: \"{}\" is neither quick nor full", value));
       options.bench_quick = value == "quick";
     } else if (key == "stage_timeout" || key == "deadline") {
       int seconds = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
       if (ec != std::errc() || p != value.data() + value.size() || seconds < (key == "deadline" ? 0 : 1))
-        throw InputError(fmt::format("nsmatrix.{}: \"{}\" is not a {} number of seconds", key, value, key == "deadline" ? "non-negative" : "positive"));
+        throw InputError(fmt::format("nsmatrix.{}: \"{}\" is not a {} number of seconds", key, value,
+                                     key == "deadline" ? "non-negative" : "positive"));
       (key == "deadline" ? options.deadline_seconds : options.stage_timeout_seconds) = seconds;
     }
   }

@@ -7,7 +7,7 @@
 namespace nsm::vm::layout {
 
 // Archive paths (relative, as cpio stores them).
-inline constexpr std::string_view kBinDir = "usr/lib/nsmatrix";             // the four binaries
+inline constexpr std::string_view kBinDir = "usr/lib/nsmatrix";              // the four binaries
 inline constexpr std::string_view kModulesDir = "usr/lib/nsmatrix/modules";  // NN-name.ko
 inline constexpr std::string_view kModulesList = "etc/nsmatrix/modules";     // load order, one a line
 inline constexpr std::string_view kBaseManifest = "etc/nsmatrix/base.json";  // what the base holds

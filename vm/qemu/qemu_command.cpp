@@ -20,7 +20,8 @@ std::string base_kernel_cmdline(const std::string& machine) {
 }
 
 std::vector<std::string> qemu_argv(const QemuSetup& setup, const QemuFiles& files, const std::string& append) {
-  if (!known_machine(setup.machine)) throw InputError(fmt::format("unknown machine type \"{}\" (microvm, q35, pc)", setup.machine));
+  if (!known_machine(setup.machine))
+    throw InputError(fmt::format("unknown machine type \"{}\" (microvm, q35, pc)", setup.machine));
   std::vector<std::string> argv = {kQemuBinary, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"};
   if (setup.accel == "kvm") {
     argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
@@ -40,9 +41,12 @@ std::vector<std::string> qemu_argv(const QemuSetup& setup, const QemuFiles& file
     argv.insert(argv.end(), {"-M", setup.machine});
   }
   argv.insert(argv.end(), {"-m", fmt::format("{}M", setup.memory_mb), "-smp", std::to_string(setup.cpus)});
-  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmcon,path={}", files.console), "-serial", "chardev:nsmcon"});
-  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmres,path={}", files.results), "-device", "isa-serial,chardev=nsmres,index=1"});
-  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmsts,path={}", files.status), "-device", "isa-serial,chardev=nsmsts,index=2"});
+  argv.insert(argv.end(),
+              {"-chardev", fmt::format("file,id=nsmcon,path={}", files.console), "-serial", "chardev:nsmcon"});
+  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmres,path={}", files.results), "-device",
+                           "isa-serial,chardev=nsmres,index=1"});
+  argv.insert(argv.end(), {"-chardev", fmt::format("file,id=nsmsts,path={}", files.status), "-device",
+                           "isa-serial,chardev=nsmsts,index=2"});
   argv.insert(argv.end(), {"-kernel", files.kernel, "-initrd", files.initrd, "-append", append});
   return argv;
 }

@@ -8,7 +8,7 @@
 namespace nsm::vm {
 
 struct QemuSetup {
-  std::string accel = "tcg";        // "kvm" | "tcg"
+  std::string accel = "tcg";   // "kvm" | "tcg"
   std::string machine = "pc";  // "pc" | "q35" | "microvm" (see qemu_command.cpp)
   int memory_mb = 1024;
   int cpus = 1;

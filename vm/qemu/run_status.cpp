@@ -22,11 +22,13 @@ std::string last_line_of(const std::string& text) {
 std::string guest_failure(const nlohmann::json& guest, int exit_code) {
   std::string reason;
   if (guest.is_object()) {
-    if (guest.contains("error") && guest["error"].is_string()) reason = "nsmatrix-init failed: " + guest["error"].get<std::string>();
+    if (guest.contains("error") && guest["error"].is_string())
+      reason = "nsmatrix-init failed: " + guest["error"].get<std::string>();
     if (guest.contains("stages") && guest["stages"].is_array())
       for (const auto& s : guest["stages"])
         if (s.contains("error") && s["error"].is_string())
-          reason += fmt::format("{}stage {}: {}", reason.empty() ? "" : "; ", s.value("name", "?"), s["error"].get<std::string>());
+          reason += fmt::format("{}stage {}: {}", reason.empty() ? "" : "; ", s.value("name", "?"),
+                                s["error"].get<std::string>());
   }
   return reason.empty() ? fmt::format("the guest reported exit status {}", exit_code) : reason;
 }
@@ -40,8 +42,10 @@ std::string printable(std::string_view text, size_t max_bytes) {
   for (const char c : text.substr(0, max_bytes)) {
     const auto u = static_cast<unsigned char>(c);
     // Control characters (escape sequences for the host's terminal) shown, not sent.
-    if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-    else out += c;
+    if (u < 0x20 || u == 0x7f)
+      out += fmt::format("\\x{:02x}", u);
+    else
+      out += c;
   }
   if (text.size() > max_bytes) out += fmt::format("... ({} bytes)", text.size());
   return out;
@@ -76,7 +80,8 @@ RunStatus judge_run_raw(const RunEvidence& e) {
       // An integer in range, checked: get<int>() of 1e300 is undefined behaviour.
       const auto& code = doc.at("exit_code");
       if (!code.is_number_integer() || code.get<int64_t>() < 0 || code.get<int64_t>() > 255)
-        throw ToolError(fmt::format("exit_code is not an exit status: {}", code.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 100)));
+        throw ToolError(fmt::format("exit_code is not an exit status: {}",
+                                    code.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace).substr(0, 100)));
       v.guest_exit_code = static_cast<int>(code.get<int64_t>());
     } catch (const std::exception& ex) {
       v.status = "infra-error";
@@ -86,13 +91,14 @@ RunStatus judge_run_raw(const RunEvidence& e) {
     const DecodedFrame results = decode_frame(e.results_stream, layout::kResultsFrame);
     if (results.state != DecodedFrame::State::Complete) {
       v.status = "infra-error";
-      v.reason = fmt::format("the guest finished (exit status {}) but its results did not arrive whole: {}", *v.guest_exit_code,
-                             results.problem);
+      v.reason = fmt::format("the guest finished (exit status {}) but its results did not arrive whole: {}",
+                             *v.guest_exit_code, results.problem);
       return v;
     }
     try {
       v.results = unpack_bundle(results.payload, {}, &v.dropped);
-      if (auto g = v.results->find(std::string(result_files::kGuest)); g != v.results->end()) v.guest = parse_json_bounded(g->second);
+      if (auto g = v.results->find(std::string(result_files::kGuest)); g != v.results->end())
+        v.guest = parse_json_bounded(g->second);
     } catch (const std::exception& ex) {
       v.status = "infra-error";
       v.reason = fmt::format("the results frame arrived but cannot be unpacked: {}", ex.what());
@@ -109,7 +115,8 @@ RunStatus judge_run_raw(const RunEvidence& e) {
   }
 
   // No (whole) status frame: the guest did not get to the end of init.
-  const std::string partial = status.state == DecodedFrame::State::Missing ? "" : fmt::format(" (status channel: {})", status.problem);
+  const std::string partial =
+      status.state == DecodedFrame::State::Missing ? "" : fmt::format(" (status channel: {})", status.problem);
   if (console.panicked()) {
     v.status = "panic";
     v.reason = console.panic_line + partial;
@@ -118,9 +125,10 @@ RunStatus judge_run_raw(const RunEvidence& e) {
   if (e.timed_out) {
     v.status = "timeout";
     v.reason = console.init_started
-                   ? fmt::format("the guest did not finish within {:.0f} s; last console line: {}", e.timeout_seconds, console.last_line)
-                   : fmt::format("the kernel did not reach /init within {:.0f} s; last console line: {}", e.timeout_seconds,
-                                 console.last_line.empty() ? "(none)" : console.last_line);
+                   ? fmt::format("the guest did not finish within {:.0f} s; last console line: {}", e.timeout_seconds,
+                                 console.last_line)
+                   : fmt::format("the kernel did not reach /init within {:.0f} s; last console line: {}",
+                                 e.timeout_seconds, console.last_line.empty() ? "(none)" : console.last_line);
     return v;
   }
   if (e.qemu_signal) {
@@ -144,7 +152,8 @@ RunStatus judge_run_raw(const RunEvidence& e) {
     return v;
   }
   v.status = "infra-error";
-  v.reason = fmt::format("the guest ended without sending its exit status{}; last console line: {}", partial, console.last_line);
+  v.reason = fmt::format("the guest ended without sending its exit status{}; last console line: {}", partial,
+                         console.last_line);
   return v;
 }
 

@@ -21,14 +21,14 @@
 namespace nsm::vm {
 
 struct RunEvidence {
-  std::string start_error;         // QEMU could not be started at all ("execvp: ENOENT")
+  std::string start_error;  // QEMU could not be started at all ("execvp: ENOENT")
   bool timed_out = false;
   std::optional<int> qemu_exit_code;
   std::optional<int> qemu_signal;  // killed by a signal other than our deadline
   std::string qemu_stderr;
   std::string console;
-  std::string results_stream;      // bytes from the results port
-  std::string status_stream;       // bytes from the status port
+  std::string results_stream;  // bytes from the results port
+  std::string status_stream;   // bytes from the status port
   double timeout_seconds = 0;
   std::vector<std::string> limits;  // caps the host applied while reading the above (said in status.json)
 };
@@ -40,8 +40,8 @@ struct RunStatus {
   std::vector<Splat> splats;  // the first kMaxSplatsListed
   size_t splat_count = 0;     // all of them
   bool init_started = false;
-  std::optional<Bundle> results;  // the unpacked results directory, when it came back whole
-  nlohmann::json guest;           // guest.json from the bundle (null when absent)
+  std::optional<Bundle> results;     // the unpacked results directory, when it came back whole
+  nlohmann::json guest;              // guest.json from the bundle (null when absent)
   std::vector<std::string> dropped;  // bundle records refused (past a limit, bad or repeated name)
 };
 

@@ -35,7 +35,8 @@ void write_file_whole(const std::string& path, std::string_view text) { write_fi
 bool accepted_guest_file(std::string_view name) {
   for (const std::string_view stage : {"probe", "conformance", "bench"}) {
     if (name == result_files::of_stage(stage)) return true;
-    if (name.size() == stage.size() + 4 && name.substr(0, stage.size()) == stage && name.substr(stage.size()) == ".log") return true;
+    if (name.size() == stage.size() + 4 && name.substr(0, stage.size()) == stage && name.substr(stage.size()) == ".log")
+      return true;
   }
   return false;
 }
@@ -81,7 +82,8 @@ CappedRead read_capped(const std::string& path, size_t cap) {
   }
   r.cut = true;
   r.text = read_at(0, cap / 2);
-  r.text += fmt::format("\n[nsmatrix: {} bytes left out here; the output was {} bytes, {} are kept]\n", r.size - cap, r.size, cap);
+  r.text += fmt::format("\n[nsmatrix: {} bytes left out here; the output was {} bytes, {} are kept]\n", r.size - cap,
+                        r.size, cap);
   r.text += read_at(r.size - cap / 2, cap / 2);
   return r;
 }
@@ -135,11 +137,17 @@ QemuRun boot(const QemuSetup& setup, const std::string& image, const std::string
   }
   run.seconds = seconds_since(started);
   switch (r.status.end) {
-    case ChildStatus::End::TimedOut: run.evidence.timed_out = true; break;
-    case ChildStatus::End::Signaled: run.evidence.qemu_signal = r.status.signal; break;
+    case ChildStatus::End::TimedOut:
+      run.evidence.timed_out = true;
+      break;
+    case ChildStatus::End::Signaled:
+      run.evidence.qemu_signal = r.status.signal;
+      break;
     case ChildStatus::End::Exited:
-      if (r.status.error) run.evidence.start_error = *r.status.error;
-      else run.evidence.qemu_exit_code = r.status.exit_code;
+      if (r.status.error)
+        run.evidence.start_error = *r.status.error;
+      else
+        run.evidence.qemu_exit_code = r.status.exit_code;
       break;
   }
   // Everything below is the guest's (or QEMU's about it): read under caps, the cap said.
@@ -182,21 +190,25 @@ void take_guest_facts(const RunStatus& v, Clock::time_point started, double qemu
   s.durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", qemu_seconds}};
   const nlohmann::json& guest = v.guest;
   // Durations are numbers or absent: a guest's string or object is dropped, not carried.
-  auto number = [](const nlohmann::json& j) { return j.is_number() ? std::optional<double>(j.get<double>()) : std::nullopt; };
+  auto number = [](const nlohmann::json& j) {
+    return j.is_number() ? std::optional<double>(j.get<double>()) : std::nullopt;
+  };
   if (guest.is_object() && guest.contains("boot_seconds"))
     if ((boot_seconds = number(guest["boot_seconds"]))) s.durations["boot_seconds"] = *boot_seconds;
   if (guest.is_object() && guest.contains("stages") && guest["stages"].is_array())
     for (const auto& st : guest["stages"]) {
-      const std::string name = st.is_object() && st.contains("name") && st["name"].is_string() ? st["name"].get<std::string>() : "";
+      const std::string name =
+          st.is_object() && st.contains("name") && st["name"].is_string() ? st["name"].get<std::string>() : "";
       if (result_files::of_stage(name).empty() || !st.contains("seconds")) continue;
       if (const auto seconds = number(st["seconds"])) s.durations[name + "_seconds"] = *seconds;
     }
   if (guest.is_object() && guest.contains("total_seconds"))
     if (const auto seconds = number(guest["total_seconds"])) s.durations["guest_seconds"] = *seconds;
   if (guest.is_object()) {
-    for (auto [key, into] : {std::pair{"stages", &StatusDocument::stages}, std::pair{"modules", &StatusDocument::modules},
-                             std::pair{"loopback", &StatusDocument::loopback}, std::pair{"root", &StatusDocument::root},
-                             std::pair{"swap", &StatusDocument::swap}})
+    for (auto [key, into] :
+         {std::pair{"stages", &StatusDocument::stages}, std::pair{"modules", &StatusDocument::modules},
+          std::pair{"loopback", &StatusDocument::loopback}, std::pair{"root", &StatusDocument::root},
+          std::pair{"swap", &StatusDocument::swap}})
       if (guest.contains(key)) s.*into = guest[key];
     // Mounts are listed only when one failed: the usual case is ten lines of "ok".
     s.mount_failures = nlohmann::json::array();
@@ -210,8 +222,8 @@ void take_guest_facts(const RunStatus& v, Clock::time_point started, double qemu
 
 }  // namespace
 
-VmResult write_unbooted(const std::string& out_dir, const std::string& id, const nlohmann::json& source, const std::string& status,
-                        const std::string& reason) {
+VmResult write_unbooted(const std::string& out_dir, const std::string& id, const nlohmann::json& source,
+                        const std::string& status, const std::string& reason) {
   make_directories(out_dir);
   VmResult result{status, reason, {}, {}};
   result.kernel_doc.id = id;
@@ -251,10 +263,14 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
   setup.machine = options.machine;
   setup.memory_mb = options.memory_mb;
   try {
-    if (::access(target.image.c_str(), R_OK) != 0) throw InputError(fmt::format("{}: {}", target.image, SysError("access", errno).what()));
+    if (::access(target.image.c_str(), R_OK) != 0)
+      throw InputError(fmt::format("{}: {}", target.image, SysError("access", errno).what()));
     BaseArchive base = options.base ? *options.base : build_base_archive(options.bin_dir, options.cache_dir);
-    if (!options.base) progress(fmt::format("base initramfs {} ({:.1f} MB, {})", base.path, base.bytes / 1e6, base.reused ? "cached" : "built"));
-    const KernelArchive kernel = build_kernel_archive({target.release, target.config, target.modules}, options.cache_dir);
+    if (!options.base)
+      progress(fmt::format("base initramfs {} ({:.1f} MB, {})", base.path, base.bytes / 1e6,
+                           base.reused ? "cached" : "built"));
+    const KernelArchive kernel =
+        build_kernel_archive({target.release, target.config, target.modules}, options.cache_dir);
     initrd = combined_initrd(base, kernel, work_dir);
     result.kernel_doc.guest_binaries.emplace();
     for (const auto& b : base.binaries)
@@ -271,10 +287,12 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
       trial.accel = "kvm";
       GuestOptions none;
       none.stages.clear();
-      const std::string trial_append = fmt::format("{} {}", base_kernel_cmdline(options.machine), guest_kernel_words(none));
+      const std::string trial_append =
+          fmt::format("{} {}", base_kernel_cmdline(options.machine), guest_kernel_words(none));
       const QemuRun run = boot(trial, target.image, initrd, trial_append, work_dir, work_dir + "/kvm-trial.log", 15);
       const RunStatus v = judge_run(run.evidence);
-      why = v.status == "ok" ? fmt::format("ok in {:.1f} s", run.seconds) : fmt::format("failed ({}: {})", v.status, v.reason);
+      why = v.status == "ok" ? fmt::format("ok in {:.1f} s", run.seconds)
+                             : fmt::format("failed ({}: {})", v.status, v.reason);
       return v.status == "ok";
     });
     setup.accel = accel.accel;
@@ -286,7 +304,8 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
     return finish("infra-error", e.what(), {});
   }
 
-  progress(fmt::format("booting {} ({}, {}, timeout {:.0f} s)", target.release, setup.accel, setup.machine, options.timeout_seconds));
+  progress(fmt::format("booting {} ({}, {}, timeout {:.0f} s)", target.release, setup.accel, setup.machine,
+                       options.timeout_seconds));
   const std::string console_path = options.out_dir + "/" + std::string(result_files::kConsole);
   // From here on the input is the guest's: whatever it makes go wrong, kernel.json and
   // status.json are still written (infra-error, naming why).
@@ -300,7 +319,8 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
     } catch (const std::exception& e) {
       // guest.json with a field of the wrong type: its facts are lost, its status is not.
       doc.durations = {{"total_seconds", seconds_since(started)}, {"qemu_seconds", run.seconds}};
-      if (v.status == "ok") v.status = "infra-error", v.reason = fmt::format("the guest's report (guest.json) is not usable: {}", e.what());
+      if (v.status == "ok")
+        v.status = "infra-error", v.reason = fmt::format("the guest's report (guest.json) is not usable: {}", e.what());
     }
     for (const auto& splat : v.splats) doc.splats.push_back({splat.kind, splat.line});
     doc.splat_count = v.splat_count;
@@ -321,17 +341,20 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
         const std::string path = options.out_dir + "/" + name;
         try {
           write_file_whole(path, content);
-          if (name.size() > 5 && name.substr(name.size() - 5) == ".json") read_json_file(path, name.substr(0, name.size() - 5));
+          if (name.size() > 5 && name.substr(name.size() - 5) == ".json")
+            read_json_file(path, name.substr(0, name.size() - 5));
         } catch (const std::exception& e) {
-          if (v.status == "ok") v.status = "infra-error", v.reason = fmt::format("the guest's results are not usable: {}", e.what());
+          if (v.status == "ok")
+            v.status = "infra-error", v.reason = fmt::format("the guest's results are not usable: {}", e.what());
         }
       }
       if (!refused.empty()) {
         for (const auto& r : refused) limits.push_back("results bundle: dropped " + r);
         // Our guest sends none of these: a kernel that makes it do so is not ok.
         if (v.status == "ok")
-          v.status = "infra-error", v.reason = fmt::format("the guest sent {} file{} the host does not accept (first: {})", refused.size(),
-                                                         refused.size() == 1 ? "" : "s", printable(refused.front(), 300));
+          v.status = "infra-error",
+          v.reason = fmt::format("the guest sent {} file{} the host does not accept (first: {})", refused.size(),
+                                 refused.size() == 1 ? "" : "s", printable(refused.front(), 300));
       }
     }
     doc.limits = limits;
@@ -344,9 +367,9 @@ VmResult run_vm(const BootTarget& target, const VmOptions& options, const VmProg
     progress(fmt::format("{}{}", v.status, v.reason.empty() ? "" : ": " + v.reason));
     return finish(v.status, v.reason, std::move(doc));
   } catch (const std::exception& e) {
-    return finish("infra-error", printable(fmt::format("the host could not take in the guest's output: {}", e.what()), 2000), {});
+    return finish("infra-error",
+                  printable(fmt::format("the host could not take in the guest's output: {}", e.what()), 2000), {});
   }
 }
-
 
 }  // namespace nsm::vm

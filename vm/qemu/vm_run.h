@@ -20,10 +20,10 @@
 namespace nsm::vm {
 
 struct VmOptions {
-  std::string out_dir;             // this kernel's results directory
-  std::string cache_dir;           // initramfs archives, the accelerator answer
-  std::string bin_dir;             // where the nsmatrix binaries are
-  std::string accel = "auto";      // auto | kvm | tcg
+  std::string out_dir;         // this kernel's results directory
+  std::string cache_dir;       // initramfs archives, the accelerator answer
+  std::string bin_dir;         // where the nsmatrix binaries are
+  std::string accel = "auto";  // auto | kvm | tcg
   std::string machine = "pc";
   int memory_mb = 1024;
   double timeout_seconds = 600;
