@@ -73,7 +73,7 @@ void register_container_network_benchmarks(const SuiteOptions& options) {
     add(check, fmt::format("container-net/{}", containers),
         {{fmt::format("total_{}_containers", containers), "time", "ms", true},
          {fmt::format("per_container_{}_containers", containers), "per_container_us", "us", true}},
-        [containers](benchmark::State& state) { bench_container_network(state, containers); })
+        [n = containers](benchmark::State& state) { bench_container_network(state, n); })
         ->UseManualTime()
         ->Iterations(count)
         ->Unit(benchmark::kMillisecond);

@@ -100,7 +100,7 @@ void register_link_benchmarks(const SuiteOptions& options) {
     add(bridge, fmt::format("link/bridge-ports/{}", ports),
         {{fmt::format("total_{}_ports", ports), "time", "ms", true},
          {fmt::format("per_port_{}_ports", ports), "per_port_us", "us", true}},
-        [ports](benchmark::State& state) { bench_bridge_ports(state, ports); })
+        [n = ports](benchmark::State& state) { bench_bridge_ports(state, n); })
         ->UseManualTime()
         ->Iterations(count)
         ->Unit(benchmark::kMillisecond);

@@ -256,7 +256,7 @@ NSM_CHECK(
   bystander.recv();
   outside.add(bystander.pid());
   const pid_t by = bystander.pid();
-  const std::string dir = root.directory();
+  const std::string& dir = root.directory();
   const json r = in_cgroup_namespace(root, 0, [by, dir] {
     json out;
     out["self"] = cgroup_paths("self").value("0::", "");

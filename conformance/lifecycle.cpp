@@ -304,7 +304,7 @@ NSM_CHECK(NsLifecycle, BindMountHoldsNamespace,
   const json seen = in_child(CLONE_NEWNS, [] {
     const std::string dir = enter_sandbox();
     const std::string anchor = dir + "/nsm-uts";
-    UniqueFd(::open(anchor.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    must_create_file(anchor, 0644);
     Peer inner = Peer::spawn(CLONE_NEWUTS, [](Link& link) {
       set_hostname("nsm-held");
       link.send({{"inode", must_ns_inode(0, "uts")}});

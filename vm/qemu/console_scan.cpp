@@ -11,7 +11,7 @@ namespace {
 std::string_view strip_timestamp(std::string_view line) {
   if (!line.empty() && line[0] == '[') {
     const size_t close = line.find("] ");
-    if (close != std::string_view::npos && close < 20) line.remove_prefix(close + 2);
+    if (close < 20) line.remove_prefix(close + 2);  // npos (no "] ") is never < 20
   }
   return line;
 }
