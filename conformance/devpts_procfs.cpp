@@ -33,34 +33,13 @@ bool listed(const json& names, const std::string& name) {
   return std::find(names.begin(), names.end(), json(name)) != names.end();
 }
 
-// In a child: fork a process that drops to uid/gid 65534 and lists `dir`; its listing.
+// In a child: a child of its own that drops to uid/gid 65534 and lists `dir`; its listing.
 json list_as_nobody(const std::string& dir) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_sys("pipe2");
-  UniqueFd r(fds[0]), w(fds[1]);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw_sys("fork");
-  if (pid == 0) {
-    std::string out;
-    try {
-      if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
-          ::setresuid(65534, 65534, 65534) != 0)
-        throw_sys("setresuid(65534)");
-      out = json(list_directory(dir)).dump();
-    } catch (const std::exception& e) {
-      out = json{{"error", e.what()}}.dump();
-    }
-    [[maybe_unused]] auto n = ::write(w.get(), out.data(), out.size());
-    ::_exit(0);
-  }
-  w.reset();
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(r.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  ::waitpid(pid, nullptr, 0);
-  json listing = json::parse(text);
-  if (listing.is_object()) throw ToolError("listing as uid 65534: " + listing["error"].get<std::string>());
-  return listing;
+  return in_child(ChildSpec(0), [&dir] {
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)
+      throw_sys("setresuid(65534)");
+    return json(list_directory(dir));
+  });
 }
 
 }  // namespace

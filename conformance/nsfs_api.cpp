@@ -139,12 +139,9 @@ NSM_CHECK(NsfsApi, PidfdSetnsErrors,
     const std::string no_flags = outcome_of(::setns(own.get(), 0));
     // raw-ok: as above.
     const std::string not_a_namespace = outcome_of(::setns(own.get(), CLONE_VM));
-    const pid_t pid = ::fork();
-    if (pid < 0) throw_sys("fork");
-    if (pid == 0) ::_exit(0);
-    UniqueFd gone = pidfd_open(pid);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    Peer ended = Peer::spawn(ChildSpec(0), [](Link&) {});
+    UniqueFd gone = pidfd_open(ended.pid());
+    ended.finish();  // exited and reaped: its pidfd names no process any more
     // raw-ok: as above.
     const std::string exited = outcome_of(::setns(gone.get(), CLONE_NEWUTS));
     return json{{"no_flags", no_flags}, {"not_a_namespace", not_a_namespace}, {"exited", exited}};
