@@ -52,8 +52,10 @@ std::optional<std::vector<std::string>> opt_strings(const json& j, const char* k
   if (!v) return std::nullopt;
   if (!v->is_array()) wrong(key, "an array", *v);
   std::vector<std::string> out;
-  for (const auto& s : *v) {
-    if (!s.is_string()) wrong(key, "an array of strings", s);
+  for (size_t i = 0; i < v->size(); ++i) {
+    const json& s = (*v)[i];
+    if (!s.is_string())
+      throw ResultsError(fmt::format("{}: item {}: expected a string, found {}", key, i, s.type_name()));
     out.push_back(s.get<std::string>());
   }
   return out;

@@ -1,9 +1,12 @@
-// run.json, kernel.json and status.json.
+// run.json, kernel.json and status.json, as the report sees them.
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/results.h"
+#include "core/run_documents.h"
 #include "reports/json_fields.h"
 #include "reports/parse.h"
 
@@ -101,43 +104,67 @@ RunInfo parse_run(const nlohmann::json& doc, const std::string& file) {
   return run;
 }
 
+// kernel.json and status.json are read by core's one reader (core/run_documents.h: types
+// and field types); the report adds what only it checks: the closed sets of words, the
+// source's documented strings, non-negative durations, the shape of the guest's records.
+namespace {
+
+template <typename Document>
+Document typed(const nlohmann::json& doc, const std::string& file) {
+  if (!doc.is_object()) JsonFields(doc, file);  // throws, naming the file, as for every results file
+  try {
+    return doc.get<Document>();
+  } catch (const ResultsError& e) {
+    throw ResultsError(fmt::format("{}: {}", file, e.what()));
+  }
+}
+
+}  // namespace
+
 KernelInfo parse_kernel(const nlohmann::json& doc, const std::string& file) {
+  const KernelDocument d = typed<KernelDocument>(doc, file);
   const JsonFields top(doc, file);
   KernelInfo k;
-  k.id = top.str("id");
-  k.release = top.str_or_empty("release");
-  k.version = top.str_or_empty("version");
+  k.id = d.id;
+  k.release = d.release.value_or("");
+  k.version = d.version.value_or("");
   parse_source(top.object("source"), k);
-  k.accel = top.opt_word<Accel>("accel", accel_from_name, "native, kvm, tcg");
-  k.accel_reason = top.str_or_empty("accel_reason");
-  k.qemu_version = top.str_or_empty("qemu_version");
-  k.machine = top.str_or_empty("machine");
-  k.config_source = top.str_or_empty("config_source");
-  k.cmdline = top.str_or_empty("cmdline");
-  k.image = top.str_or_empty("image");
-  k.modules = top.opt_strings("modules");
-  k.boot_seconds = top.opt_number("boot_seconds");
+  if (d.accel) {
+    k.accel = accel_from_name(*d.accel);
+    if (!k.accel) top.fail("accel", "unknown word \"" + *d.accel + "\" (expected native, kvm, tcg)");
+  }
+  k.accel_reason = d.accel_reason.value_or("");
+  k.qemu_version = d.qemu_version.value_or("");
+  k.machine = d.machine.value_or("");
+  k.config_source = d.config_source.value_or("");
+  k.cmdline = d.cmdline.value_or("");
+  k.image = d.image.value_or("");
+  k.modules = d.modules.value_or(std::vector<std::string>{});
+  k.boot_seconds = d.boot_seconds;
   return k;
 }
 
 StatusInfo parse_status(const nlohmann::json& doc, const std::string& file) {
+  const StatusDocument d = typed<StatusDocument>(doc, file);
   const JsonFields top(doc, file);
   StatusInfo s;
-  s.status = top.word<KernelStatus>("status", status_from_name, "ok, boot-failed, timeout, panic, infra-error");
-  s.reason = top.str_or_empty("reason");
-  if (auto durations = top.opt_object("durations")) {
-    for (const auto& [key, value] : durations->raw().items()) {
-      if (value.is_null()) continue;
-      const double seconds = durations->number(key);
-      if (seconds < 0) durations->fail(key, "negative");
-      s.durations.emplace_back(key, seconds);
-    }
+  const auto status = status_from_name(d.status);
+  if (!status)
+    top.fail("status", "unknown word \"" + d.status + "\" (expected ok, boot-failed, timeout, panic, infra-error)");
+  s.status = *status;
+  s.reason = d.reason;
+  for (const auto& [key, seconds] : d.durations) {
+    if (seconds < 0) top.fail("durations." + key, "negative");
+    s.durations.emplace_back(key, seconds);
   }
-  for (const auto& splat : top.opt_objects("splats"))
-    s.splats.push_back({splat.str_or_empty("kind"), splat.str("line")});
-  s.splat_count = top.opt_integer("splat_count");
-  for (const auto& line : top.opt_strings("limits")) s.limits.push_back(line);
-  s.guest_exit_code = top.opt_integer("guest_exit_code");
+  for (const auto& splat : d.splats) {
+    if (splat.line.empty()) top.fail("splats", "a splat without its line");
+    s.splats.push_back({splat.kind, splat.line});
+  }
+  if (d.splat_count) s.splat_count = static_cast<long>(*d.splat_count);
+  s.limits = d.limits.value_or(std::vector<std::string>{});
+  s.guest_exit_code = d.guest_exit_code;
+  // The guest's own records, kept raw by the document: their shape is the report's to check.
   for (const auto& st : top.opt_objects("stages")) {
     StageRecord r;
     r.name = st.str("name");
