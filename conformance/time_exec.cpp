@@ -243,22 +243,33 @@ NSM_CHECK(TimeNamespaceExec, BootTimeViewsFollowTheOffset,
   const json r = in_child(container(0), [&] {
     unshare_with_offsets();
     return in_child(0, [&] {
-      double proc_uptime = 0;
-      if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &proc_uptime) != 1)
-        throw ToolError("/proc/uptime: unreadable");
-      return json{{"sysinfo", sysinfo_uptime()}, {"proc_uptime", proc_uptime}, {"btime", btime()}};
+      auto proc_uptime = [] {
+        double seconds = 0;
+        if (std::sscanf(must_read_file("/proc/uptime").c_str(), "%lf", &seconds) != 1)
+          throw ToolError("/proc/uptime: unreadable");
+        return seconds;
+      };
+      // /proc/uptime on both sides of sysinfo: the two views are compared by a bracket.
+      const double before = proc_uptime();
+      const long sysinfo = sysinfo_uptime();
+      const double after = proc_uptime();
+      return json{{"sysinfo", sysinfo}, {"proc_uptime", before}, {"proc_uptime_after", after}, {"btime", btime()}};
     });
   });
   const long up_after = sysinfo_uptime();
   const long btime_after = btime();
   const long inside_up = r["sysinfo"].get<long>();
   const long inside_btime = r["btime"].get<long>();
+  const double proc_before = r["proc_uptime"].get<double>(), proc_after = r["proc_uptime_after"].get<double>();
   const std::string seen = fmt::format(
-      "inside: sysinfo uptime {}, /proc/uptime {:.2f}, btime {}; host: uptime {}..{}, btime {}..{}; offset {}",
-      inside_up, r["proc_uptime"].get<double>(), inside_btime, up_before, up_after, btime_before, btime_after, kOffset);
+      "inside: sysinfo uptime {}, /proc/uptime {:.2f} before and {:.2f} after it, btime {}; host: uptime {}..{}, btime "
+      "{}..{}; offset {}",
+      inside_up, proc_before, proc_after, inside_btime, up_before, up_after, btime_before, btime_after, kOffset);
   // sysinfo rounds up to whole seconds, as the host's readings do: the bracket holds exactly.
   EXPECT_TRUE(inside_up >= up_before + kOffset && inside_up <= up_after + kOffset) << "sysinfo uptime: " << seen;
-  EXPECT_LE(std::abs(r["proc_uptime"].get<double>() - static_cast<double>(inside_up)), 1.0)
+  // /proc/uptime truncates to hundredths, sysinfo rounds up to whole seconds: read between
+  // two /proc/uptime reads p1 <= p2, sysinfo is within [p1, p2 + 1.01] (no tolerance beyond).
+  EXPECT_TRUE(static_cast<double>(inside_up) >= proc_before && static_cast<double>(inside_up) <= proc_after + 1.01)
       << "/proc/uptime and sysinfo disagree: " << seen;
   EXPECT_TRUE(inside_btime == btime_before - kOffset || inside_btime == btime_after - kOffset)
       << "btime inside must be the host's minus the offset: " << seen;
