@@ -80,10 +80,9 @@ bool heard_link(int fd, const std::string& ifname) {
   bool heard = false;
   alignas(nlmsghdr) char buf[16384];
   for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0;) {
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    for (const nlmsghdr* h : netlink_messages(buf, static_cast<size_t>(n))) {
       if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) continue;
-      auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(h));
+      auto* ifi = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
       int attr_len = static_cast<int>(IFLA_PAYLOAD(h));
       for (auto* a = IFLA_RTA(ifi); RTA_OK(a, attr_len); a = RTA_NEXT(a, attr_len))
         if (a->rta_type == IFLA_IFNAME && ifname == static_cast<const char*>(RTA_DATA(a))) heard = true;

@@ -135,10 +135,9 @@ class AddressWatch {
       if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) != 1) return addr + " was not announced usable in time";
       const ssize_t n = ::recv(socket_.get(), buf, sizeof buf, 0);
       if (n < 0) throw_sys("recv(RTMGRP_IPV6_IFADDR)");
-      int len = static_cast<int>(n);
-      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      for (const nlmsghdr* h : netlink_messages(buf, static_cast<size_t>(n))) {
         if (h->nlmsg_type != RTM_NEWADDR) continue;
-        auto* ifa = static_cast<ifaddrmsg*>(NLMSG_DATA(h));
+        auto* ifa = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
         uint32_t flags = ifa->ifa_flags;
         bool match = false;
         int attr_len = static_cast<int>(IFA_PAYLOAD(h));

@@ -22,6 +22,19 @@
 
 namespace nsm {
 
+std::vector<const nlmsghdr*> netlink_messages(const void* buf, size_t len) {
+  std::vector<const nlmsghdr*> out;
+  const char* bytes = static_cast<const char*>(buf);
+  for (size_t at = 0; len - at >= sizeof(nlmsghdr);) {
+    const auto* h = reinterpret_cast<const nlmsghdr*>(bytes + at);
+    if (h->nlmsg_len < sizeof(nlmsghdr) || h->nlmsg_len > len - at) break;
+    out.push_back(h);
+    at += NLMSG_ALIGN(h->nlmsg_len);
+    if (at >= len) break;
+  }
+  return out;
+}
+
 namespace {
 
 // libnl's NLE_* codes back to the nearest errno, for errors the kernel did not send.

@@ -15,8 +15,13 @@
 #include "core/unique_fd.h"
 
 struct nl_sock;
+struct nlmsghdr;
 
 namespace nsm {
+
+// The whole netlink messages in buf[0, len) as a raw recv() returned them: each header and
+// its length checked against what is left (NLMSG_OK/NLMSG_NEXT mix signed and unsigned).
+std::vector<const nlmsghdr*> netlink_messages(const void* buf, size_t len);
 
 // A failed rtnetlink request. err() is the kernel's errno when the kernel answered, else the
 // errno closest to libnl's code; nl_code() is libnl's (positive) NLE_* code.

@@ -19,7 +19,8 @@ if [ -z "$tidy" ]; then
   exit 3
 fi
 
-cmake --preset default -B build/tidy -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON >/dev/null
+# -DNSM_WERROR=ON: clang's own warnings (clang-diagnostic-*) are findings too, wherever it runs.
+cmake --preset default -B build/tidy -DNSM_WERROR=ON -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DCMAKE_DISABLE_PRECOMPILE_HEADERS=ON >/dev/null
 # The sources the build generates (the kernels' embedded manifest) are made, nothing else.
 mapfile -t generated < <(ninja -C build/tidy -t targets all | awk -F': ' '$2 == "CUSTOM_COMMAND" && $1 ~ /\.(cpp|h)$/ && $1 !~ /^\// {print $1}')
 [ ${#generated[@]} -eq 0 ] || ninja -C build/tidy "${generated[@]}" >/dev/null
