@@ -46,7 +46,14 @@ const std::vector<std::pair<std::string, std::string>>& guest_module_symbols() {
       {"vxlan", "CONFIG_VXLAN"},
       {"netkit", "CONFIG_NETKIT"},
       // a RAM disk: the guest's block device and swap area (vm/init/swap_area.h)
-      {"brd", "CONFIG_BLK_DEV_RAM"}};
+      {"brd", "CONFIG_BLK_DEV_RAM"},
+      // conntrack and its netlink interface: the per-namespace conntrack checks (net_edges)
+      // run in a guest, where loading them changes nothing of the host's. Before them the
+      // crc32c the crypto API gives libcrc32c (a soft dependency, which is not followed:
+      // without it libcrc32c, and so nf_conntrack, fails to load on 6.12's generic flavour)
+      {"crc32c_generic", "CONFIG_CRYPTO_CRC32C"},
+      {"nf_conntrack", "CONFIG_NF_CONNTRACK"},
+      {"nf_conntrack_netlink", "CONFIG_NF_CT_NETLINK"}};
   return table;
 }
 

@@ -43,7 +43,8 @@ struct PrepareOptions {
 std::string cache_dir();
 
 // The modules nsmatrix-init loads when they are modules (veth, bridge, stp, llc, macvlan,
-// vxlan, netkit); their dependencies come along.
+// vxlan, netkit, brd, crc32c_generic, nf_conntrack, nf_conntrack_netlink); their
+// dependencies come along.
 const std::vector<std::string>& guest_modules();
 
 // Fetches or builds when not cached; throws nsm::InputError or ToolError with a clear reason. Nothing is left
