@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/channel.h"
 #include "core/error.h"
 #include "core/id_map.h"
 #include "core/spawn.h"
@@ -35,61 +37,50 @@ std::optional<NsId> id_from_json(const nlohmann::json& j) {
 }
 
 // A user namespace cannot be re-entered from a child one, so for user the setns is a
-// helper's: forked before the unshare (it stays in the caller's user namespace, where it
-// has the capability over the new one), it joins the attempt's new namespace through
-// /proc/PARENT/ns/user when told to, and reports the identity it then has.
+// helper's: a child of the spawner made before the unshare (it stays in the caller's user
+// namespace, where it has the capability over the new one), it joins the attempt's new
+// namespace through /proc/PARENT/ns/user when told to, and reports the identity it then has.
 class UserJoinHelper {
  public:
-  UserJoinHelper() {
-    int go[2], result[2];
-    if (::pipe2(go, O_CLOEXEC) != 0) throw_sys("pipe2");
-    go_r_ = UniqueFd(go[0]);
-    go_w_ = UniqueFd(go[1]);
-    if (::pipe2(result, O_CLOEXEC) != 0) throw_sys("pipe2");
-    result_r_ = UniqueFd(result[0]);
-    UniqueFd result_w(result[1]);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) throw_sys("fork");
-    if (pid_ == 0) {
-      go_w_.reset();
-      result_r_.reset();
-      char c;
-      if (::read(go_r_.get(), &c, 1) != 1) ::_exit(0);  // EOF: no unshare to join
-      long answer[3] = {0, 0, 0};
-      UniqueFd fd(::open(fmt::format("/proc/{}/ns/user", parent).c_str(), O_RDONLY | O_CLOEXEC));
-      struct stat st {};
-      if (!fd)
-        answer[0] = errno;
-      else if (::setns(fd.get(), CLONE_NEWUSER) != 0)
-        answer[0] = errno;
-      else if (::stat("/proc/thread-self/ns/user", &st) != 0)
-        answer[0] = errno;
-      else
-        answer[1] = static_cast<long>(st.st_dev), answer[2] = static_cast<long>(st.st_ino);
-      (void)!::write(result_w.get(), answer, sizeof answer);
-      ::_exit(0);
-    }
-    go_r_.reset();
-  }
-  ~UserJoinHelper() {
-    go_w_.reset();
-    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
-  }
+  UserJoinHelper()
+      : helper_(
+            Child::spawn(SpawnOptions{}, [parent = ::getpid()](Channel& channel) { return run(parent, channel); })) {}
+
   // Tells the helper to join; its identity afterwards. Throws SysError when setns failed.
   std::optional<NsId> join(const std::string& call) {
-    const char c = 'g';
-    if (::write(go_w_.get(), &c, 1) != 1) throw_sys("write(helper)");
-    long answer[3] = {0, 0, 0};
-    if (::read(result_r_.get(), answer, sizeof answer) != static_cast<ssize_t>(sizeof answer))
-      throw SysError(call + " (the helper ended without answering)", EIO);
-    if (answer[0]) throw SysError(call, static_cast<int>(answer[0]));
-    return NsId{static_cast<dev_t>(answer[1]), static_cast<ino_t>(answer[2])};
+    helper_.channel().send("join");
+    const auto answer = helper_.channel().recv(helper_.time_left());
+    Answer a;
+    if (!answer || answer->data.size() != sizeof a) throw SysError(call + " (the helper ended without answering)", EIO);
+    std::memcpy(&a, answer->data.data(), sizeof a);
+    if (a.err) throw SysError(call, a.err);
+    return NsId{static_cast<dev_t>(a.dev), static_cast<ino_t>(a.ino)};
   }
 
  private:
-  pid_t pid_ = -1;
-  UniqueFd go_r_, go_w_, result_r_;
+  struct Answer {
+    int err = 0;
+    unsigned long long dev = 0, ino = 0;
+  };
+
+  static int run(pid_t parent, Channel& channel) {
+    if (!channel.recv(std::chrono::seconds(30))) return 0;  // EOF: no unshare to join
+    Answer a;
+    UniqueFd fd(::open(fmt::format("/proc/{}/ns/user", parent).c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd)
+      a.err = errno;
+    else if (::setns(fd.get(), CLONE_NEWUSER) != 0)
+      a.err = errno;
+    else if (::stat("/proc/thread-self/ns/user", &st) != 0)
+      a.err = errno;
+    else
+      a.dev = st.st_dev, a.ino = st.st_ino;
+    channel.send(std::string_view(reinterpret_cast<const char*>(&a), sizeof a));
+    return 0;
+  }
+
+  Child helper_;
 };
 
 // In the child: unshare(type) with the identities before and after, then setns back into
