@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -220,6 +221,10 @@ class Podman : public Engine {
 
   void prepare(RunContext& ctx) override {
     dir_ = ctx.work_dir + "/podman";
+    // podman will make /var/lib/containers/cache (its blob-info cache) whatever its --root:
+    // noted, so that the run's end or `nsmatrix clean` removes it (residue.h).
+    if (!std::filesystem::exists("/var/lib/containers"))
+      write_file_atomic(ctx.work_dir + "/" + std::string(conformance::kMadeVarLibContainers), "");
     bridge_ = make_bridge(ctx, "pd");
     // Its default CNI network would make cni-podman0 and firewall chains on the host: a
     // network configuration of the run's own, on the run's bridge, with no masquerading.
@@ -271,6 +276,8 @@ class Podman : public Engine {
       if (m.fstype == "cgroup" || m.fstype == "cgroup2")
         ::rmdir(fmt::format("{}/{}-podman/conmon", m.mount_point, ctx.marker).c_str());
     end_rootless_pause(ctx, problems);
+    if (const std::string left = conformance::undo_var_lib_containers(ctx.work_dir); !left.empty())
+      problems.push_back(left);
     return problems;
   }
 

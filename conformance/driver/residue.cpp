@@ -194,6 +194,7 @@ void remove_one(const ResidueItem& item) {
   } else if (item.kind == "process") {
     kill_process(item.name);
   } else if (item.kind == "dir") {
+    if (const std::string left = undo_var_lib_containers(item.name); !left.empty()) throw ToolError(left);
     remove_work_dir(item.name);
   } else if (item.kind == "hostname") {
     throw ToolError(
@@ -217,6 +218,18 @@ void kill_and_wait(pid_t pid) {
   const int r = ::poll(&p, 1, 5000);  // an exit is immediate; a stuck one (D state) is reported
   ::close(pidfd);
   if (r == 0) throw ToolError(fmt::format("process {} did not end within 5 s of SIGKILL", pid));
+}
+
+std::string undo_var_lib_containers(const std::string& work_dir) {
+  if (!fs::exists(work_dir + "/" + std::string(kMadeVarLibContainers))) return "";
+  const std::string top = "/var/lib/containers", cache = top + "/cache";
+  if (::unlink((cache + "/blob-info-cache-v1.boltdb").c_str()) != 0 && errno != ENOENT)
+    return fmt::format("unlink({}/blob-info-cache-v1.boltdb): {}", cache, errno_name(errno));
+  // rmdir, never a recursive removal: anything else in there is not ours, and stays.
+  for (const std::string& dir : {cache, top})
+    if (::rmdir(dir.c_str()) != 0 && errno != ENOENT)
+      return fmt::format("{} (made by podman during the run) is not empty: left as it is", dir);
+  return "";
 }
 
 std::string runtime_run_marker() { return fmt::format("nsm-rt-{}-p{}", ::getpid(), own_pidns()); }

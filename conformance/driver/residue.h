@@ -73,6 +73,13 @@ unsigned long own_pidns();
 std::string runtime_run_marker();
 // The first run marker in `text` (a path, a command line); its owner when there is one.
 bool find_runtime_run_marker(std::string_view text, int& pid, unsigned long& pidns);
+// podman as root keeps a blob-info cache in /var/lib/containers/cache whatever its --root.
+// A runtimes run that finds no /var/lib/containers before its podman starts leaves this file
+// in its work directory; its end, or `nsmatrix clean` after a SIGKILL, then removes what
+// podman made there (that cache file and its two directories, nothing else). Returns what it
+// could not remove (empty: nothing left).
+inline constexpr std::string_view kMadeVarLibContainers = "made-var-lib-containers";
+std::string undo_var_lib_containers(const std::string& work_dir);
 // Where a runtimes run keeps its work: /var/lib/<marker> (a disk, not /tmp: images are big).
 inline constexpr std::string_view kRuntimeWorkParent = "/var/lib";
 

@@ -189,6 +189,21 @@ TEST_F(RuntimesRun, RootlessPodmanRunsTheViewAsNobodyAndLeavesNothing) {
   EXPECT_EQ(residue_of(pid).size(), 0u) << describe(residue_of(pid));
 }
 
+// podman as root makes /var/lib/containers/cache whatever its --root: a run that found none
+// removes it at its end.
+TEST_F(RuntimesRun, PodmanLeavesNoBlobInfoCache) {
+  if (!on_path("podman")) GTEST_SKIP() << "podman is not installed (scripts/install-deps.sh --runtimes)";
+  if (std::filesystem::exists("/var/lib/containers"))
+    GTEST_SKIP() << "/var/lib/containers exists already: not ours to remove";
+  const auto r =
+      run_command({nsmatrix_binary(), "runtimes", "--runtime", "podman", "--profile", "default", "--out", out_});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json doc = json::parse(read_file(out_ + "/runtimes.json").value());
+  ASSERT_EQ(doc["runtimes"][0]["outcome"], "ran") << doc["runtimes"][0].dump();
+  EXPECT_FALSE(std::filesystem::exists("/var/lib/containers"));
+  EXPECT_TRUE(doc["teardown"].empty()) << doc["teardown"].dump();
+}
+
 // Starts `nsmatrix runtimes` for docker's default container and sends `sig` to the driver
 // alone the moment the container is up (its daemon, shim, image, bridge, overlay mounts and
 // cgroups all exist): the moment is the driver's own progress line, not a timer.
