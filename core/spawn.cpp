@@ -141,7 +141,8 @@ Child::~Child() {
 }
 
 std::chrono::milliseconds Child::time_left() const {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+  // Rounded up: a wait of the truncated time would end up to 1 ms before the deadline.
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now());
   return std::max(left, std::chrono::milliseconds(0));
 }
 
@@ -244,6 +245,7 @@ ChildStatus Child::wait() {
       };
       const int r = ::poll(&p, 1, static_cast<int>(time_left().count()));
       if (r < 0 && errno == EINTR) continue;
+      if (r == 0 && Clock::now() < deadline_) continue;  // woken a little early: not timed out yet
       if (r == 0) timed_out = true;
       break;
     }
