@@ -20,6 +20,7 @@
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
 #include "conformance/harness/uts_names.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/netns.h"
 #include "core/ns_id.h"
@@ -304,7 +305,7 @@ NSM_CHECK(NsLifecycle, BindMountHoldsNamespace,
   const json seen = in_child(CLONE_NEWNS, [] {
     const std::string dir = enter_sandbox();
     const std::string anchor = dir + "/nsm-uts";
-    must_create_file(anchor, 0644);
+    write_file_atomic(anchor, "", 0644);
     Peer inner = Peer::spawn(CLONE_NEWUTS, [](Link& link) {
       set_hostname("nsm-held");
       link.send({{"inode", must_ns_inode(0, "uts")}});

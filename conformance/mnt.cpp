@@ -19,6 +19,7 @@
 #include "conformance/harness/child.h"
 #include "conformance/harness/mounts.h"
 #include "conformance/harness/nsfs.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 using namespace nsm;
@@ -196,7 +197,7 @@ NSM_CHECK(MountNamespace, NewUserNamespaceLocksInheritedMounts,
     const std::string dir = enter_sandbox();
     const std::string covered = dir + "/covered";
     must_mkdir(covered);
-    must_create_file(covered + "/nsm-secret", 0600);
+    write_file_atomic(covered + "/nsm-secret", "", 0600);
     must_mount("nsm-cover", covered.c_str(), "tmpfs", 0, "size=1m");
     ChildSpec spec(CLONE_NEWUSER | CLONE_NEWNS);
     spec.id_map = IdMap::root_is(0, 0);
@@ -251,7 +252,7 @@ NSM_CHECK(MountNamespace, PivotRootChangesOnlyThisNamespace,
     must_mkdir(new_root);
     must_mount("nsm-newroot", new_root.c_str(), "tmpfs", 0, "size=1m");
     must_mkdir(new_root + "/old");
-    must_create_file(new_root + "/nsm-marker", 0644);
+    write_file_atomic(new_root + "/nsm-marker", "", 0644);
     if (::syscall(SYS_pivot_root, new_root.c_str(), (new_root + "/old").c_str()) != 0) throw_sys("pivot_root");
     if (::chdir("/") != 0) throw_sys("chdir(/)");
     if (::umount2("/old", MNT_DETACH) != 0) throw_sys("umount2(/old)");

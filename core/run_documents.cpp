@@ -187,24 +187,32 @@ void from_json(const json& j, StatusDocument& d) {
 namespace {
 
 template <typename Document>
-Document read_document(const std::string& kernel_dir, std::string_view file, std::string_view kind) {
-  const std::string path = kernel_dir + "/" + std::string(file);
-  const json doc = read_json_file(path, kind);
+Document document_from(const json& doc, const std::string& file) {
   try {
     return doc.get<Document>();
   } catch (const ResultsError& e) {
-    throw ResultsError(fmt::format("{}: {}", path, e.what()));
+    throw ResultsError(fmt::format("{}: {}", file, e.what()));
   }
 }
 
 }  // namespace
 
+KernelDocument kernel_document_from(const json& doc, const std::string& file) {
+  return document_from<KernelDocument>(doc, file);
+}
+
+StatusDocument status_document_from(const json& doc, const std::string& file) {
+  return document_from<StatusDocument>(doc, file);
+}
+
 KernelDocument read_kernel_document(const std::string& kernel_dir) {
-  return read_document<KernelDocument>(kernel_dir, result_files::kKernel, "kernel");
+  const std::string path = kernel_dir + "/" + std::string(result_files::kKernel);
+  return kernel_document_from(read_json_file(path, "kernel"), path);
 }
 
 StatusDocument read_status_document(const std::string& kernel_dir) {
-  return read_document<StatusDocument>(kernel_dir, result_files::kStatus, "status");
+  const std::string path = kernel_dir + "/" + std::string(result_files::kStatus);
+  return status_document_from(read_json_file(path, "status"), path);
 }
 
 void write_kernel_document(const std::string& kernel_dir, const KernelDocument& d) {

@@ -65,6 +65,9 @@ void to_json(nlohmann::json& j, const StatusDocument& d);
 void from_json(const nlohmann::json& j, KernelDocument& d);
 void from_json(const nlohmann::json& j, StatusDocument& d);
 
+// from_json of a document already read (schema and kind checked), its errors naming `file`.
+KernelDocument kernel_document_from(const nlohmann::json& doc, const std::string& file);
+StatusDocument status_document_from(const nlohmann::json& doc, const std::string& file);
 // Reads a kernel directory's kernel.json / status.json (read_json_file: schema and kind
 // checked). Throw nsm::ResultsError naming the file.
 KernelDocument read_kernel_document(const std::string& kernel_dir);

@@ -245,7 +245,6 @@ ChildStatus Child::wait() {
       };
       const int r = ::poll(&p, 1, static_cast<int>(time_left().count()));
       if (r < 0 && errno == EINTR) continue;
-      if (r == 0 && Clock::now() < deadline_) continue;  // woken a little early: not timed out yet
       if (r == 0) timed_out = true;
       break;
     }

@@ -107,22 +107,8 @@ RunInfo parse_run(const nlohmann::json& doc, const std::string& file) {
 // kernel.json and status.json are read by core's one reader (core/run_documents.h: types
 // and field types); the report adds what only it checks: the closed sets of words, the
 // source's documented strings, non-negative durations, the shape of the guest's records.
-namespace {
-
-template <typename Document>
-Document typed(const nlohmann::json& doc, const std::string& file) {
-  if (!doc.is_object()) JsonFields(doc, file);  // throws, naming the file, as for every results file
-  try {
-    return doc.get<Document>();
-  } catch (const ResultsError& e) {
-    throw ResultsError(fmt::format("{}: {}", file, e.what()));
-  }
-}
-
-}  // namespace
-
 KernelInfo parse_kernel(const nlohmann::json& doc, const std::string& file) {
-  const KernelDocument d = typed<KernelDocument>(doc, file);
+  const KernelDocument d = kernel_document_from(doc, file);
   const JsonFields top(doc, file);
   KernelInfo k;
   k.id = d.id;
@@ -145,7 +131,7 @@ KernelInfo parse_kernel(const nlohmann::json& doc, const std::string& file) {
 }
 
 StatusInfo parse_status(const nlohmann::json& doc, const std::string& file) {
-  const StatusDocument d = typed<StatusDocument>(doc, file);
+  const StatusDocument d = status_document_from(doc, file);
   const JsonFields top(doc, file);
   StatusInfo s;
   const auto status = status_from_name(d.status);

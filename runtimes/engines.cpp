@@ -20,7 +20,6 @@
 #include <fmt/format.h>
 
 #include "conformance/driver/residue.h"
-#include "conformance/harness/mounts.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/exec.h"
@@ -222,7 +221,8 @@ class Podman : public Engine {
   void prepare(RunContext& ctx) override {
     dir_ = ctx.work_dir + "/podman";
     // podman will make /var/lib/containers/cache (its blob-info cache) whatever its --root:
-    // noted, so that the run's end or `nsmatrix clean` removes it (residue.h).
+    // noted, so that the removal of the work directory at the run's end, or by `nsmatrix
+    // clean`, removes it too (residue.h).
     if (!std::filesystem::exists("/var/lib/containers"))
       write_file_atomic(ctx.work_dir + "/" + std::string(conformance::kMadeVarLibContainers), "");
     bridge_ = make_bridge(ctx, "pd");
@@ -272,12 +272,9 @@ class Podman : public Engine {
     delete_bridge(bridge_, problems);
     // With the cgroupfs manager podman puts conmon in <parent>/conmon and never removes it;
     // it is empty once conmon has gone, so it is ours to remove, not news.
-    for (const auto& m : conformance::read_mountinfo())
-      if (m.fstype == "cgroup" || m.fstype == "cgroup2")
-        ::rmdir(fmt::format("{}/{}-podman/conmon", m.mount_point, ctx.marker).c_str());
+    for (const auto& root : conformance::cgroup_mounts())
+      ::rmdir(fmt::format("{}/{}-podman/conmon", root, ctx.marker).c_str());
     end_rootless_pause(ctx, problems);
-    if (const std::string left = conformance::undo_var_lib_containers(ctx.work_dir); !left.empty())
-      problems.push_back(left);
     return problems;
   }
 

@@ -66,13 +66,6 @@ bool alive(int pid, unsigned long pidns) {
   return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
-std::vector<std::string> cgroup_mounts() {
-  std::vector<std::string> out;
-  for (const auto& m : read_mountinfo())
-    if (m.fstype == "cgroup" || m.fstype == "cgroup2") out.push_back(m.mount_point);
-  return out;
-}
-
 // nsm-* directories below a cgroup mount (directories only, never following links).
 void find_cgroups(const std::string& root, std::vector<ResidueItem>& out) {
   std::error_code ec;
@@ -153,8 +146,6 @@ void find_runtime_dirs(std::vector<ResidueItem>& out) {
   }
 }
 
-void kill_process(const std::string& item_name) { kill_and_wait(std::stoi(item_name)); }
-
 void remove_work_dir(const std::string& path) {
   // Never delete through a mount: whatever is still mounted below is not a file of ours.
   for (const auto& m : read_mountinfo())
@@ -192,7 +183,7 @@ void remove_one(const ResidueItem& item) {
     if (errno != EKEYEXPIRED || ::syscall(SYS_keyctl, KEYCTL_UNLINK, serial, KEY_SPEC_USER_KEYRING) != 0)
       throw_sys(fmt::format("keyctl(KEYCTL_INVALIDATE, {})", item.name));
   } else if (item.kind == "process") {
-    kill_process(item.name);
+    kill_and_wait(std::stoi(item.name));  // item.name: "<pid> <command line>"
   } else if (item.kind == "dir") {
     if (const std::string left = undo_var_lib_containers(item.name); !left.empty()) throw ToolError(left);
     remove_work_dir(item.name);
@@ -203,6 +194,13 @@ void remove_one(const ResidueItem& item) {
 }
 
 }  // namespace
+
+std::vector<std::string> cgroup_mounts() {
+  std::vector<std::string> out;
+  for (const auto& m : read_mountinfo())
+    if (m.fstype == "cgroup" || m.fstype == "cgroup2") out.push_back(m.mount_point);
+  return out;
+}
 
 void kill_and_wait(pid_t pid) {
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));

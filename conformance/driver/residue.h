@@ -58,6 +58,9 @@ CleanReport clean_residue();
 // ends leaving nothing whatever its runtimes left.
 CleanReport clean_residue_of(int pid, unsigned long pidns);
 
+// Where each cgroup hierarchy (v1 or v2) is mounted.
+std::vector<std::string> cgroup_mounts();
+
 // SIGKILL, then wait (pidfd, at most 5 s) until the process is gone, so that what it held is
 // free. A process already gone is fine; one that does not end is a ToolError.
 void kill_and_wait(pid_t pid);

@@ -1,10 +1,8 @@
 #include "conformance/harness/mounts.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -103,12 +101,6 @@ void set_propagation(const char* target, unsigned long type, bool recursive) {
 
 void must_mkdir(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_sys(fmt::format("mkdir({})", path));
-}
-
-void must_create_file(const std::string& path, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, mode);
-  if (fd < 0) throw_sys(fmt::format("open({}, O_CREAT)", path));
-  ::close(fd);
 }
 
 std::string enter_sandbox() {

@@ -2,8 +2,6 @@
 // the test process: every mount happens in a child's private namespace and dies with it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,8 +39,6 @@ void must_mount(const char* source, const char* target, const char* fstype, unsi
 // Changes the propagation type (MS_PRIVATE, MS_SHARED, MS_SLAVE, MS_UNBINDABLE).
 void set_propagation(const char* target, unsigned long type, bool recursive = false);
 void must_mkdir(const std::string& path);
-// Creates an empty file (or leaves one that is there) with `mode`; throws when it cannot.
-void must_create_file(const std::string& path, mode_t mode);
 
 // In a child with its own mount namespace: "/" made recursively private (so nothing it does
 // propagates anywhere) and a fresh tmpfs, source "nsm-sandbox", at /tmp. Returns "/tmp".
