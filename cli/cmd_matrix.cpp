@@ -57,7 +57,9 @@ void add_matrix_command(CLI::App& app, Action& selected) {
   add_guest_flags(*cmd, args->guest);
   cmd->footer(
       "Exit codes: 0 every kernel ran the suite and no check failed; 1 a kernel failed (did not boot,\n"
-      "timed out, panicked, a check failed; skips are not failures); 2 bad input; 3 the tool could not work.");
+      "timed out, panicked, a check failed; skips are not failures); 2 bad input (an option, or a manifest\n"
+      "entry that cannot be prepared, such as a pinned package gone from the archive: the other kernels\n"
+      "still run); 3 the tool could not work.");
   cmd->callback([args, &selected] {
     selected = [args]() -> int {
       // The report of the directory, its path printed last (as `nsmatrix run` does).
@@ -91,6 +93,11 @@ void add_matrix_command(CLI::App& app, Action& selected) {
                                       : "no kernel of the manifest carries those tags");
       const vm::MatrixResult result = vm::run_matrix(kernels, options, std::cout);
       report();
+      if (!result.bad_input.empty()) {
+        std::cerr << fmt::format("nsmatrix matrix: the manifest entry of {} could not be prepared (see above)\n",
+                                 fmt::join(result.bad_input, ", "));
+        return kExitBadInput;
+      }
       return result.any_failure() ? kExitFailures : kExitOk;
     };
   });

@@ -277,4 +277,16 @@ ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOpt
   return Program::start(argv, options).finish();
 }
 
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+  for (size_t at = 0; at <= dirs.size();) {
+    const size_t end = std::min(dirs.find(':', at), dirs.size());
+    const std::string candidate = dirs.substr(at, end - at) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 }  // namespace nsm

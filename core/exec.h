@@ -125,4 +125,8 @@ ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOpt
 // "qemu-system-x86_64 -M microvm ..." for messages, each argument quoted when needed.
 std::string describe_command(const std::vector<std::string>& argv);
 
+// Whether `program` is an executable in one of $PATH's directories (the default path when
+// PATH is unset), as execvp would find it.
+bool on_path(const std::string& program);
+
 }  // namespace nsm

@@ -50,18 +50,6 @@ class StopSignals {
   struct sigaction old_[3]{};
 };
 
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
-  for (size_t at = 0; at <= dirs.size();) {
-    const size_t end = std::min(dirs.find(':', at), dirs.size());
-    const std::string candidate = dirs.substr(at, end - at) + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-    at = end + 1;
-  }
-  return false;
-}
-
 std::string tail_lines(const std::string& path, size_t lines = 4) {
   std::string t = trim(read_file(path).value_or(""));
   size_t at = t.size();

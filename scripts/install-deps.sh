@@ -28,6 +28,8 @@ packages=(
   # the kernel matrix: apt fetches Debian kernels with the archive's own keys; variants
   # are built from Debian's linux-source with the kernel's build dependencies
   apt debian-archive-keyring bc bison flex libelf-dev xz-utils
+  # ccache: a variant compiles only the objects its config really changes (vm/kernels)
+  ccache
   # VM matrix: QEMU (with SeaBIOS) boots each kernel of the manifest
   qemu-system-x86
   # residue checks in tests and the side-by-side benchmark script (never used by the suite)

@@ -111,10 +111,6 @@ TEST(RuntimesCli, UnknownRuntimeOrProfileIsBadInput) {
 // ---------------------------------------------------------------------------------------
 // With the runtimes: real containers. Everything a run made is found by its marker.
 
-bool on_path(const std::string& program) {
-  return run_command({"/bin/sh", "-c", "command -v " + program}).exit_code == 0;
-}
-
 std::vector<conformance::ResidueItem> residue_of(pid_t pid) {
   std::vector<conformance::ResidueItem> out;
   for (const auto& item : conformance::find_residue())

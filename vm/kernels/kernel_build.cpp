@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <unordered_set>
 
@@ -12,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.h"
+#include "core/exec.h"
 #include "core/kernel_config.h"
 #include "core/results.h"
 #include "core/sha256.h"
@@ -185,6 +187,39 @@ std::string unpack_kernel_source(const std::string& deb, const std::string& dest
   return dest + "/" + top;
 }
 
+namespace {
+
+// ccache's counters of compilations served from its cache and compiled, from
+// `ccache --print-stats` (tab-separated, ccache >= 4.x); nullopt when it cannot tell.
+struct CcacheCounts {
+  long hits = 0;
+  long misses = 0;
+};
+std::optional<CcacheCounts> ccache_counts(const CommandOptions& run) {
+  CommandOptions quiet = run;
+  quiet.keep_lines = 200;
+  const auto r = run_command({"ccache", "--print-stats"}, quiet, {});
+  if (!r.ok()) return std::nullopt;
+  CcacheCounts c;
+  bool seen = false;
+  for (const auto& line : r.last_lines) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    const std::string key = line.substr(0, tab);
+    long value = 0;
+    try {
+      value = std::stol(line.substr(tab + 1));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (key == "direct_cache_hit" || key == "preprocessed_cache_hit") c.hits += value, seen = true;
+    if (key == "cache_miss") c.misses += value, seen = true;
+  }
+  return seen ? std::optional(c) : std::nullopt;
+}
+
+}  // namespace
+
 void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKernel& out, const Progress& progress,
                   const PrepareOptions& options) {
   const auto base = parse_fragment(guest_base_fragment(), "built-in:fragments/guest-base.config");
@@ -208,8 +243,9 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
 
   const std::string fragment_sha = sha256_hex(entry.fragment_text);
   // One build tree per source upload, shared by its variants: Kbuild records which Kconfig
-  // symbols each object depends on, so a further variant recompiles only what its config
-  // changes (tens of objects, not thousands). Variants of one source take turns in it.
+  // symbols each object depends on, so a further variant rebuilds only the objects its
+  // config touches (ccache, below, then compiles only those whose text changed). Variants
+  // of one source take turns in it.
   const std::string tree = fmt::format("{}_{}-r{}", package.name, package.version, kBuildRecipe);
   const std::string build_dir = fmt::format("{}/builds/{}", cache_dir(), tree);
   if (progress)
@@ -226,7 +262,22 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   CommandOptions run;
   run.cwd = src;
   run.env = {{"LC_ALL", "C"}, {"KBUILD_BUILD_USER", "nsmatrix"}, {"KBUILD_BUILD_HOST", "nsmatrix"}};
-  const std::vector<std::string> make = {"make", "O=" + build_dir, "ARCH=x86_64", "LOCALVERSION=-nsm-" + entry.id};
+  std::vector<std::string> make = {"make", "O=" + build_dir, "ARCH=x86_64", "LOCALVERSION=-nsm-" + entry.id};
+  // Kbuild recompiles only the objects whose Kconfig symbols a variant changes, but those
+  // are most of the kernel when the symbol sits in a common header (USER_NS in cred.h), and
+  // variants taking turns in one tree undo each other. ccache, in its preprocessor mode,
+  // serves every object whose preprocessed text some earlier build (any variant, any tree)
+  // already compiled: only what the config really changes is compiled again. Its cache is
+  // ours (bounded), so a user's own ccache is neither used nor filled.
+  const bool ccache = on_path("ccache");
+  if (ccache) {
+    make.emplace_back("CC=ccache gcc");
+    run.env["CCACHE_DIR"] = cache_dir() + "/ccache";
+    run.env["CCACHE_MAXSIZE"] = "2G";
+    run.env["CCACHE_BASEDIR"] = cache_dir();
+  } else if (progress) {
+    progress("  ccache is not installed (scripts/install-deps.sh): every object the config touches is compiled");
+  }
   auto make_with = [&](std::vector<std::string> targets) {
     auto argv = make;
     argv.insert(argv.end(), targets.begin(), targets.end());
@@ -249,9 +300,14 @@ void build_kernel(const KernelEntry& entry, const std::string& dir, PreparedKern
   }
   if (progress) progress(fmt::format("  config verified: all {} fragment lines kept", wanted.size()));
   log.step(fmt::format("make -j{} bzImage", jobs));
+  const auto before = ccache ? ccache_counts(run) : std::nullopt;
   Stopwatch compile;
   log.run(make_with({fmt::format("-j{}", jobs), "bzImage"}), run);
-  if (progress) progress(fmt::format("  built in {:.0f} s ({} objects)", compile.seconds(), log.objects()));
+  std::string served;
+  if (const auto after = ccache ? ccache_counts(run) : std::nullopt; after && before) {
+    served = fmt::format(", {} compiled, {} from ccache", after->misses - before->misses, after->hits - before->hits);
+  }
+  if (progress) progress(fmt::format("  built in {:.0f} s ({} objects{})", compile.seconds(), log.objects(), served));
 
   copy_file(build_dir + "/arch/x86/boot/bzImage", dir + "/vmlinuz");
   copy_file(build_dir + "/.config", dir + "/config");

@@ -133,6 +133,8 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   write_run("");
 
   std::mutex prepare_mutex;  // fetching and unpacking go one at a time (apt's lock, the cache)
+  std::mutex bad_input_mutex;
+  std::vector<std::string> bad_input;  // ids whose manifest entry could not be prepared
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next++; i < kernels.size(); i = next++) {
@@ -146,6 +148,15 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
         } catch (const NotBootableError& e) {
           say(k.id, fmt::format("boot-failed: {}", e.what()));
           write_unbooted(dir, k.id, {{"type", "unknown"}}, "boot-failed", e.what());
+          continue;
+        } catch (const InputError& e) {
+          // The manifest entry itself is wrong (a vanished pin, a fragment Kconfig drops):
+          // the other kernels still run, and the matrix exits as for bad input.
+          say(k.id, fmt::format("infra-error (bad manifest entry): {}", e.what()));
+          write_unbooted(dir, k.id, {{"type", "unknown"}}, "infra-error",
+                         fmt::format("cannot prepare the kernel: {}", e.what()));
+          std::lock_guard lock(bad_input_mutex);
+          bad_input.push_back(k.id);
           continue;
         } catch (const std::exception& e) {
           say(k.id, fmt::format("infra-error: {}", e.what()));
@@ -169,6 +180,7 @@ MatrixResult run_matrix(const std::vector<MatrixKernel>& kernels, const MatrixOp
   for (auto& t : threads) t.join();
 
   MatrixResult result;
+  result.bad_input = bad_input;
   for (const auto& k : kernels)
     result.kernels.push_back(read_outcome(fmt::format("{}/{}", options.out_dir, k.id), k.id));
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();

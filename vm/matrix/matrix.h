@@ -48,6 +48,7 @@ struct KernelOutcome {
 struct MatrixResult {
   std::vector<KernelOutcome> kernels;
   double seconds = 0;
+  std::vector<std::string> bad_input;  // kernels whose manifest entry could not be prepared (InputError)
   bool any_failure() const;
 };
 
