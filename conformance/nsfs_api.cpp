@@ -188,22 +188,23 @@ NSM_CHECK(NsfsApi, IoctlErrors,
            .title = "nsfs ioctls: ENOTTY on a file that is no namespace, EINVAL for NS_GET_OWNER_UID on a non-user "
                     "namespace, EPERM for an owner out of scope",
            .needs = {.namespaces = {NsType::User}, .min_kernel = "4.11"}}) {
-  UniqueFd host_uts = open_ns(0, "uts");
-  const int host_uts_fd = host_uts.get();
-  const json r = in_child(in_own_user_ns(0), [host_uts_fd] {
+  // The mount namespace: the one type every kernel has (uts may be configured out).
+  UniqueFd host_mnt = open_ns(0, "mnt");
+  const int host_mnt_fd = host_mnt.get();
+  const json r = in_child(in_own_user_ns(0), [host_mnt_fd] {
     UniqueFd status(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
     if (!status) throw_sys("open(/proc/self/status)");
     const std::string not_nsfs = outcome_of(::ioctl(status.get(), NS_GET_NSTYPE));
     uid_t uid = 0;
-    const std::string owner_of_uts = outcome_of(::ioctl(host_uts_fd, NS_GET_OWNER_UID, &uid));
-    // The host's UTS namespace is owned by the host's user namespace, an ancestor of ours.
-    const int owner = ::ioctl(host_uts_fd, NS_GET_USERNS);
+    const std::string owner_of_mnt = outcome_of(::ioctl(host_mnt_fd, NS_GET_OWNER_UID, &uid));
+    // The host's mount namespace is owned by the host's user namespace, an ancestor of ours.
+    const int owner = ::ioctl(host_mnt_fd, NS_GET_USERNS);
     const std::string out_of_scope = outcome_of(owner);
     if (owner >= 0) ::close(owner);
-    return json{{"not_nsfs", not_nsfs}, {"owner_uid_of_uts", owner_of_uts}, {"userns_out_of_scope", out_of_scope}};
+    return json{{"not_nsfs", not_nsfs}, {"owner_uid_of_mnt", owner_of_mnt}, {"userns_out_of_scope", out_of_scope}};
   });
   EXPECT_EQ(r["not_nsfs"], "ENOTTY") << "NS_GET_NSTYPE on /proc/self/status";
-  EXPECT_EQ(r["owner_uid_of_uts"], "EINVAL") << "NS_GET_OWNER_UID on a UTS namespace";
+  EXPECT_EQ(r["owner_uid_of_mnt"], "EINVAL") << "NS_GET_OWNER_UID on a mount namespace";
   EXPECT_EQ(r["userns_out_of_scope"], "EPERM")
       << "NS_GET_USERNS of a namespace owned outside the caller's user namespace";
 }

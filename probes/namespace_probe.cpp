@@ -87,9 +87,30 @@ NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
     p.attempt->not_tried = fmt::format("not root (uid {})", ::geteuid());
   }
   p.rootless = attempt_namespace_rootless(type);
+  judge_namespace(p, root);
+  return p;
+}
 
+void judge_namespace(NamespaceProbe& p, bool root) {
+  const NsTypeInfo& info = ns_info(p.type);
   // The caller's own attempt decides; a non-root caller's is the rootless one.
   const Attempt& deciding = p.attempt->tried ? *p.attempt : *p.rootless;
+  // A kernel built without CONFIG_CGROUPS accepts CLONE_NEWCGROUP and ignores it
+  // (copy_cgroup_ns() hands back the caller's namespace), where every other type refuses its
+  // flag with EINVAL. Seen with the symbol off and no nsfs entry for the type at all, that
+  // "success" is the type's absence, not a lie; with either observation missing it stays a
+  // fault.
+  const bool flag_ignored = p.type == NsType::Cgroup && deciding.tried && deciding.ok && deciding.unproven &&
+                            kconfig_off(p.kconfig) && p.proc_ns_present == false;
+  if (flag_ignored) {
+    p.believed = "kconfig";
+    p.verdict = Verdict::Unsupported;
+    p.reason =
+        with_agreeing_evidence(p, info,
+                               fmt::format("{} returned 0 and made no namespace (a kernel without {} ignores {})",
+                                           deciding.call, info.kconfig, info.clone_flag_name));
+    return;
+  }
   if (deciding.tried && (deciding.ok || deciding.err)) {
     p.believed = "attempt";
     if (deciding.ok && deciding.faulty) {
@@ -144,7 +165,6 @@ NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts) {
       p.disagreements.push_back(fmt::format("{}, yet {}: believing the attempt (a backport?)", too_old_words(p, info),
                                             attempt_words(deciding)));
   }
-  return p;
 }
 
 NamespaceProbe evaluate_namespace_from_config(NsType type, const KernelFacts& facts) {

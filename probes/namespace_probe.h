@@ -49,6 +49,9 @@ struct NamespaceProbe {
 
 // The running kernel: every source of evidence, real attempts included.
 NamespaceProbe probe_namespace(NsType type, const KernelFacts& facts);
+// The verdict of a probe whose evidence and attempts are gathered (probe_namespace's last
+// step; tests give it evidence of their own). `root`: the caller's attempt was made as root.
+void judge_namespace(NamespaceProbe& p, bool root);
 // A kernel that is not running: Kconfig and version only.
 NamespaceProbe evaluate_namespace_from_config(NsType type, const KernelFacts& facts);
 

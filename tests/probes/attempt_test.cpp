@@ -2,8 +2,10 @@
 // identities its child observed, and a faked one makes the verdict "faulty".
 #include "probes/attempt.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "probes/namespace_probe.h"
 #include "probes/probe_report.h"
 #include "probes/probe_table.h"
 
@@ -119,6 +121,53 @@ TEST(ProbeTable, AFaultyTypeShowsItsWordAndEvidence) {
   EXPECT_NE(table.find("\u26A1 faulty"), std::string::npos) << table;
   EXPECT_NE(table.find("ok, faked"), std::string::npos) << table;
   EXPECT_NE(table.find("before net:[1], after net:[1]"), std::string::npos) << table;
+}
+
+// A type whose call "succeeds" with no nsfs entry to compare: the kernel built without
+// CONFIG_CGROUPS ignores CLONE_NEWCGROUP (seen in the no-cgroup-ns variant), which is the
+// type's absence only when the config and /proc/self/ns agree; anything else is a fault.
+NamespaceProbe unproven_success(NsType type, const std::string& kconfig_value, bool proc_ns_present) {
+  NamespaceProbe p;
+  p.type = type;
+  const NsTypeInfo& info = ns_info(type);
+  p.kconfig = {std::string(info.kconfig), kconfig_value,
+               kconfig_value == "n" ? fmt::format("# {} is not set", info.kconfig) : fmt::format("{}=y", info.kconfig),
+               "/proc/config.gz"};
+  p.proc_ns_present = proc_ns_present;
+  Attempt a;
+  a.tried = a.ok = a.unproven = true;
+  a.call = fmt::format("unshare({})", info.clone_flag_name);
+  a.entry = std::string(entry_changed_by_unshare(type));
+  judge_identities(a, type);
+  p.attempt = a;
+  p.rootless = a;
+  return p;
+}
+
+TEST(NamespaceVerdict, AKernelWithoutCgroupsIgnoringTheFlagHasNoCgroupNamespaces) {
+  NamespaceProbe p = unproven_success(NsType::Cgroup, "n", false);
+  judge_namespace(p, true);
+  EXPECT_EQ(p.verdict, Verdict::Unsupported);
+  EXPECT_EQ(p.believed, "kconfig");
+  for (const char* word : {"CONFIG_CGROUPS is not set (/proc/config.gz)", "/proc/self/ns/cgroup is missing",
+                           "unshare(CLONE_NEWCGROUP) returned 0 and made no namespace"})
+    EXPECT_NE(p.reason.find(word), std::string::npos) << word << " in: " << p.reason;
+}
+
+TEST(NamespaceVerdict, AnIgnoredFlagIsAFaultWhenTheConfigOrProcSaysTheTypeExists) {
+  NamespaceProbe on = unproven_success(NsType::Cgroup, "y", false);
+  judge_namespace(on, true);
+  EXPECT_EQ(on.verdict, Verdict::Faulty) << on.reason;
+  NamespaceProbe entry = unproven_success(NsType::Cgroup, "n", true);
+  judge_namespace(entry, true);
+  EXPECT_EQ(entry.verdict, Verdict::Faulty) << entry.reason;
+}
+
+TEST(NamespaceVerdict, OnlyCgroupMayIgnoreItsFlag) {
+  // Every other type's flag is EINVAL on a kernel without it: a 0 is a lie.
+  NamespaceProbe p = unproven_success(NsType::Uts, "n", false);
+  judge_namespace(p, true);
+  EXPECT_EQ(p.verdict, Verdict::Faulty) << p.reason;
 }
 
 }  // namespace
