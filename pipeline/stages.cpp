@@ -99,7 +99,8 @@ Stage stage_command(const std::string& name, const std::string& nsmatrix, const 
   if (name == "probe") {
     stage.argv = {nsmatrix, "probe", "-o", path};
   } else if (name == "conformance") {
-    stage.argv = {nsmatrix, "test", "-o", path};
+    stage.argv = args.conformance_wrapper;
+    stage.argv.insert(stage.argv.end(), {nsmatrix, "test", "-o", path});
     if (args.test_filter) stage.argv.insert(stage.argv.end(), {"--filter", *args.test_filter});
   } else {
     stage.argv = {nsmatrix, "bench", "-o", path};

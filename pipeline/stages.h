@@ -28,6 +28,8 @@ bool known_stage(std::string_view name);
 struct StageArgs {
   bool bench_quick = true;                 // nsmatrix bench --quick
   std::optional<std::string> test_filter;  // nsmatrix test --filter
+  // Put before the conformance stage's command (a guest's nsm-lie --type T --); empty: none.
+  std::vector<std::string> conformance_wrapper;
 };
 
 struct Stage {

@@ -350,6 +350,13 @@ FeatureProbe probe_nsfs_file_handles() {
   f.evidence["call"] = "name_to_handle_at(/proc/self/ns/uts), open_by_handle_at(FD_NSFS_ROOT)";
   auto r = in_child([] {
     enter_privileged_context();
+    {
+      // Whether nsfs has handles at all, asked first of a namespace we already have: a kernel
+      // without them must read as one whatever another type's unshare below does.
+      UniqueFd mnt(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+      if (!mnt) throw_sys("open(/proc/self/ns/mnt)");
+      (void)nsfs_handle(mnt.get());
+    }
     unshare_verified(CLONE_NEWUTS);
     UniqueFd own(::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC));
     if (!own) throw_sys("open(/proc/self/ns/uts)");

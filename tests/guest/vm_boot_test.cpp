@@ -3,13 +3,18 @@
 // kernel store prepares (.ci/run names one) — and are skipped, with that reason, without.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <tuple>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include "core/ns_types.h"
 #include "core/proc.h"
 #include "core/results.h"
 #include "vm/initramfs/base_archive.h"
@@ -149,6 +154,62 @@ TEST_F(VmBoot, HangingGuestIsKilledAtTheDeadline) {
   EXPECT_EQ(r.status, "timeout") << r.reason << "\nconsole:\n" << console_tail();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
 }
+
+// The mutation tests (tests/mutation, ctest -L mutation) on a real guest kernel: its
+// conformance stage under nsm-lie --type T (GuestOptions::lie), which makes the kernel
+// silently not create T. The host's own run cannot mutate the guarantees that skip there
+// (a cgroup2 without nsdelegate, no real-time clock, a kernel without some call); a guest
+// runs them. Every guarantee needing T must fail, or skip exactly as it does without the
+// lie (not applicable on that kernel). The baseline is one boot without the lie.
+class GuestMutation : public VmBoot, public ::testing::WithParamInterface<NsType> {};
+
+TEST_P(GuestMutation, KillsEveryGuaranteeOfItsType) {
+  using nlohmann::json;
+  if (real_kernel().empty()) GTEST_SKIP() << "NSMATRIX_TEST_KERNEL names no bzImage to boot";
+  if (::access((bin_ + "/nsm-lie").c_str(), X_OK) != 0) GTEST_SKIP() << "nsm-lie is not built in " << bin_;
+  const std::string name(ns_name(GetParam()));
+  options_.timeout_seconds = 240;
+  options_.guest.stages = {"conformance"};
+  static json baseline;  // id -> check, from the first test's boot
+  if (baseline.empty()) {
+    const VmResult r = run(real_target(), "baseline");
+    ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+    const json doc = read_json_file(options_.out_dir + "/conformance.json", "conformance");
+    for (const auto& c : doc["checks"]) baseline[c.value("id", "")] = c;
+  }
+  options_.guest.lie = name;
+  const VmResult r = run(real_target(), "lie-" + name);
+  ASSERT_EQ(r.status, "ok") << r.reason << "\nconsole:\n" << console_tail();
+  json lie;
+  const json doc = read_json_file(options_.out_dir + "/conformance.json", "conformance");
+  for (const auto& c : doc["checks"]) lie[c.value("id", "")] = c;
+
+  std::map<std::string, int> tally;
+  int needing = 0;
+  for (const auto& [id, base] : baseline.items()) {
+    const json types = base.value("requirements", json::object()).value("namespaces", json::array());
+    if (base.value("kind", "") != "guarantee" || std::find(types.begin(), types.end(), name) == types.end()) continue;
+    ++needing;
+    ASSERT_TRUE(lie.contains(id)) << id << ": no verdict under the " << name << " lie";
+    const json& under = lie[id];
+    const std::string outcome = under.value("outcome", "");
+    ++tally[outcome];
+    if (outcome == "fail") continue;
+    // Not applicable on this kernel (it lacks a call), with or without the lie; the lie may
+    // change which missing requirement the skip names first.
+    if (outcome == "skip" && base.value("outcome", "") == "skip") continue;
+    ADD_FAILURE() << id << " survives the " << name << " lie on " << real_target().release << ": " << outcome
+                  << " (without the lie: " << base.value("outcome", "") << ")\n  " << under.value("reason", "");
+  }
+  EXPECT_GT(needing, 0) << "no guarantee needs " << name << " namespaces";
+  std::printf("%s under the %s lie: %d guarantees: %d fail, %d pass, %d skip, %d broken\n",
+              real_target().release.c_str(), name.c_str(), needing, tally["fail"], tally["pass"], tally["skip"],
+              tally["broken"]);
+}
+INSTANTIATE_TEST_SUITE_P(EveryType, GuestMutation,
+                         ::testing::Values(NsType::Cgroup, NsType::Ipc, NsType::Net, NsType::Mnt, NsType::Pid,
+                                           NsType::Time, NsType::User, NsType::Uts),
+                         [](const auto& info) { return std::string(ns_name(info.param)); });
 
 }  // namespace
 }  // namespace nsm::vm

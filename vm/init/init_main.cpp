@@ -105,6 +105,9 @@ int run_guest(nlohmann::json& report) {
   stages.nsmatrix = fmt::format("/{}/nsmatrix", nsm::vm::layout::kBinDir);
   stages.results_dir = std::string(kResultsDir);
   stages.args.bench_quick = options.bench_quick;
+  if (!options.lie.empty())
+    stages.args.conformance_wrapper = {fmt::format("/{}/nsm-lie", nsm::vm::layout::kBinDir), "--type", options.lie,
+                                       "--"};
   stages.stage_timeout = std::chrono::seconds(options.stage_timeout_seconds);
   // The guest's deadline is on its boot clock; the pipeline's on the monotonic one.
   if (options.deadline_seconds > 0)

@@ -29,7 +29,9 @@ namespace {
 
 // Bump when the layout changes, so that old cached archives are not reused.
 constexpr int kBaseLayoutVersion = 1;
-constexpr const char* kBinaries[] = {"nsmatrix", "nsmatrix-init", "nsmatrix-conformance", "nsmatrix-bench"};
+// nsm-lie (tests/mutation) is the fault injector a guest's conformance stage may run under
+// (GuestOptions::lie); like the bench it is optional.
+constexpr const char* kBinaries[] = {"nsmatrix", "nsmatrix-init", "nsmatrix-conformance", "nsmatrix-bench", "nsm-lie"};
 
 struct File {
   std::string content;

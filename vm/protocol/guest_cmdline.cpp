@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/ns_types.h"
 #include "pipeline/stages.h"
 
 namespace nsm::vm {
@@ -17,10 +18,12 @@ std::string guest_kernel_words(const GuestOptions& options) {
       throw InputError(fmt::format("unknown guest stage \"{}\" (known: probe, conformance, bench)", s));
     stages += (stages.empty() ? "" : ",") + s;
   }
+  if (!options.lie.empty() && !ns_type_from_name(options.lie))
+    throw InputError(fmt::format("lie: \"{}\" is not a namespace type", options.lie));
   return fmt::format(
-      "nsmatrix.guest=1 nsmatrix.stages={} nsmatrix.bench={} nsmatrix.stage_timeout={} nsmatrix.deadline={}",
+      "nsmatrix.guest=1 nsmatrix.stages={} nsmatrix.bench={} nsmatrix.stage_timeout={} nsmatrix.deadline={}{}",
       stages.empty() ? "none" : stages, options.bench_quick ? "quick" : "full", options.stage_timeout_seconds,
-      options.deadline_seconds);
+      options.deadline_seconds, options.lie.empty() ? "" : " nsmatrix.lie=" + options.lie);
 }
 
 GuestOptions parse_guest_options(std::string_view cmdline) {
@@ -46,6 +49,10 @@ GuestOptions parse_guest_options(std::string_view cmdline) {
       if (value != "quick" && value != "full")
         throw InputError(fmt::format("nsmatrix.bench: \"{}\" is neither quick nor full", value));
       options.bench_quick = value == "quick";
+    } else if (key == "lie") {
+      if (!ns_type_from_name(value))
+        throw InputError(fmt::format("nsmatrix.lie: \"{}\" is not a namespace type", value));
+      options.lie = value;
     } else if (key == "stage_timeout" || key == "deadline") {
       int seconds = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);

@@ -18,6 +18,10 @@ struct GuestOptions {
   // The guest's clock (CLOCK_BOOTTIME) by which init stops starting or running stages, so
   // that it can still send what it has before the host's deadline kills the VM. 0: none.
   int deadline_seconds = 0;
+  // A namespace type ("cgroup", ...) the conformance stage is lied to about: it runs under
+  // nsm-lie --type TYPE, which makes the kernel silently not create that type (the mutation
+  // tests on a real guest kernel, tests/guest/vm_boot_test.cpp). Empty: no lie.
+  std::string lie;
 };
 
 // "nsmatrix.guest=1 nsmatrix.stages=probe,conformance,bench nsmatrix.bench=quick ..."
