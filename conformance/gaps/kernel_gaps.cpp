@@ -104,7 +104,9 @@ bool refused(const std::string& outcome) { return outcome == "EPERM" || outcome 
 json write_knob_from_container(const std::string& path, const std::string& value, bool fresh_sysfs) {
   return in_child(container_spec(), [path, value, fresh_sysfs] {
     prepare_container();
-    if (fresh_sysfs) remount_sys();
+    // The privileged container's own sysfs, writable as it is there: a read-only one would
+    // refuse the write with EROFS, our own doing, not the kernel's.
+    if (fresh_sysfs) remount_sys(true);
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
     const std::string write = fd ? outcome_of(::write(fd.get(), value.data(), value.size())) : errno_name(errno);
     fd.reset();

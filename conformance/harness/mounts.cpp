@@ -111,7 +111,9 @@ std::string enter_sandbox() {
 
 void remount_proc() { must_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC); }
 
-void remount_sys() { must_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY); }
+void remount_sys(bool writable) {
+  must_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (writable ? 0 : MS_RDONLY));
+}
 
 std::vector<std::string> list_directory(const std::string& path) {
   DIR* dir = ::opendir(path.c_str());

@@ -47,8 +47,9 @@ std::string enter_sandbox();
 // A fresh procfs at /proc, as a container runtime mounts it (needs the child's own mount
 // namespace; shows the processes of the child's PID namespace).
 void remount_proc();
-// A fresh sysfs at /sys (shows the devices of the child's network namespace).
-void remount_sys();
+// A fresh sysfs at /sys (shows the devices of the child's network namespace), read-only as a
+// runtime mounts it; `writable` as a privileged container's (docker --privileged) is.
+void remount_sys(bool writable = false);
 
 // The names in a directory, sorted, without "." and "..". Throws SysError.
 std::vector<std::string> list_directory(const std::string& path);
