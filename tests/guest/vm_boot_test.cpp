@@ -3,7 +3,6 @@
 // kernel store prepares (.ci/run names one) — and are skipped, with that reason, without.
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "core/ns_types.h"
 #include "core/proc.h"
 #include "core/results.h"
+#include "tests/support/check_listing.h"
 #include "vm/initramfs/base_archive.h"
 #include "vm/matrix/kernel_source.h"
 #include "vm/qemu/vm_run.h"
@@ -187,8 +187,7 @@ TEST_P(GuestMutation, KillsEveryGuaranteeOfItsType) {
   std::map<std::string, int> tally;
   int needing = 0;
   for (const auto& [id, base] : baseline.items()) {
-    const json types = base.value("requirements", json::object()).value("namespaces", json::array());
-    if (base.value("kind", "") != "guarantee" || std::find(types.begin(), types.end(), name) == types.end()) continue;
+    if (!testing_support::guarantee_of_type(base, name)) continue;
     ++needing;
     ASSERT_TRUE(lie.contains(id)) << id << ": no verdict under the " << name << " lie";
     const json& under = lie[id];

@@ -38,6 +38,7 @@
 #include "core/ns_types.h"
 #include "core/proc.h"
 #include "core/spawn.h"
+#include "tests/support/check_listing.h"
 #include "tests/support/command.h"
 
 namespace nsm {
@@ -88,14 +89,8 @@ std::vector<json> guarantees_needing(NsType type) {
   if (r.exit_code != 0) throw ToolError("nsmatrix-conformance --nsm_list_checks failed: " + r.err);
   std::vector<json> out;
   const std::string name(ns_name(type));
-  for (const auto& c : json::parse(r.out)) {
-    if (c.value("kind", "") != "guarantee") continue;
-    bool needs = c["type"].is_string() && c["type"] == name;
-    const auto& req = c.value("requirements", json::object());
-    for (const auto& n : req.value("namespaces", json::array()))
-      if (n == name) needs = true;
-    if (needs) out.push_back(c);
-  }
+  for (const auto& c : json::parse(r.out))
+    if (testing_support::guarantee_of_type(c, name)) out.push_back(c);
   return out;
 }
 
@@ -347,14 +342,6 @@ json run_absent_in_sandbox(NsType type, const std::string& dir) {
   return r.json();
 }
 
-// A need, not the check's type: a gap of type T may be about life without T.
-bool needs_type(const json& check, const std::string& name) {
-  const auto& req = check.value("requirements", json::object());
-  for (const auto& n : req.value("namespaces", json::array()))
-    if (n == name) return true;
-  return false;
-}
-
 class OffVariant : public ::testing::TestWithParam<NsType> {};
 
 TEST_P(OffVariant, EveryCheckNeedingTheTypeSkipsAndNoneFails) {
@@ -397,7 +384,7 @@ TEST_P(OffVariant, EveryCheckNeedingTheTypeSkipsAndNoneFails) {
     EXPECT_NE(outcome, "broken") << id << " is broken without " << name
                                  << " namespaces (does it use them undeclared?): " << reason;
     const auto it = listed.find(id);
-    if (it == listed.end() || !needs_type(it->second, name)) continue;
+    if (it == listed.end() || !testing_support::needs_type(it->second, name)) continue;
     ++needing;
     EXPECT_EQ(outcome, "skip") << id << " needs " << name << " namespaces: " << reason;
     if (outcome == "skip" && reason.find(unsupported) == std::string::npos) {
